@@ -1,0 +1,84 @@
+"""SQLAlchemy tables. Changes to them go with an Alembic migration in probe/migrations."""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class SweepRow(Base):
+    __tablename__ = "sweeps"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    started_at: Mapped[str] = mapped_column(String(32))
+    finished_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    registry_path: Mapped[str] = mapped_column(Text, default="")
+    schedule: Mapped[str] = mapped_column(String(64), default="")
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    rubric: Mapped[str] = mapped_column(String(64), default="2024")
+
+
+class RunRow(Base):
+    __tablename__ = "runs"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    sweep_id: Mapped[str | None] = mapped_column(ForeignKey("sweeps.id"), nullable=True,
+                                                 index=True)
+    agency_id: Mapped[str] = mapped_column(String(120), index=True)
+    agency_name: Mapped[str] = mapped_column(Text)
+    block: Mapped[str] = mapped_column(String(20))
+    vendor: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str] = mapped_column(Text)
+    final_url: Mapped[str] = mapped_column(Text, default="")
+    handover: Mapped[str | None] = mapped_column(Text, nullable=True)
+    rendered: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(32))
+    status_detail: Mapped[str] = mapped_column(Text, default="")
+    started_at: Mapped[str] = mapped_column(String(32))
+    finished_at: Mapped[str] = mapped_column(String(32), default="")
+    duration_s: Mapped[float] = mapped_column(Float, default=0.0)
+    agency_json: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class PageRow(Base):
+    __tablename__ = "pages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    type: Mapped[str] = mapped_column(String(20))
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    template: Mapped[str] = mapped_column(Text, default="")
+    signals_json: Mapped[str] = mapped_column(Text, default="[]")
+    http_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+
+
+class ObservationRow(Base):
+    __tablename__ = "observations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    check: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(64))
+    page: Mapped[str | None] = mapped_column(Text, nullable=True)
+    value_json: Mapped[str] = mapped_column(Text)
+    unit: Mapped[str] = mapped_column(String(16))
+    stat: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    outcome: Mapped[str] = mapped_column(String(16), default="ok")
+    detail: Mapped[str] = mapped_column(Text, default="")
+    observed_at: Mapped[str] = mapped_column(String(32))
+    artifacts_json: Mapped[str] = mapped_column(Text, default="[]")
+
+
+class ScoreRow(Base):
+    __tablename__ = "scores"
+    __table_args__ = (UniqueConstraint("run_id", "rubric"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    rubric: Mapped[str] = mapped_column(String(64))
+    total: Mapped[float] = mapped_column(Float)
+    grade: Mapped[str] = mapped_column(String(2))
+    groups_json: Mapped[str] = mapped_column(Text)
+    items_json: Mapped[str] = mapped_column(Text)
+    scored_at: Mapped[str] = mapped_column(String(32))

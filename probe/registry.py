@@ -1,0 +1,120 @@
+"""Registries of agencies: CSV files validated row by row."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from probe.models import Agency
+from probe.urls import BadUrl, parse_portal_url
+
+COLUMNS = ("id", "name", "name_en", "block", "home_url", "portal_url", "http_url", "vendor",
+           "confirmed", "valid_from", "valid_to")
+REQUIRED = ("id", "name", "block", "portal_url")
+BLOCKS = ("ministry", "province", "other")
+
+
+@dataclass(frozen=True)
+class RegistryProblem:
+    line: int
+    message: str
+    message_en: str
+
+    def __str__(self) -> str:
+        return f"dòng {self.line}: {self.message} (line {self.line}: {self.message_en})"
+
+
+class RegistryError(ValueError):
+    """A registry file that cannot be used; `problems` lists every bad row."""
+
+    def __init__(self, path: str, problems: list[RegistryProblem]) -> None:
+        self.path = path
+        self.problems = problems
+        super().__init__(f"{path}: " + "; ".join(str(p) for p in problems))
+
+
+def _problems_in_row(row: dict[str, str], line: int, seen: set[str]) -> list[RegistryProblem]:
+    problems = [RegistryProblem(line, f"thiếu cột '{c}'", f"missing '{c}'")
+                for c in REQUIRED if not (row.get(c) or "").strip()]
+    agency_id = (row.get("id") or "").strip()
+    if agency_id and agency_id in seen:
+        problems.append(RegistryProblem(line, f"mã '{agency_id}' bị trùng",
+                                        f"duplicate id '{agency_id}'"))
+    block = (row.get("block") or "").strip()
+    if block and block not in BLOCKS:
+        problems.append(RegistryProblem(line, f"khối '{block}' không hợp lệ",
+                                        f"unknown block '{block}'"))
+    for column in ("portal_url", "home_url", "http_url"):
+        value = (row.get(column) or "").strip()
+        if value:
+            try:
+                parse_portal_url(value)
+            except BadUrl:
+                problems.append(RegistryProblem(line, f"URL sai ở cột {column}: {value}",
+                                                f"malformed URL in {column}: {value}"))
+    return problems
+
+
+def _agency(row: dict[str, str]) -> Agency:
+    value = {c: (row.get(c) or "").strip() for c in COLUMNS}
+    return Agency(
+        id=value["id"], name=value["name"], name_en=value["name_en"], block=value["block"],
+        home_url=value["home_url"], portal_url=parse_portal_url(value["portal_url"]),
+        http_url=value["http_url"], vendor=value["vendor"],
+        confirmed=value["confirmed"].lower() in ("1", "true", "yes", "x"),
+        valid_from=value["valid_from"], valid_to=value["valid_to"],
+    )
+
+
+def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
+    """The rows of a registry CSV with their line numbers; RegistryError when unreadable."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise RegistryError(str(path), [RegistryProblem(0, f"không đọc được tệp: {error}",
+                                                        f"cannot read file: {error}")]) from error
+    reader = csv.DictReader(text.splitlines())
+    header = reader.fieldnames or []
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise RegistryError(str(path), [RegistryProblem(1, f"thiếu cột {', '.join(missing)}",
+                                                        f"missing columns {', '.join(missing)}")])
+    return [(reader.line_num, row) for row in reader]
+
+
+def validate(path: Path) -> list[RegistryProblem]:
+    """Every problem in the registry at `path` (empty when it is good)."""
+    try:
+        rows = read_rows(path)
+    except RegistryError as error:
+        return error.problems
+    problems: list[RegistryProblem] = []
+    seen: set[str] = set()
+    for line, row in rows:
+        problems += _problems_in_row(row, line, seen)
+        seen.add((row.get("id") or "").strip())
+    if not rows:
+        problems.append(RegistryProblem(1, "sổ đăng ký không có cơ quan nào",
+                                        "the registry lists no agency"))
+    return problems
+
+
+def load(path: Path) -> list[Agency]:
+    """The agencies of the registry at `path`; RegistryError naming every bad row."""
+    problems = validate(path)
+    if problems:
+        raise RegistryError(str(path), problems)
+    return [_agency(row) for _, row in read_rows(path)]
+
+
+def write(path: Path, agencies: list[Agency]) -> Path:
+    """Write `agencies` as a registry CSV."""
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer.writeheader()
+        for agency in agencies:
+            row = {c: getattr(agency, c) for c in COLUMNS}
+            row["confirmed"] = "true" if agency.confirmed else "false"
+            writer.writerow(row)
+    return Path(path)

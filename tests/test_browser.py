@@ -1,0 +1,64 @@
+"""Chromium: launched on loopback only, trusting an extra CA and nothing else."""
+
+import asyncio
+import http.server
+import ssl
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import trustme
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import async_playwright
+
+from probe.browser import launch, launch_args, loopback_rules
+
+
+def test_loopback_rules_map_everything_else_to_notfound() -> None:
+    rules = loopback_rules(["emc.farm.test"])
+    assert rules.startswith("MAP * ~NOTFOUND")
+    assert "MAP emc.farm.test 127.0.0.1" in rules and "EXCLUDE 127.0.0.1" in rules
+    assert any(a.startswith("--host-resolver-rules=") for a in launch_args(True))
+    assert "--disable-quic" in launch_args(False)
+
+
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    ca = trustme.CA()
+    folder = tmp_path_factory.mktemp("tls")
+    ca_file = str(folder / "ca.pem")
+    ca.cert_pem.write_to_path(ca_file)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                             http.server.SimpleHTTPRequestHandler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"https://127.0.0.1:{server.server_address[1]}/", ca_file
+    server.shutdown()
+
+
+async def _visit(url: str, ca_file: str | None) -> str:
+    async with async_playwright() as pw:
+        browser = await launch(pw, loopback_only=True, ca_file=ca_file)
+        try:
+            page = await browser.new_page()
+            try:
+                response = await page.goto(url, timeout=10_000)
+                return f"ok {response.status if response else ''}"
+            except PlaywrightError as error:
+                return str(error).split("\n")[0]
+        finally:
+            await browser.close()
+
+
+def test_extra_ca_is_trusted_only_when_given(tls_server: tuple[str, str],
+                                             tmp_path: Path) -> None:
+    url, ca_file = tls_server
+    assert asyncio.run(_visit(url, ca_file)) == "ok 200"
+    assert "ERR_CERT_AUTHORITY_INVALID" in asyncio.run(_visit(url, None))
+
+
+def test_names_outside_loopback_do_not_resolve() -> None:
+    assert "ERR_NAME_NOT_RESOLVED" in asyncio.run(_visit("http://example.com/", None))

@@ -1,0 +1,45 @@
+"""The status taxonomy: browser, HTTP and Python errors mapped in one place."""
+
+import ssl
+
+import httpx
+import pytest
+
+from probe import status
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    ("net::ERR_NAME_NOT_RESOLVED at https://x/", "dns_error"),
+    ("net::ERR_CONNECTION_REFUSED at https://x/", "connection_refused"),
+    ("Timeout 15000ms exceeded.", "timeout"),
+    ("net::ERR_CERT_AUTHORITY_INVALID at https://x/", "tls_error"),
+    ("net::ERR_TOO_MANY_REDIRECTS at https://x/", "redirect_loop"),
+    ("something odd", "probe_error"),
+])
+def test_browser_errors(message: str, expected: str) -> None:
+    assert status.from_browser_error(message) == expected
+
+
+@pytest.mark.parametrize(("code", "expected"), [
+    (200, "completed"), (301, "completed"), (403, "blocked"), (429, "blocked"),
+    (404, "http_error"), (500, "http_error"), (503, "http_error"),
+])
+def test_http_status(code: int, expected: str) -> None:
+    assert status.from_http_status(code) == expected
+
+
+def test_python_exceptions() -> None:
+    assert status.from_exception(httpx.ReadTimeout("slow")) == "timeout"
+    assert status.from_exception(httpx.TooManyRedirects("loop")) == "redirect_loop"
+    assert status.from_exception(ssl.SSLCertVerificationError("bad")) == "tls_error"
+    assert status.from_exception(httpx.ConnectError("[Errno 111] Connection refused")) \
+        == "connection_refused"
+    assert status.from_exception(httpx.ConnectError("[Errno -2] Name or service not known")) \
+        == "dns_error"
+    assert status.from_exception(ValueError("bug")) == "probe_error"
+
+
+def test_every_status_has_both_labels() -> None:
+    for code in status.STATUSES:
+        assert status.label(code, "vi") and status.label(code, "en")
+        assert status.label(code, "vi") != status.label(code, "en")

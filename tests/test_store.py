@@ -1,0 +1,53 @@
+"""results.db: a real SQLite file, migrated by Alembic, round-trips runs and scores."""
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from probe.db import Store, StoreError
+from probe.db.store import agency_of, run_row
+from probe.models import Agency, ItemScore, Observation, PageInfo, PortalScore, SiteMap
+
+AGENCY = Agency(id="tinh-a", name="Tỉnh A", block="province", portal_url="https://a.gov.vn/",
+                vendor="VNPT")
+
+
+def test_fresh_database_is_migrated_and_reopens(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    store = Store(url)
+    tables = set(inspect(store.engine).get_table_names())
+    assert {"sweeps", "runs", "pages", "observations", "scores", "alembic_version"} <= tables
+    sweep_id = store.start_sweep("reg.csv")
+    store.close()
+    assert Store(url).sweep("latest").id == sweep_id
+
+
+def test_run_observations_sitemap_and_scores_round_trip(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'r.db'}")
+    sweep_id = store.start_sweep("reg.csv")
+    sitemap = SiteMap(portal="https://a.gov.vn/", pages=[
+        PageInfo(url="https://a.gov.vn/", type="home", signals=["url:/"], status=200)])
+    observation = Observation("performance", "fcp", 812.5, "ms", page="https://a.gov.vn/",
+                              stat="median", artifacts=["r1/ab.json"])
+    store.save_run(run_row(AGENCY, "r1", sweep_id, status="completed", started_at="t"),
+                   sitemap, [observation])
+    score = PortalScore("2024", 91.5, "A", {"functions": {"points": 50, "max": 50}},
+                        [ItemScore("F1", "functions", 8, 8, "pass", "đạt")])
+    store.save_score("r1", score)
+    store.save_score("r1", score)  # replacing keeps one row per rubric
+    assert store.observations("r1") == [observation]
+    assert store.sitemap("r1").pages[0].type == "home"
+    assert store.score("r1", "2024")["grade"] == "A"
+    assert store.score("r1", "other") is None
+    assert agency_of(store.run("latest")) == AGENCY
+    assert [r.id for r in store.runs(sweep_id)] == ["r1"]
+
+
+def test_unknown_run_and_unopenable_database_are_store_errors(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'r.db'}")
+    with pytest.raises(StoreError):
+        store.run("r-missing")
+    (tmp_path / "dir.db").mkdir()
+    with pytest.raises(StoreError):
+        Store(f"sqlite:///{tmp_path / 'dir.db'}")
