@@ -1,0 +1,173 @@
+"""Discovery: map a portal's pages the way a citizen meets it -> SiteMap.
+
+The Scrapy crawl (and, for single-page apps, the Chromium walk) runs in a subprocess,
+`python -m spiders.run`, because Scrapy's reactor cannot be restarted in one process.
+A portal that cannot be mapped comes back as a SiteMap whose `error` is one of
+`ERROR_STATUSES`; only a malformed URL raises (`probe.urls.BadUrl`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from probe.context import ProbeSettings
+from probe.models import SiteMap
+from probe.urls import parse_portal_url
+from spiders.budget import Budget
+from spiders.errors import ERROR_STATUSES, classify_error
+
+__all__ = ["ERROR_STATUSES", "Budget", "classify_error", "discover", "discover_async",
+           "discover_many", "discover_many_async"]
+
+log = logging.getLogger(__name__)
+PARALLEL = 4
+SPARE_S = 30.0  # start-up, browser launch and shutdown on top of the time budgets
+
+
+def resolve_map(settings: ProbeSettings) -> dict[str, str]:
+    """Test host names the crawler maps to loopback: `extra["resolve"]` as
+    'name[=address],...' (address defaults to 127.0.0.1)."""
+    mapping: dict[str, str] = {}
+    for entry in (settings.extra.get("resolve") or "").split(","):
+        name, _, address = entry.strip().partition("=")
+        if name:
+            mapping[name.lower()] = address.strip() or "127.0.0.1"
+    return mapping
+
+
+def build_request(urls: list[str], settings: ProbeSettings, budget: Budget,
+                  parallel: int) -> dict[str, Any]:
+    """The JSON request handed to `spiders.run`."""
+    return {
+        "urls": urls,
+        "budget": budget.to_dict(),
+        "parallel": parallel,
+        "settings": {
+            "user_agent": settings.user_agent, "ca_file": settings.ca_file,
+            "loopback_only": settings.loopback_only, "page_timeout_ms": settings.page_timeout_ms,
+            "national_portal_hosts": list(settings.national_portal_hosts),
+            "resolve": resolve_map(settings),
+        },
+    }
+
+
+def wall_limit(count: int, budget: Budget, parallel: int) -> float:
+    """Seconds the subprocess may take before it is killed (the probe's own failure)."""
+    rounds = math.ceil(count / max(1, parallel))
+    return rounds * (2 * budget.time_limit + SPARE_S)
+
+
+def failed(urls: Iterable[str], status: str = "probe_error") -> dict[str, SiteMap]:
+    """A SiteMap carrying `status` for each URL."""
+    return {url: SiteMap(portal=url, error=status) for url in urls}
+
+
+def read_results(urls: list[str], output: Path) -> dict[str, SiteMap]:
+    """SiteMaps from the subprocess's output file; URLs missing there are probe errors."""
+    results = failed(urls)
+    if not output.exists() or not output.stat().st_size:
+        return results
+    data = json.loads(output.read_text(encoding="utf-8")).get("results", {})
+    for url in urls:
+        if url in data:
+            results[url] = SiteMap.from_dict(data[url]["sitemap"])
+            notes = data[url].get("notes", {})
+            log.info("discovered %s: %d pages in %ss %s", url, len(results[url].pages),
+                     notes.get("seconds"), notes.get("error_detail") or "")
+    return results
+
+
+def _prepare(urls: dict[str, str], settings: ProbeSettings, budget: Budget | None,
+             parallel: int, folder: str) -> tuple[list[str], list[str], Path, float]:
+    """Write the request file; the normalised URLs, command, output path and time limit."""
+    checked = list(dict.fromkeys(urls.values()))
+    budget = budget or Budget()
+    request, output = Path(folder, "request.json"), Path(folder, "output.json")
+    request.write_text(json.dumps(build_request(checked, settings, budget, parallel)),
+                       encoding="utf-8")
+    command = [sys.executable, "-m", "spiders.run", str(request), str(output)]
+    return checked, command, output, wall_limit(len(checked), budget, parallel)
+
+
+def _normalised(urls: Iterable[str]) -> dict[str, str]:
+    """Each URL as given -> its normalised form (raises BadUrl for a malformed one)."""
+    return {url: parse_portal_url(url) for url in urls}
+
+
+def _by_given(given: dict[str, str], results: dict[str, SiteMap]) -> dict[str, SiteMap]:
+    """Results keyed by the URLs as the caller gave them."""
+    return {url: results[normal] for url, normal in given.items()}
+
+
+def _child_env() -> dict[str, str]:
+    """The subprocess environment: ours, with warnings kept off its stderr."""
+    return {**os.environ, "PYTHONWARNINGS": "ignore"}
+
+
+def discover_many(urls: Iterable[str], settings: ProbeSettings, budget: Budget | None = None,
+                  parallel: int = PARALLEL) -> dict[str, SiteMap]:
+    """Map several portals in one subprocess (`parallel` at a time); SiteMaps by URL as given.
+
+    Raises `probe.urls.BadUrl` for a malformed URL, before anything runs.
+    """
+    given = _normalised(urls)
+    if not given:
+        return {}
+    with tempfile.TemporaryDirectory(prefix="dvc-discover-") as folder:
+        checked, command, output, limit = _prepare(given, settings, budget, parallel, folder)
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=limit,
+                                  env=_child_env(), check=False)
+        except subprocess.TimeoutExpired:
+            log.warning("discovery subprocess exceeded %.0fs", limit)
+            return _by_given(given, failed(checked))
+        if done.returncode != 0:
+            log.warning("discovery subprocess failed (%s): %s", done.returncode,
+                        done.stderr[-2000:])
+        return _by_given(given, read_results(checked, output))
+
+
+def discover(portal_url: str, settings: ProbeSettings, budget: Budget | None = None) -> SiteMap:
+    """Map one portal: its pages, types, click depths and templates (see SiteMap)."""
+    return discover_many([portal_url], settings, budget)[portal_url]
+
+
+async def discover_many_async(urls: Iterable[str], settings: ProbeSettings,
+                              budget: Budget | None = None,
+                              parallel: int = PARALLEL) -> dict[str, SiteMap]:
+    """`discover_many` for callers inside an event loop (the subprocess is awaited)."""
+    given = _normalised(urls)
+    if not given:
+        return {}
+    with tempfile.TemporaryDirectory(prefix="dvc-discover-") as folder:
+        checked, command, output, limit = _prepare(given, settings, budget, parallel, folder)
+        process = await asyncio.create_subprocess_exec(
+            *command, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+            env=_child_env())
+        try:
+            _, stderr = await asyncio.wait_for(process.communicate(), timeout=limit)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+            log.warning("discovery subprocess exceeded %.0fs", limit)
+            return _by_given(given, failed(checked))
+        if process.returncode != 0:
+            log.warning("discovery subprocess failed (%s): %s", process.returncode,
+                        stderr.decode(errors="replace")[-2000:])
+        return _by_given(given, read_results(checked, output))
+
+
+async def discover_async(portal_url: str, settings: ProbeSettings,
+                         budget: Budget | None = None) -> SiteMap:
+    """`discover` for callers inside an event loop."""
+    return (await discover_many_async([portal_url], settings, budget))[portal_url]

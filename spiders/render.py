@@ -1,0 +1,256 @@
+"""Maps a single-page app with a real browser: render, collect links (hash routes too),
+visit each under the same budgets as the crawl, classify by the rendered DOM.
+
+Chromium is always launched through `probe.browser.launch` (resolver rules, extra CA).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Error as PlaywrightError
+from protego import Protego
+
+from probe.browser import launch
+from probe.models import PageInfo
+from spiders.budget import Budget
+from spiders.classify import classify_features
+from spiders.errors import classify_error
+from spiders.features import Link, extract_features
+from spiders.portal_map import external_hosts
+from spiders.urlrules import Frontier, is_hash_route, scope_of, url_template
+
+SETTLE_TICK_S = 0.05
+SETTLE_MAX_S = 4.0
+QUIET_S = 0.15
+_SKIP_SUFFIXES = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".zip", ".rar", ".jpg", ".png")
+
+
+@dataclass
+class RenderResult:
+    """Pages seen in the browser, the budgets that cut the walk, and any home-page error."""
+
+    pages: list[PageInfo] = field(default_factory=list)
+    hits: set[str] = field(default_factory=set)
+    error: str | None = None
+    error_detail: str = ""
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """Browser-side knobs: trust, network scope, identity, timeouts."""
+
+    user_agent: str
+    ca_file: str | None = None
+    loopback_only: bool = True
+    page_timeout_ms: int = 15_000
+    extra_hosts: tuple[str, ...] = ()
+
+
+class RateLimiter:
+    """At most one navigation per `delay` seconds to the portal's host."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        """Sleep until the next navigation may start."""
+        async with self._lock:
+            now = time.monotonic()
+            if self._next > now:
+                await asyncio.sleep(self._next - now)
+            self._next = max(now, self._next) + self.delay
+
+
+class Settler:
+    """Tracks a page's network activity to tell when a route has finished rendering.
+
+    A route is settled when no request is in flight, none started or ended for
+    `QUIET_S`, and the DOM's shape stayed the same for two ticks (with some text).
+    """
+
+    def __init__(self, page: Page) -> None:
+        self.inflight = 0
+        self.last_activity = time.monotonic()
+        page.on("request", self._started)
+        page.on("requestfinished", self._ended)
+        page.on("requestfailed", self._ended)
+
+    def _started(self, _: Any) -> None:
+        self.inflight += 1
+        self.last_activity = time.monotonic()
+
+    def _ended(self, _: Any) -> None:
+        self.inflight = max(0, self.inflight - 1)
+        self.last_activity = time.monotonic()
+
+    def quiet(self) -> bool:
+        """True when the network has been idle for QUIET_S."""
+        return self.inflight == 0 and time.monotonic() - self.last_activity >= QUIET_S
+
+    async def settle(self, page: Page) -> None:
+        """Wait (at most SETTLE_MAX_S) until the network is quiet and the DOM stable."""
+        deadline = time.monotonic() + SETTLE_MAX_S
+        last: Any = None
+        stable = 0
+        while time.monotonic() < deadline:
+            try:
+                shape = await page.evaluate(
+                    "() => [document.body ? document.body.innerText.length : 0,"
+                    " document.getElementsByTagName('*').length, location.href]")
+            except PlaywrightError:
+                shape = None
+            stable = stable + 1 if shape == last else 0
+            if stable >= 2 and self.quiet() and shape and shape[0] > 0:
+                return
+            last = shape
+            await asyncio.sleep(SETTLE_TICK_S)
+
+
+def renderable(url: str, scope: str) -> bool:
+    """True for in-scope http(s) URLs that may be app pages (hash routes included)."""
+    parts = urlsplit(url)
+    return (parts.scheme in ("http", "https") and scope_of(url) == scope
+            and not parts.path.lower().endswith(_SKIP_SUFFIXES))
+
+
+class AppMapper:
+    """Breadth-first walk of an app's routes with a few browser tabs."""
+
+    def __init__(self, home_url: str, budget: Budget, options: RenderOptions,
+                 deadline: float) -> None:
+        self.home_url = home_url
+        self.scope = scope_of(home_url)
+        self.budget = budget
+        self.options = options
+        self.deadline = deadline
+        self.frontier = Frontier(budget)
+        self.limiter = RateLimiter(budget.delay)
+        self.queue: asyncio.Queue[tuple[str, int, str]] = asyncio.Queue()
+        self.result = RenderResult()
+        self.robots: Protego | None = None
+        self.home_status: int | None = None
+
+    async def run(self, browser: Browser) -> RenderResult:
+        """Render the home page, then its routes, within the budgets."""
+        context = await browser.new_context(user_agent=self.options.user_agent)
+        context.set_default_timeout(self.options.page_timeout_ms)
+        try:
+            await self._load_robots(context)
+            self.frontier.mark_seen(self.home_url)
+            self.frontier.scheduled = 1
+            self.queue.put_nowait((self.home_url, 0, ""))
+            workers = [asyncio.create_task(self._worker(context))
+                       for _ in range(max(1, min(self.budget.per_host, 4)))]
+            await self.queue.join()
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+        finally:
+            await context.close()
+        self.result.hits |= self.frontier.hits
+        return self.result
+
+    async def _load_robots(self, context: BrowserContext) -> None:
+        """Fetch robots.txt once; routes it disallows are not rendered."""
+        parts = urlsplit(self.home_url)
+        try:
+            answer = await context.request.get(f"{parts.scheme}://{parts.netloc}/robots.txt")
+            if answer.ok:
+                self.robots = Protego.parse(await answer.text())
+        except PlaywrightError:
+            self.robots = None
+
+    def _allowed(self, url: str) -> bool:
+        """robots.txt verdict for the URL's path (hash routes share their document's path)."""
+        return self.robots is None or self.robots.can_fetch(url, self.options.user_agent)
+
+    async def _worker(self, context: BrowserContext) -> None:
+        """Take routes from the queue and render them in one tab."""
+        page = await context.new_page()
+        settler = Settler(page)
+        while True:
+            url, depth, link_text = await self.queue.get()
+            try:
+                if time.monotonic() >= self.deadline:
+                    self.frontier.hits.add("time_limit")
+                    continue
+                await self._visit(page, settler, url, depth, link_text)
+            except Exception as error:  # noqa: BLE001 - one bad route must not end the walk
+                self._failed(url, depth, error)
+            finally:
+                self.queue.task_done()
+
+    async def _visit(self, page: Page, settler: Settler, url: str, depth: int,
+                     link_text: str) -> None:
+        """Render one route, record it as a page, queue its links."""
+        await self.limiter.wait()
+        response = await page.goto(url, wait_until="load")
+        if response is not None:
+            status: int | None = response.status
+            if depth == 0:
+                self.home_status = status
+        else:
+            status = self.home_status  # same-document (hash) navigation
+        await settler.settle(page)
+        features = extract_features(await page.content(), page.url)
+        page_type, signals = classify_features(url, features, depth == 0, link_text)
+        signals += [f"external:{host}" for host in external_hosts(features, self.scope)]
+        self.result.pages.append(PageInfo(
+            url=url, type=page_type, depth=depth, template=url_template(url), signals=signals,
+            status=status, title=(await page.title())[:200]))
+        self._queue_links(features.links + features.get_forms, depth + 1)
+
+    def _queue_links(self, links: list[Link], depth: int) -> None:
+        """Admit in-scope links (hash routes included) that robots.txt allows."""
+        for link in links:
+            if not renderable(link.url, self.scope) or not self._allowed(link.url):
+                continue
+            if time.monotonic() >= self.deadline:
+                self.frontier.hits.add("time_limit")
+                return
+            url = self.frontier.admit(link.url, depth)
+            if url is not None:
+                self.queue.put_nowait((url, depth, link.text))
+
+    def _failed(self, url: str, depth: int, error: BaseException) -> None:
+        """A route that could not be rendered: the home page's failure is the portal's."""
+        status = classify_error(error)
+        if depth == 0:
+            self.result.error = status
+            self.result.error_detail = f"{type(error).__name__}: {error}"[:300]
+            return
+        self.result.pages.append(PageInfo(url=url, depth=depth, template=url_template(url),
+                                          signals=[f"error:{status}"]))
+
+
+def is_route(url: str) -> bool:
+    """True when `url` names an app route through its fragment ('#/vi/...')."""
+    return is_hash_route(urlsplit(url).fragment)
+
+
+async def render_map(home_url: str, budget: Budget, options: RenderOptions,
+                     time_limit: float) -> RenderResult:
+    """Map the app at `home_url` in headless Chromium within `budget` and `time_limit` s."""
+    mapper = AppMapper(home_url, budget, options, time.monotonic() + time_limit)
+    grace = time_limit + options.page_timeout_ms / 1000 + 5
+    try:
+        async with async_playwright() as pw:
+            browser = await launch(pw, loopback_only=options.loopback_only,
+                                   extra_hosts=options.extra_hosts, ca_file=options.ca_file)
+            try:
+                return await asyncio.wait_for(mapper.run(browser), timeout=grace)
+            finally:
+                await browser.close()
+    except TimeoutError:
+        mapper.result.hits |= mapper.frontier.hits | {"time_limit"}
+        return mapper.result
+    except Exception as error:  # noqa: BLE001 - a browser that will not start is our fault
+        return RenderResult(error="probe_error", error_detail=f"{type(error).__name__}: {error}")
