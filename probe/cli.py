@@ -1,0 +1,158 @@
+"""The `probe` command. Messages are Vietnamese first, English in brackets."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from probe import commands
+from probe.errors import UserError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="Đo và chấm điểm Cổng dịch vụ công (probe and score public-service "
+                       "portals).")
+registry_app = typer.Typer(no_args_is_help=True, help="Sổ đăng ký cơ quan (agency registries).")
+app.add_typer(registry_app, name="registry")
+err = Console(stderr=True)
+
+DbOpt = Annotated[str, typer.Option("--db", envvar="PROBE_DB",
+                                    help="CSDL kết quả (database URL)")]
+CaOpt = Annotated[str | None, typer.Option("--ca-file", envvar="PROBE_CA_FILE",
+                                           help="CA bổ sung để xác thực TLS (extra trusted CA)")]
+PrivateOpt = Annotated[bool, typer.Option("--allow-private",
+                                          help="Cho phép địa chỉ nội bộ (allow private hosts)")]
+RubricOpt = Annotated[str, typer.Option("--rubric", help="Bộ tiêu chí (rubric version or file)")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="In JSON (print JSON)")]
+ConcurrencyOpt = Annotated[int, typer.Option(min=1, max=16,
+                                             help="Số cổng quét đồng thời (portals at once)")]
+DEFAULT_DB = "sqlite:///results.db"
+
+
+@app.command()
+def demo(workdir: Annotated[Path, typer.Option(help="Thư mục làm việc (work folder)")] = Path("."),
+         db: DbOpt = DEFAULT_DB,
+         out: Annotated[Path, typer.Option(help="Thư mục báo cáo")] = Path("report"),
+         strict: Annotated[bool, typer.Option(help="Thoát 1 nếu hạng lệch dự kiến "
+                                                   "(exit 1 on unexpected grades)")] = False,
+         concurrency: ConcurrencyOpt = 3) -> None:
+    """Chạy trang trại cổng mẫu, quét, chấm điểm, xếp hạng (run the demo farm sweep)."""
+    raise typer.Exit(commands.demo(workdir, db, out, strict, concurrency))
+
+
+@app.command()
+def farm(workdir: Annotated[Path, typer.Option()] = Path("farm-work")) -> None:
+    """Phục vụ trang trại cổng mẫu (serve the portal farm in the foreground)."""
+    commands.farm(workdir)
+
+
+@app.command()
+def discover(url: str, ca_file: CaOpt = None, allow_private: PrivateOpt = False,
+             as_json: JsonOpt = False) -> None:
+    """Lập sơ đồ trang của một cổng (map one portal's pages)."""
+    raise typer.Exit(commands.discover(url, ca_file, allow_private, as_json))
+
+
+@app.command()
+def sweep(registry: Annotated[Path, typer.Option(help="Tệp sổ đăng ký (registry CSV)")],
+          db: DbOpt = DEFAULT_DB, ca_file: CaOpt = None, allow_private: PrivateOpt = False,
+          rubric: RubricOpt = "2024", concurrency: ConcurrencyOpt = 2) -> None:
+    """Quét toàn bộ cơ quan trong sổ đăng ký (sweep a registry)."""
+    raise typer.Exit(commands.sweep(registry, db, ca_file, allow_private, rubric, concurrency))
+
+
+@app.command()
+def check(url: str,
+          name: Annotated[str, typer.Option(help="Tên cơ quan (agency name)")] = "",
+          block: Annotated[str, typer.Option(help="ministry | province | other")] = "other",
+          db: DbOpt = DEFAULT_DB, ca_file: CaOpt = None, allow_private: PrivateOpt = False,
+          rubric: RubricOpt = "2024", as_json: JsonOpt = False,
+          fail_under: Annotated[str | None, typer.Option("--fail-under",
+                                                         help="Hạng tối thiểu (A-E)")] = None,
+          junit: Annotated[Path | None, typer.Option(help="Ghi JUnit XML")] = None,
+          ) -> None:
+    """Tự kiểm tra một cổng (one-portal self-check)."""
+    raise typer.Exit(commands.check(url, name, block, db, ca_file, allow_private, rubric,
+                                    as_json, fail_under, junit))
+
+
+@app.command()
+def rank(sweep_id: Annotated[str, typer.Option("--sweep", help="Mã đợt quét")] = "latest",
+         block: Annotated[str | None, typer.Option(help="ministry | province")] = None,
+         fmt: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
+         rubric: RubricOpt = "2024", db: DbOpt = DEFAULT_DB) -> None:
+    """Bảng xếp hạng theo khối (ranking per block, official form)."""
+    raise typer.Exit(commands.rank(sweep_id, block, fmt, rubric, db))
+
+
+@app.command()
+def show(run: Annotated[str, typer.Argument(help="Mã lượt kiểm tra hoặc 'latest'")] = "latest",
+         rubric: RubricOpt = "2024", db: DbOpt = DEFAULT_DB, as_json: JsonOpt = False) -> None:
+    """Xem một lượt kiểm tra đã lưu (one stored run)."""
+    raise typer.Exit(commands.show(run, rubric, db, as_json))
+
+
+@app.command()
+def rescore(rubric: RubricOpt = "2024",
+            sweep_id: Annotated[str | None, typer.Option("--sweep")] = None,
+            db: DbOpt = DEFAULT_DB) -> None:
+    """Chấm lại bằng chứng đã lưu, không dùng mạng (re-judge stored runs offline)."""
+    raise typer.Exit(commands.rescore(rubric, sweep_id, db))
+
+
+@app.command()
+def report(out: Annotated[Path, typer.Option(help="Thư mục báo cáo")] = Path("report"),
+           sweep_id: Annotated[str, typer.Option("--sweep")] = "latest",
+           rubric: RubricOpt = "2024", lang: Annotated[str, typer.Option()] = "vi",
+           db: DbOpt = DEFAULT_DB) -> None:
+    """Báo cáo HTML tĩnh (static HTML report)."""
+    raise typer.Exit(commands.report(out, sweep_id, rubric, lang, db))
+
+
+@registry_app.command("validate")
+def registry_validate(path: Path) -> None:
+    """Kiểm tra tệp sổ đăng ký, báo mọi dòng sai (validate a registry file)."""
+    raise typer.Exit(commands.registry_validate(path))
+
+
+def main() -> None:
+    """Entry point: known errors become one line and exit 2; nothing prints a traceback."""
+    logging.basicConfig(level=os.environ.get("PROBE_LOG", "WARNING"),
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        code = app(standalone_mode=False)  # click returns the code of typer.Exit here
+    except UserError as error:
+        err.print(f"[bold red]Lỗi[/] (error): {error}", highlight=False, soft_wrap=True)
+        sys.exit(error.exit_code)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except KeyboardInterrupt:
+        err.print("Đã dừng (interrupted)")
+        sys.exit(130)
+    except Exception as error:  # click usage errors and anything unexpected
+        _report_unexpected(error)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _report_unexpected(error: Exception) -> None:
+    # typer vendors click, so its usage errors are recognised by shape, not by class.
+    if error.__class__.__name__ == "Abort":
+        sys.exit(130)
+    if hasattr(error, "show") and isinstance(getattr(error, "exit_code", None), int):
+        error.show()
+        sys.exit(error.exit_code)
+    if os.environ.get("PROBE_DEBUG"):
+        raise error
+    err.print(f"[bold red]Lỗi nội bộ[/] (internal error): {error.__class__.__name__}: {error} "
+              "— đặt PROBE_DEBUG=1 để xem chi tiết (set PROBE_DEBUG=1 for details)",
+              highlight=False, soft_wrap=True)
+    sys.exit(70)
+
+if __name__ == "__main__":
+    main()
+

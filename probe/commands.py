@@ -1,0 +1,284 @@
+"""What each `probe` command does; the CLI module only parses options."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from rich.console import Console
+
+from probe import registry as registries
+from probe import status as statuses
+from probe.context import ProbeSettings
+from probe.db.store import Store, StoreError, agency_of
+from probe.errors import EXIT_BELOW, EXIT_UNREACHABLE, UserError
+from probe.models import Agency
+from probe.progress import sweep_progress
+from probe.urls import BadUrl, is_private_host, parse_portal_url
+
+out = Console(highlight=False, soft_wrap=True)
+GRADES = "ABCDE"
+
+
+def open_store(db: str) -> Store:
+    """The results store at `db`, or a UserError saying why it cannot be opened."""
+    try:
+        return Store(db)
+    except StoreError as error:
+        raise UserError(str(error)) from error
+
+
+def evidence_root(db: str) -> Path:
+    """Artifacts live in `evidence/` beside an SQLite file, else in ./evidence."""
+    path = db.removeprefix("sqlite:///") if db.startswith("sqlite:///") else ""
+    return (Path(path).resolve().parent if path else Path.cwd()) / "evidence"
+
+
+def settings_for(ca_file: str | None, allow_private: bool, **extra: Any) -> ProbeSettings:
+    """Probe settings from the common options and the environment, checking the CA file.
+
+    PROBE_NATIONAL_PORTAL_HOSTS and PROBE_NATIONAL_SSO_HOSTS (comma-separated host or
+    host:port) add to the national portal and SSO hosts the probe recognises.
+    """
+    if ca_file and not Path(ca_file).is_file():
+        raise UserError(f"không tìm thấy tệp CA '{ca_file}' (CA file not found)")
+    defaults = ProbeSettings()
+    hosts = {
+        "national_portal_hosts": defaults.national_portal_hosts
+        + _env_hosts("PROBE_NATIONAL_PORTAL_HOSTS"),
+        "national_sso_hosts": defaults.national_sso_hosts + _env_hosts("PROBE_NATIONAL_SSO_HOSTS"),
+    }
+    return ProbeSettings(ca_file=ca_file, allow_private=allow_private, **{**hosts, **extra})
+
+
+def _env_hosts(name: str) -> tuple[str, ...]:
+    return tuple(h.strip() for h in os.environ.get(name, "").split(",") if h.strip())
+
+
+def checked_url(url: str, allow_private: bool) -> str:
+    """`url` validated for probing, or a UserError."""
+    try:
+        url = parse_portal_url(url)
+    except BadUrl as error:
+        raise UserError(f"URL không hợp lệ: '{url}' (malformed URL)") from error
+    if is_private_host(url) and not allow_private:
+        raise UserError(f"địa chỉ nội bộ bị từ chối: {url} — dùng --allow-private "
+                        "(private address refused; use --allow-private)")
+    return url
+
+
+def load_registry(path: Path) -> list[Agency]:
+    try:
+        return registries.load(path)
+    except registries.RegistryError as error:
+        raise UserError(f"sổ đăng ký lỗi (bad registry) {error}") from error
+
+
+# --- probing ------------------------------------------------------------------------------
+
+
+def discover(url: str, ca_file: str | None, allow_private: bool, as_json: bool) -> int:
+    from probe.discovery import discover as run_discovery
+
+    url = checked_url(url, allow_private)
+    sitemap = run_discovery(url, settings_for(ca_file, allow_private))
+    if as_json:
+        print(json.dumps(sitemap.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        from probe.tables import print_sitemap
+
+        print_sitemap(out, sitemap)
+    return EXIT_UNREACHABLE if sitemap.error else 0
+
+
+def sweep(registry: Path, db: str, ca_file: str | None, allow_private: bool,
+          rubric: str, concurrency: int = 2) -> int:
+    from probe.sweep import SweepOptions
+    from probe.sweep import sweep as run_sweep
+    from probe.tables import print_ranking
+
+    agencies = load_registry(registry)
+    _check_rubric(rubric)
+    store = open_store(db)
+    options = SweepOptions(settings=settings_for(ca_file, allow_private), rubric=rubric,
+                           evidence_root=evidence_root(db), concurrency=concurrency)
+    sweep_id = store.start_sweep(str(registry), rubric=rubric)
+    with sweep_progress(out, agencies) as progress:
+        run_sweep(agencies, store, options, sweep_id, progress)
+    store.finish_sweep(sweep_id)
+    print_ranking(out, store, sweep_id, rubric, None)
+    out.print(f"Đợt quét (sweep) {sweep_id}; CSDL (database) {db}")
+    return 0
+
+
+def check(url: str, name: str, block: str, db: str, ca_file: str | None, allow_private: bool,
+          rubric: str, as_json: bool, fail_under: str | None, junit: Path | None) -> int:
+    from probe.sweep import SweepOptions, probe_one
+
+    url = checked_url(url, allow_private)
+    threshold = _grade_option(fail_under)
+    _check_rubric(rubric)
+    if block not in registries.BLOCKS:
+        raise UserError(f"khối '{block}' không hợp lệ (unknown block)")
+    host = urlsplit(url).netloc
+    agency = Agency(id=host, name=name or host, block=block, portal_url=url)  # type: ignore[arg-type]
+    store = open_store(db)
+    options = SweepOptions(settings=settings_for(ca_file, allow_private), rubric=rubric,
+                           evidence_root=evidence_root(db))
+    with sweep_progress(Console(stderr=True), [agency]) as progress:
+        outcome = probe_one(agency, store, options, progress)
+    document = check_document(outcome)
+    if junit:
+        from probe.junit import write_junit
+
+        write_junit(junit, document)
+    if as_json:
+        print(json.dumps(document, ensure_ascii=False, indent=2))
+    else:
+        from probe.tables import print_check
+
+        print_check(out, document)
+    return _check_exit(document, threshold)
+
+
+def _check_exit(document: dict[str, Any], threshold: str | None) -> int:
+    if document["status"] != statuses.COMPLETED:
+        return EXIT_UNREACHABLE
+    grade = document["grade"] or "E"
+    if threshold and GRADES.index(grade) > GRADES.index(threshold):
+        return EXIT_BELOW
+    return 0
+
+
+def check_document(outcome: Any) -> dict[str, Any]:
+    """The `probe check --json` object of one probed portal (the DESIGN.md contract)."""
+    scored = outcome.score.to_dict()
+    return {
+        "url": outcome.agency.portal_url, "agency": outcome.agency.name,
+        "run_id": outcome.run_id, "rubric": scored["rubric"], "status": outcome.status,
+        "status_detail": outcome.status_detail, "handover": outcome.sitemap.handover,
+        "total": scored["total"], "grade": scored["grade"], "groups": scored["groups"],
+        "items": scored["items"], "pages": len(outcome.sitemap.pages),
+        "duration_s": outcome.duration_s,
+    }
+
+
+def _grade_option(grade: str | None) -> str | None:
+    if grade is None:
+        return None
+    if grade.upper() not in GRADES or len(grade) != 1:
+        raise UserError(f"hạng '{grade}' không hợp lệ, dùng A-E (grade must be A-E)")
+    return grade.upper()
+
+
+def _check_rubric(rubric: str) -> None:
+    from probe.scoring import RubricError, load_rubric
+
+    try:
+        load_rubric(rubric)
+    except RubricError as error:
+        raise UserError(f"bộ tiêu chí lỗi (bad rubric) {error}") from error
+
+
+# --- reading the store --------------------------------------------------------------------
+
+
+def rank(sweep_id: str, block: str | None, fmt: str, rubric: str, db: str) -> int:
+    from probe.tables import print_ranking, ranking_csv, ranking_document
+
+    if fmt not in ("table", "csv", "json"):
+        raise UserError(f"định dạng '{fmt}' không hợp lệ: table | csv | json (bad format)")
+    if block not in (None, "ministry", "province"):
+        raise UserError(f"khối '{block}' không hợp lệ (unknown block)")
+    store = open_store(db)
+    sweep_id = _sweep_id(store, sweep_id)
+    if fmt == "json":
+        print(json.dumps(ranking_document(store, sweep_id, rubric, block), ensure_ascii=False,
+                         indent=2))
+    elif fmt == "csv":
+        print(ranking_csv(store, sweep_id, rubric, block), end="")
+    else:
+        print_ranking(out, store, sweep_id, rubric, block)
+    return 0
+
+
+def _sweep_id(store: Store, sweep_id: str) -> str:
+    try:
+        return store.sweep(sweep_id).id
+    except StoreError as error:
+        raise UserError(str(error)) from error
+
+
+def show(run_id: str, rubric: str, db: str, as_json: bool) -> int:
+    store = open_store(db)
+    try:
+        run = store.run(run_id)
+    except StoreError as error:
+        raise UserError(str(error)) from error
+    document = {
+        "run_id": run.id, "sweep_id": run.sweep_id, "agency": agency_of(run).__dict__,
+        "url": run.url, "final_url": run.final_url, "handover": run.handover,
+        "status": run.status, "status_detail": run.status_detail, "started_at": run.started_at,
+        "duration_s": run.duration_s, "pages": [p.__dict__ for p in store.sitemap(run.id).pages],
+        "observations": [o.to_dict() for o in store.observations(run.id)],
+        "scores": store.score(run.id, rubric),
+    }
+    if as_json:
+        print(json.dumps(document, ensure_ascii=False, indent=2))
+    else:
+        from probe.tables import print_run
+
+        print_run(out, document)
+    return 0
+
+
+def rescore(rubric: str, sweep_id: str | None, db: str) -> int:
+    from probe.scoring import load_rubric, score
+
+    _check_rubric(rubric)
+    judged = load_rubric(rubric)
+    store = open_store(db)
+    runs = store.runs(_sweep_id(store, sweep_id) if sweep_id else None)
+    for run in runs:
+        store.save_score(run.id, score(store.observations(run.id), judged))
+    out.print(f"Đã chấm lại {len(runs)} lượt theo bộ tiêu chí {judged.version} "
+              f"(re-scored {len(runs)} runs under rubric {judged.version})")
+    return 0
+
+
+def report(out_dir: Path, sweep_id: str, rubric: str, lang: str, db: str) -> int:
+    from probe.report import write_report
+
+    store = open_store(db)
+    index = write_report(store, _sweep_id(store, sweep_id), rubric, out_dir, lang)
+    out.print(f"Báo cáo (report): {index}")
+    return 0
+
+
+def registry_validate(path: Path) -> int:
+    problems = registries.validate(path)
+    for problem in problems:
+        out.print(f"{path}:{problem}")
+    if problems:
+        out.print(f"{len(problems)} lỗi (problems)")
+        return 1
+    out.print(f"Hợp lệ: {len(registries.load(path))} cơ quan (valid: agencies)")
+    return 0
+
+
+# --- the farm -----------------------------------------------------------------------------
+
+
+def farm(workdir: Path) -> None:
+    from probe.farm import serve_forever
+
+    serve_forever(workdir)
+
+
+def demo(workdir: Path, db: str, out_dir: Path, strict: bool, concurrency: int = 3) -> int:
+    from probe.demo import run_demo
+
+    return run_demo(out, workdir, db, out_dir, strict, concurrency=concurrency)
