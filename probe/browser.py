@@ -23,9 +23,12 @@ def chromium_path() -> str:
 
 
 def loopback_rules(extra_hosts: Iterable[str] = ()) -> str:
-    """Resolver rules that let Chromium reach loopback only (tests, demo, benchmarks)."""
+    """Resolver rules that let Chromium reach loopback only (tests, demo, benchmarks).
+
+    Chromium applies the first rule that matches, so named test hosts come before `MAP *`.
+    """
     maps = [f"MAP {host} 127.0.0.1" for host in extra_hosts]
-    return ", ".join(["MAP * ~NOTFOUND", *maps, "EXCLUDE localhost", "EXCLUDE 127.0.0.1"])
+    return ", ".join([*maps, "MAP * ~NOTFOUND", "EXCLUDE localhost", "EXCLUDE 127.0.0.1"])
 
 
 def resolver_rules(loopback_only: bool, extra_hosts: Iterable[str] = ()) -> str:

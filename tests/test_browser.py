@@ -17,8 +17,8 @@ from probe.browser import launch, launch_args, loopback_rules
 
 def test_loopback_rules_map_everything_else_to_notfound() -> None:
     rules = loopback_rules(["emc.farm.test"])
-    assert rules.startswith("MAP * ~NOTFOUND")
-    assert "MAP emc.farm.test 127.0.0.1" in rules and "EXCLUDE 127.0.0.1" in rules
+    assert rules.startswith("MAP emc.farm.test 127.0.0.1, MAP * ~NOTFOUND")
+    assert "EXCLUDE 127.0.0.1" in rules
     assert any(a.startswith("--host-resolver-rules=") for a in launch_args(True))
     assert "--disable-quic" in launch_args(False)
 
@@ -39,9 +39,9 @@ def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
     server.shutdown()
 
 
-async def _visit(url: str, ca_file: str | None) -> str:
+async def _visit(url: str, ca_file: str | None, hosts: tuple[str, ...] = ()) -> str:
     async with async_playwright() as pw:
-        browser = await launch(pw, loopback_only=True, ca_file=ca_file)
+        browser = await launch(pw, loopback_only=True, ca_file=ca_file, extra_hosts=hosts)
         try:
             page = await browser.new_page()
             try:
@@ -62,3 +62,12 @@ def test_extra_ca_is_trusted_only_when_given(tls_server: tuple[str, str],
 
 def test_names_outside_loopback_do_not_resolve() -> None:
     assert "ERR_NAME_NOT_RESOLVED" in asyncio.run(_visit("http://example.com/", None))
+
+
+def test_named_test_hosts_reach_loopback(tls_server: tuple[str, str]) -> None:
+    url, _ = tls_server
+    port = url.rsplit(":", 1)[1].rstrip("/")
+    named = f"http://portal.farm.test:{port}/"
+    assert "ERR_NAME_NOT_RESOLVED" in asyncio.run(_visit(named, None))
+    # a plain-HTTP request to the TLS port reaches the server: the name resolved
+    assert "ERR_NAME_NOT_RESOLVED" not in asyncio.run(_visit(named, None, ("portal.farm.test",)))

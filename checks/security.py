@@ -1,0 +1,686 @@
+"""Security (S1-S6): HTTPS and its certificate, TLS versions, redirects, headers, cookies,
+mixed content and injected content.
+
+How each observation is made:
+- https.used: the portal URL, after its redirects, is served over HTTPS (a certificate
+  problem does not change that; tls.cert_valid records it).
+- tls.cert_valid / tls.cert_days_left / tls.version: a TLS handshake with a verifying
+  context (system roots plus `settings.ca_file`); when verification fails, a second,
+  non-verifying handshake only reads the certificate (expiry, names) and the version for
+  the record: no HTTP is ever sent over an unverified connection. The leaf certificate is
+  stored as a PEM artifact.
+- tls.legacy_accepted: a handshake limited to TLS 1.0-1.1 (OpenSSL security level 0, so that
+  our own client does not refuse first); a refusal means not accepted.
+- http.redirects_https: the agency's plain-HTTP entry (`agency.http_url`, else the portal
+  URL with http:// on port 80) is followed hop by hop and ends on https.
+- hsts, headers.security, cookies.flags_ok: headers of the home page's HTTPS answer (cookies:
+  every Set-Cookie of the portal's own host seen by httpx and by the browser on sampled pages).
+- mixed_content.count: distinct http:// subresources requested by HTTPS sampled pages in the
+  browser (requests seen, plus Chromium's "Mixed Content" console reports for those it
+  blocks or upgrades before any request is made).
+- injected.count: distinct findings over sampled pages in the browser (a block injected
+  site-wide counts once): gambling spam words (accent-aware, in text, title and meta tags;
+  unaccented slugs in foreign link URLs), hidden links to foreign hosts
+  (off-screen, microscopic, or hidden by an inline style - hidden menus styled by classes
+  are not counted), and meta-refresh/JS/HTTP redirects to foreign hosts (the national
+  portal, the national SSO and *.gov.vn are not foreign).
+
+A plain-HTTP portal gets https.used False, tls.cert_valid False ("no HTTPS"), hsts False,
+None (not applicable) for tls.cert_days_left and tls.version, and outcome "portal_error"
+for tls.legacy_accepted and mixed_content.count: the portal's own state makes them
+impossible to meet, so the rubric counts them as not met rather than unmeasured.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import re
+import ssl
+import unicodedata
+import warnings
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509.oid import NameOID
+from playwright.async_api import ConsoleMessage, Page, Request, Response
+
+from checks._dom import NavigationRecorder, PortalError, open_url
+from checks._sampling import (
+    browser_page,
+    error_detail,
+    error_outcome,
+    foreign_host,
+    hostname,
+    observation,
+    portal_url,
+    sampled_pages,
+    unmeasured,
+)
+from probe.context import PortalContext, ssl_context
+from probe.models import Observation, Outcome
+
+NAMES = ("https.used", "tls.cert_valid", "tls.cert_days_left", "tls.version",
+         "tls.legacy_accepted", "http.redirects_https", "hsts", "headers.security",
+         "cookies.flags_ok", "mixed_content.count", "injected.count")
+MAX_HOPS = 10
+NO_HTTPS = "no HTTPS: the portal is served over plain HTTP"
+
+# --------------------------------------------------------------------------------------
+# HTTP: redirect chains, headers, cookies (pure parts first)
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Chain:
+    """A URL followed hop by hop: every URL, the last answer, cookies set on the way."""
+
+    start: str
+    urls: list[str] = field(default_factory=list)
+    status: int | None = None
+    headers: httpx.Headers | None = None
+    set_cookies: list[tuple[str, str]] = field(default_factory=list)  # (host, header)
+    error: BaseException | None = None
+
+    @property
+    def final(self) -> str:
+        return self.urls[-1] if self.urls else self.start
+
+    @property
+    def answered(self) -> bool:
+        return self.error is None and self.status is not None
+
+    def hops(self) -> str:
+        """'http://a/ -> https://a/ (200)'."""
+        tail = f" ({self.status})" if self.answered else f" ({error_detail(self.error)})" \
+            if self.error else ""
+        return " -> ".join(self.urls or [self.start]) + tail
+
+
+async def follow(client: httpx.AsyncClient, url: str) -> Chain:
+    """GET `url` following redirects one hop at a time, keeping every hop's cookies."""
+    chain = Chain(start=url)
+    current = url
+    for _ in range(MAX_HOPS + 1):
+        chain.urls.append(current)
+        try:
+            response = await client.get(current, follow_redirects=False)
+        except Exception as error:  # the chain records where it broke
+            chain.error = error
+            return chain
+        host = hostname(current)
+        chain.set_cookies += [(host, v) for v in response.headers.get_list("set-cookie")]
+        chain.status, chain.headers = response.status_code, response.headers
+        location = response.headers.get("location")
+        if not (response.is_redirect and location):
+            return chain
+        current = urljoin(current, location)
+    chain.error = httpx.TooManyRedirects(f"more than {MAX_HOPS} redirects")
+    return chain
+
+
+_REFERRER_POLICIES = {"no-referrer", "no-referrer-when-downgrade", "origin",
+                      "origin-when-cross-origin", "same-origin", "strict-origin",
+                      "strict-origin-when-cross-origin"}
+
+
+def security_headers(headers: httpx.Headers | dict[str, str]) -> tuple[float, str]:
+    """Share of the three security headers present, and which are missing.
+
+    Frame protection: CSP `frame-ancestors` or X-Frame-Options DENY/SAMEORIGIN;
+    X-Content-Type-Options: nosniff; a Referrer-Policy other than unsafe-url.
+    """
+    h = httpx.Headers(headers)
+    csp = " ".join(h.get_list("content-security-policy")).lower()
+    xfo = h.get("x-frame-options", "").strip().lower()
+    frame = "frame-ancestors" in csp or xfo in ("deny", "sameorigin")
+    nosniff = h.get("x-content-type-options", "").strip().lower() == "nosniff"
+    policies = [p.strip().lower() for p in h.get("referrer-policy", "").split(",")]
+    referrer = any(p in _REFERRER_POLICIES for p in policies)
+    present = {"frame protection": frame, "nosniff": nosniff, "Referrer-Policy": referrer}
+    missing = [name for name, ok in present.items() if not ok]
+    detail = "all three present" if not missing else "missing: " + ", ".join(missing)
+    return round(sum(present.values()) / 3, 4), detail
+
+
+def hsts(headers: httpx.Headers | dict[str, str]) -> tuple[bool, str]:
+    """Whether Strict-Transport-Security is sent with max-age > 0, and its value."""
+    value = httpx.Headers(headers).get("strict-transport-security", "")
+    found = re.search(r"max-age\s*=\s*\"?(\d+)", value, re.I)
+    if not found:
+        return False, "no Strict-Transport-Security header" if not value else \
+            f"Strict-Transport-Security without max-age: {value[:80]}"
+    age = int(found.group(1))
+    return age > 0, f"Strict-Transport-Security: {value.strip()[:100]}"
+
+
+def cookie_flags(set_cookies: Iterable[str]) -> tuple[bool, str]:
+    """Whether every Set-Cookie carries Secure, HttpOnly and SameSite; which do not."""
+    faults: dict[str, list[str]] = {}
+    names: set[str] = set()
+    for header in set_cookies:
+        parts = [p.strip() for p in header.split(";")]
+        name = parts[0].split("=", 1)[0].strip() or "(unnamed)"
+        names.add(name)
+        attributes = {p.split("=", 1)[0].strip().lower() for p in parts[1:]}
+        missing = [flag for flag, key in (("Secure", "secure"), ("HttpOnly", "httponly"),
+                                          ("SameSite", "samesite")) if key not in attributes]
+        if missing:
+            faults.setdefault(name, missing)
+    if not names:
+        return True, "no cookies set"
+    if not faults:
+        return True, f"{len(names)} cookie(s), all Secure, HttpOnly and SameSite"
+    listed = "; ".join(f"{n} lacks {', '.join(m)}" for n, m in sorted(faults.items())[:4])
+    return False, f"{len(faults)} of {len(names)} cookie(s) lack flags: {listed}"
+
+
+# --------------------------------------------------------------------------------------
+# TLS
+# --------------------------------------------------------------------------------------
+
+_VERIFY_REASONS = {
+    9: "certificate not yet valid",
+    10: "certificate expired",
+    18: "untrusted: self-signed certificate",
+    19: "untrusted: self-signed certificate in the chain",
+    20: "untrusted: unknown issuer or incomplete chain",
+    21: "untrusted: incomplete chain (intermediate missing)",
+    62: "hostname mismatch",
+    64: "hostname mismatch (IP address not in the certificate)",
+}
+
+
+def verify_reason(error: ssl.SSLCertVerificationError) -> str:
+    """A short English reason for a failed certificate verification."""
+    code = getattr(error, "verify_code", None)
+    reason = _VERIFY_REASONS.get(code) if isinstance(code, int) else None
+    return reason or f"untrusted: {getattr(error, 'verify_message', '') or error}"
+
+
+@dataclass
+class TlsFacts:
+    """What one HTTPS endpoint's handshakes showed."""
+
+    valid: bool = False
+    reason: str = ""
+    version: str | None = None
+    cipher: str | None = None
+    not_after: datetime | None = None
+    names: str = ""
+    pem: bytes | None = None
+
+    def days_left(self, now: datetime | None = None) -> int | None:
+        if self.not_after is None:
+            return None
+        delta = self.not_after - (now or datetime.now(UTC))
+        return int(delta.total_seconds() // 86400)
+
+
+async def _handshake(host: str, port: int, context: ssl.SSLContext,
+                     timeout: float) -> ssl.SSLObject:
+    """Connect and complete a TLS handshake; returns the SSL object (the socket is closed)."""
+    reader, writer = await asyncio.wait_for(
+        asyncio.open_connection(host, port, ssl=context, server_hostname=host,
+                                ssl_handshake_timeout=timeout), timeout)
+    try:
+        return writer.get_extra_info("ssl_object")
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError, TimeoutError, ssl.SSLError):
+            await asyncio.wait_for(writer.wait_closed(), 2)
+
+
+def _read_certificate(facts: TlsFacts, der: bytes | None) -> None:
+    """Fill `facts` with the leaf certificate's expiry, names and PEM."""
+    if not der:
+        return
+    cert = x509.load_der_x509_certificate(der)
+    facts.not_after = cert.not_valid_after_utc
+    facts.pem = cert.public_bytes(Encoding.PEM)
+    common = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        names = [str(n.value) for n in san]
+    except x509.ExtensionNotFound:
+        names = []
+    facts.names = ", ".join(names or [str(c.value) for c in common])[:120]
+
+
+def _unverified_context() -> ssl.SSLContext:
+    """A context that completes any handshake, used only to read the certificate."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+async def tls_facts(host: str, port: int, ca_file: str | None, timeout: float) -> TlsFacts:
+    """Verify the endpoint's certificate; read it even when verification fails."""
+    facts = TlsFacts()
+    try:
+        sslobj = await _handshake(host, port, ssl_context(ca_file), timeout)
+        facts.valid, facts.reason = True, "trusted chain, matching host name, not expired"
+    except ssl.SSLCertVerificationError as error:
+        facts.reason = verify_reason(error)
+        sslobj = await _handshake(host, port, _unverified_context(), timeout)
+    facts.version = sslobj.version()
+    cipher = sslobj.cipher()
+    facts.cipher = cipher[0] if cipher else None
+    _read_certificate(facts, sslobj.getpeercert(binary_form=True))
+    return facts
+
+
+def _legacy_context() -> ssl.SSLContext:
+    """A client context offering only TLS 1.0 and 1.1, at OpenSSL security level 0."""
+    context = _unverified_context()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        context.minimum_version = ssl.TLSVersion.TLSv1
+        context.maximum_version = ssl.TLSVersion.TLSv1_1
+    context.set_ciphers("ALL:@SECLEVEL=0")
+    return context
+
+
+async def legacy_accepted(host: str, port: int, timeout: float) -> tuple[bool, str]:
+    """Whether the endpoint completes a TLS 1.0/1.1 handshake, and how it answered."""
+    try:
+        sslobj = await _handshake(host, port, _legacy_context(), timeout)
+    except (ssl.SSLError, ConnectionError, EOFError) as error:
+        return False, f"TLS 1.0/1.1 refused ({error.__class__.__name__})"
+    return True, f"{sslobj.version()} accepted"
+
+
+# --------------------------------------------------------------------------------------
+# Injected content (pure parts)
+# --------------------------------------------------------------------------------------
+
+SPAM_PHRASES = ("cá cược", "nổ hũ", "tài xỉu", "game bài", "casino", "bắn cá", "lô đề",
+                "nhà cái", "soi kèo", "kèo bóng đá", "xóc đĩa")
+SPAM_SLUGS = ("ca-cuoc", "cacuoc", "no-hu", "nohu", "tai-xiu", "taixiu", "game-bai",
+              "gamebai", "ban-ca", "lo-de", "casino", "nha-cai", "nhacai", "soi-keo",
+              "keo-bong-da", "xoc-dia")
+_SPAM_TEXT = re.compile(
+    r"(?<!\w)(" + "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in SPAM_PHRASES)
+    + r")(?!\w)", re.IGNORECASE)
+_SPAM_SLUG = re.compile(r"(?<![a-z0-9])(" + "|".join(re.escape(s) for s in SPAM_SLUGS)
+                        + r")(?![a-z0-9])")
+
+
+def spam_phrases(text: str) -> list[str]:
+    """Gambling phrases in `text`, accents respected ('cá cược' but not 'cà cuộc')."""
+    normal = unicodedata.normalize("NFC", text)
+    return sorted({re.sub(r"\s+", " ", m.group(1).lower()) for m in _SPAM_TEXT.finditer(normal)})
+
+
+def spam_slugs(url: str) -> list[str]:
+    """Gambling slugs ('ca-cuoc', 'nohu', ...) in a URL's host, path or query."""
+    return sorted({m.group(1) for m in _SPAM_SLUG.finditer(url.lower())})
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One piece of injected content on one page."""
+
+    page: str
+    kind: str  # spam, hidden link, redirect
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.what!r} on {self.page}"
+
+
+def link_findings(page: str, links: Sequence[dict[str, object]], portal: str,
+                  trusted: Sequence[str]) -> list[Finding]:
+    """Hidden links to foreign hosts, and links whose URL carries gambling slugs."""
+    found: list[Finding] = []
+    for link in links:
+        href = str(link.get("href", ""))
+        if not href.startswith(("http://", "https://")):
+            continue
+        slugs = spam_slugs(href) if foreign_host(href, portal, trusted) else []
+        if slugs:
+            found.append(Finding(page, "spam link", href[:120]))
+        elif link.get("hiddenHow") and foreign_host(href, portal, trusted):
+            found.append(Finding(page, f"hidden link ({link['hiddenHow']})", href[:120]))
+    return found
+
+
+def redirect_findings(page: str, urls: Iterable[str], refresh: Iterable[str], portal: str,
+                      trusted: Sequence[str]) -> list[Finding]:
+    """Navigations and meta refreshes that lead to foreign hosts."""
+    found = [Finding(page, "redirect", u[:120]) for u in urls if foreign_host(u, portal, trusted)]
+    for content in refresh:
+        target = re.search(r"url\s*=\s*['\"]?([^'\";\s]+)", content, re.I)
+        if target and foreign_host(urljoin(page, target.group(1)), portal, trusted):
+            found.append(Finding(page, "meta refresh", target.group(1)[:120]))
+    return list(dict.fromkeys(found))
+
+
+# --------------------------------------------------------------------------------------
+# The browser side
+# --------------------------------------------------------------------------------------
+
+SCAN_JS = r"""() => {
+  const parts = [document.title];
+  for (const m of document.querySelectorAll(
+      'meta[name=description i], meta[name=keywords i], meta[property^="og:"]')) {
+    parts.push(m.getAttribute('content') || '');
+  }
+  const walker = document.createTreeWalker(document.documentElement, NodeFilter.SHOW_TEXT);
+  let size = 0;
+  for (let n = walker.nextNode(); n && size < 400000; n = walker.nextNode()) {
+    const tag = n.parentElement ? n.parentElement.tagName : '';
+    if (tag === 'SCRIPT' || tag === 'STYLE') continue;
+    parts.push(n.nodeValue); size += n.nodeValue.length;
+  }
+  const inlineHidden = new RegExp([
+      'display:none', 'visibility:hidden', 'font-size:0(?![.\\d])', 'text-indent:-\\d{3,}',
+      '(?:left|top):-\\d{3,}px', '(?:height|width):0(?:px)?(?![.\\d])'].join('|'));
+  const width = document.documentElement.scrollWidth;
+  const MENUS = 'nav, [role=navigation], [role=menu], .menu, .dropdown, .submenu, .sub-menu';
+  const links = [];
+  for (const a of document.querySelectorAll('a[href]')) {
+    const r = a.getBoundingClientRect();
+    const rendered = a.getClientRects().length > 0 &&
+        (a.checkVisibility ? a.checkVisibility({visibilityProperty: true}) : true);
+    let how = '';
+    const outside = r.right + scrollX <= 0 || r.bottom + scrollY <= 0
+        || r.left + scrollX > width + 500;
+    const tiny = (r.width <= 1 && r.height <= 1) || parseFloat(getComputedStyle(a).fontSize) < 2;
+    if (rendered && outside) {
+      how = 'off-screen';
+    } else if (rendered && tiny) {
+      how = 'microscopic';
+    } else if (!a.closest(MENUS)) {
+      for (let el = a; el && el !== document.body; el = el.parentElement) {
+        const style = (el.getAttribute('style') || '').toLowerCase().replace(/\s+/g, '');
+        const zero = /(?:height|width):0(?:px)?(?![.\d])/.test(style);
+        const clipped = zero && /overflow:hidden/.test(style);
+        if ((!rendered && inlineHidden.test(style)) || clipped) { how = 'inline style'; break; }
+      }
+    }
+    links.push({href: a.href, hiddenHow: how});
+  }
+  const refresh = Array.from(document.querySelectorAll('meta[http-equiv=refresh i]'))
+      .map(m => m.getAttribute('content') || '');
+  return {text: parts.join('\n'), links, refresh};
+}"""
+
+_MIXED_CONSOLE = re.compile(r"requested an insecure \w+ '(http://[^']+)'")
+
+
+@dataclass
+class PageScan:
+    """What the browser saw on one sampled page."""
+
+    url: str
+    https: bool = False
+    error: str = ""
+    outcome: Outcome = "ok"
+    insecure: set[str] = field(default_factory=set)
+    findings: list[Finding] = field(default_factory=list)
+
+
+class _Listener:
+    """Collects a page's insecure subresources and the portal's Set-Cookie headers."""
+
+    def __init__(self, page: Page, portal: str) -> None:
+        self.page = page
+        self.portal_host = hostname(portal)
+        self.insecure: set[str] = set()
+        self.cookie_tasks: list[asyncio.Task[list[str]]] = []
+        page.on("request", self._request)
+        page.on("console", self._console)
+        page.on("response", self._response)
+
+    def _request(self, request: Request) -> None:
+        main = request.is_navigation_request() and request.frame == self.page.main_frame
+        if request.url.startswith("http://") and not main:
+            self.insecure.add(request.url)
+
+    def _console(self, message: ConsoleMessage) -> None:
+        found = _MIXED_CONSOLE.search(message.text)
+        if found:
+            self.insecure.add(found.group(1))
+
+    def _response(self, response: Response) -> None:
+        if hostname(response.url) == self.portal_host:
+            self.cookie_tasks.append(asyncio.ensure_future(response.header_values("set-cookie")))
+
+    async def cookies(self) -> list[str]:
+        results = await asyncio.gather(*self.cookie_tasks, return_exceptions=True)
+        return [v for r in results if isinstance(r, list) for v in r]
+
+
+async def _scan_page(page: Page, listener: _Listener, url: str, ctx: PortalContext,
+                     trusted: Sequence[str]) -> PageScan:
+    """Load one sampled page and look for mixed and injected content."""
+    scan = PageScan(url=url)
+    listener.insecure = set()
+    with NavigationRecorder(page) as navigations:
+        try:
+            loaded = await open_url(page, url, ctx.settings.page_timeout_ms)
+        except PortalError as error:
+            scan.error, scan.outcome = str(error), "portal_error"
+            return scan
+        data = await page.evaluate(SCAN_JS)
+    portal = portal_url(ctx)
+    scan.https = loaded.url.startswith("https://")
+    scan.insecure = set(listener.insecure) if scan.https else set()
+    scan.findings = [Finding(url, "spam", p) for p in spam_phrases(data["text"])]
+    scan.findings += link_findings(url, data["links"], portal, trusted)
+    scan.findings += redirect_findings(url, [*navigations.urls, loaded.url], data["refresh"],
+                                       portal, trusted)
+    return scan
+
+
+async def scan_pages(ctx: PortalContext, urls: Sequence[str]) -> tuple[list[PageScan], list[str]]:
+    """Visit sampled pages in one browser context: scans, and the portal's Set-Cookie values."""
+    trusted = (*ctx.settings.national_portal_hosts, *ctx.settings.national_sso_hosts)
+    scans: list[PageScan] = []
+    async with browser_page(ctx) as (_, page):
+        listener = _Listener(page, portal_url(ctx))
+        for url in urls:
+            scans.append(await _scan_page(page, listener, url, ctx, trusted))
+        cookies = await listener.cookies()
+    return scans, cookies
+
+
+# --------------------------------------------------------------------------------------
+# Assembling observations
+# --------------------------------------------------------------------------------------
+
+def http_entry(ctx: PortalContext) -> str:
+    """The plain-HTTP URL a citizen would type: `agency.http_url`, else http://host/path."""
+    if ctx.agency.http_url:
+        return ctx.agency.http_url
+    parts = urlsplit(portal_url(ctx))
+    return parts._replace(scheme="http", netloc=parts.hostname or "").geturl()
+
+
+def _redirect_observation(chain: Chain, page: str) -> Observation:
+    """http.redirects_https from the chain followed from the plain-HTTP entry."""
+    reached = [u for u in chain.urls[1:] if u.startswith("https://")]
+    if reached:
+        return observation("http.redirects_https", True, page, f"{chain.hops()}")
+    if not chain.urls[1:] and chain.error is not None:
+        return observation("http.redirects_https", False, page,
+                           f"{chain.start} does not answer: {error_detail(chain.error)}")
+    return observation("http.redirects_https", False, page, f"no redirect to https: "
+                       f"{chain.hops()}")
+
+
+def _tls_observations(facts: TlsFacts, page: str, evidence: list[str]) -> list[Observation]:
+    """tls.cert_valid, tls.cert_days_left, tls.version from one endpoint's handshakes."""
+    names = f" (names: {facts.names})" if facts.names else ""
+    days = facts.days_left()
+    expiry = f"expires {facts.not_after:%Y-%m-%d}" if facts.not_after else "no certificate"
+    return [
+        observation("tls.cert_valid", facts.valid, page, f"{facts.reason}{names}",
+                    artifacts=evidence),
+        observation("tls.cert_days_left", days, page, expiry, artifacts=evidence),
+        observation("tls.version", facts.version, page,
+                    f"negotiated {facts.version} with {facts.cipher}"),
+    ]
+
+
+NO_TLS_NOT_MET = "no HTTPS at all: cannot be met, counted against the portal"
+
+def _no_https_observations(page: str) -> list[Observation]:
+    """What a plain-HTTP portal records for the HTTPS-only facts."""
+    return [
+        observation("https.used", False, page, NO_HTTPS),
+        observation("tls.cert_valid", False, page, "no HTTPS"),
+        observation("tls.cert_days_left", None, page, "not applicable: no HTTPS"),
+        observation("tls.version", None, page, "not applicable: no HTTPS"),
+        observation("tls.legacy_accepted", None, page, NO_TLS_NOT_MET, outcome="portal_error"),
+        observation("hsts", False, page, "no HTTPS, so no HSTS"),
+    ]
+
+
+async def _guard(names: Sequence[str], page: str,
+                 make: Callable[[], Awaitable[list[Observation]] | list[Observation]]
+                 ) -> list[Observation]:
+    """Run `make` (sync or async); on an exception, record `names` as not observed and why."""
+    try:
+        result = make()
+        return await result if inspect.isawaitable(result) else result
+    except Exception as error:  # a failure becomes an observation
+        return unmeasured(names, page, error_outcome(error), error_detail(error))
+
+
+async def _https_observations(ctx: PortalContext, target: str, page: str,
+                              home: Chain) -> list[Observation]:
+    """https.used, TLS facts, legacy TLS and HSTS for an HTTPS portal."""
+    parts = urlsplit(target)
+    host, port = parts.hostname or "", parts.port or 443
+    timeout = ctx.settings.page_timeout_ms / 1000
+    facts = await tls_facts(host, port, ctx.settings.ca_file, timeout)
+    evidence = [ctx.evidence.put(facts.pem, ".pem")] if facts.pem else []
+    found = [observation("https.used", True, page, f"served over HTTPS at {target}")]
+    found += _tls_observations(facts, page, evidence)
+    accepted, how = await legacy_accepted(host, port, timeout)
+    found.append(observation("tls.legacy_accepted", accepted, page, how))
+    if home.answered and home.headers is not None and home.final.startswith("https://"):
+        value, detail = hsts(home.headers)
+        found.append(observation("hsts", value, page, detail))
+    else:
+        found += unmeasured(("hsts",), page, "portal_error",
+                            f"home page did not answer over HTTPS: {home.hops()}")
+    return found
+
+
+def _header_observations(home: Chain, page: str, cookies: Sequence[str],
+                         artifacts: list[str]) -> list[Observation]:
+    """headers.security and cookies.flags_ok from the home page's answer and the browser."""
+    if not home.answered or home.headers is None:
+        return unmeasured(("headers.security", "cookies.flags_ok"), page, "portal_error",
+                          f"home page did not answer: {home.hops()}")
+    ratio, detail = security_headers(home.headers)
+    portal_host = hostname(home.final)
+    own = [v for host, v in home.set_cookies if host == portal_host]
+    flags_ok, flags_detail = cookie_flags([*own, *cookies])
+    return [observation("headers.security", ratio, page, f"{detail} ({home.final})",
+                        artifacts=artifacts),
+            observation("cookies.flags_ok", flags_ok, page, flags_detail)]
+
+
+def _scan_observations(scans: Sequence[PageScan], page: str) -> list[Observation]:
+    """mixed_content.count and injected.count over the scanned pages."""
+    loaded = [s for s in scans if s.outcome == "ok"]
+    if not loaded:
+        reason = scans[0].error if scans else "no page scanned"
+        outcome = scans[0].outcome if scans else "probe_error"
+        return unmeasured(("mixed_content.count", "injected.count"), page, outcome, reason)
+    skipped = len(scans) - len(loaded)
+    note = f"; {skipped} page(s) failed to load" if skipped else ""
+    https_pages = [s for s in loaded if s.https]
+    found = []
+    if https_pages:
+        insecure = sorted({u for s in https_pages for u in s.insecure})
+        detail = f"{len(insecure)} http:// subresource(s) on {len(https_pages)} HTTPS page(s)"
+        detail += (": " + ", ".join(insecure[:3])) if insecure else ""
+        found.append(observation("mixed_content.count", len(insecure), page, detail + note))
+    else:
+        found.append(observation("mixed_content.count", None, page, NO_TLS_NOT_MET,
+                                 outcome="portal_error"))
+    distinct = {(f.kind, f.what): f for s in loaded for f in s.findings}
+    pages = {f.page for s in loaded for f in s.findings}
+    detail = (f"{len(distinct)} distinct finding(s) on {len(pages)} of {len(loaded)} "
+              "sampled page(s)")
+    detail += (": " + "; ".join(f"{k} {w!r}" for k, w in list(distinct)[:4])) if distinct else ""
+    found.append(observation("injected.count", len(distinct), page, detail + note))
+    return found
+
+
+def _store_headers(ctx: PortalContext, home: Chain) -> list[str]:
+    """The home page's final response headers as a text artifact."""
+    if home.headers is None:
+        return []
+    lines = "\n".join(f"{k}: {v}" for k, v in home.headers.multi_items())
+    return [ctx.evidence.put_text(f"{home.final} {home.status}\n{lines}\n", ".txt")]
+
+
+def _https_target(home: Chain) -> str | None:
+    """The HTTPS URL whose TLS is examined (where the home page's redirects end, even when
+    its certificate failed), or None for a plain-HTTP portal."""
+    return home.final if home.final.startswith("https://") else None
+
+
+def _unreachable(home: Chain) -> bool:
+    """True when the home page failed below TLS verification (nothing to examine)."""
+    if home.error is None:
+        return home.status is not None and home.status >= 500
+    text = str(home.error)
+    return "CERTIFICATE_VERIFY_FAILED" not in text and "certificate verify failed" not in text
+
+
+async def run(ctx: PortalContext) -> list[Observation]:
+    """Every security observation for the portal (see the module docstring)."""
+    page = portal_url(ctx)
+    try:
+        async with ctx.http_client(follow_redirects=False) as client:
+            home = await follow(client, page)
+            if _unreachable(home):
+                detail = f"home page failed: {home.hops()}"
+                return unmeasured(NAMES, page, "portal_error", detail)
+            redirect = await follow(client, http_entry(ctx))
+        return await _observations(ctx, page, home, redirect)
+    except Exception as error:  # a probe failure must not sink the run
+        return unmeasured(NAMES, page, "probe_error", f"probe failure: {error_detail(error)}")
+
+
+async def _observations(ctx: PortalContext, page: str, home: Chain,
+                        redirect: Chain) -> list[Observation]:
+    """Assemble the observations once the portal is known to answer."""
+    target = _https_target(home)
+    found: list[Observation] = []
+    if target is None:
+        found += _no_https_observations(page)
+    else:
+        https_names = ("https.used", "tls.cert_valid", "tls.cert_days_left", "tls.version",
+                       "tls.legacy_accepted", "hsts")
+        found += await _guard(https_names, page,
+                              lambda: _https_observations(ctx, target, page, home))
+    found += await _guard(("http.redirects_https",), page,
+                          lambda: [_redirect_observation(redirect, page)])
+    urls = [p.url for p in sampled_pages(ctx, ctx.settings.sample_pages)]
+    scanned: list[tuple[list[PageScan], list[str]]] = []
+
+    async def scan() -> list[Observation]:
+        scanned.append(await scan_pages(ctx, urls))
+        return _scan_observations(scanned[0][0], page)
+
+    found += await _guard(("mixed_content.count", "injected.count"), page, scan)
+    cookies = scanned[0][1] if scanned else []
+    artifacts = _store_headers(ctx, home)
+    found += await _guard(("headers.security", "cookies.flags_ok"), page,
+                          lambda: _header_observations(home, page, cookies, artifacts))
+    return found

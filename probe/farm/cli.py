@@ -1,0 +1,53 @@
+"""Serving the farm in the foreground: `python -m probe.farm` and `probe farm`."""
+
+from __future__ import annotations
+
+import argparse
+import threading
+from pathlib import Path
+
+from probe.farm.farm import Farm, start_farm
+
+
+def describe(farm: Farm, registry_path: Path) -> str:
+    """A plain-text table of the farm's agencies, URLs, expected grades and stand-ins."""
+    lines = [f"{'id':<20} {'khối':<9} {'hạng':<5} {'portal_url':<28} {'http_url':<28} tên"]
+    for agency in farm.agencies:
+        grade = farm.expected_grades[agency.id]
+        status = farm.expected_status[agency.id]
+        grade = grade if status == "completed" else f"{grade}*"
+        lines.append(f"{agency.id:<20} {agency.block:<9} {grade:<5} {agency.portal_url:<28} "
+                     f"{agency.http_url:<28} {agency.name} ({agency.vendor})")
+    lines += [
+        "* expected status other than 'completed' (http_error)",
+        f"Cổng DVC quốc gia (national portal): {farm.national_portal_origin}"
+        "/p/home/dvc-trang-chu.html",
+        f"SSO (VNeID):     {farm.sso_origin}",
+        f"Thanh toán:      {farm.payment_origin}",
+        f"EMC tracker:     {farm.emc_origin}",
+        f"CA (--ca-file):  {farm.ca_file}",
+        f"Registry:        {registry_path}",
+    ]
+    return "\n".join(lines)
+
+
+def serve_forever(workdir: Path, latency_scale: float = 1.0) -> None:
+    """Start the farm, print its registry and CA path, serve until Ctrl-C."""
+    with start_farm(Path(workdir), latency_scale) as farm:
+        registry_path = farm.write_registry(Path(workdir) / "registry.csv")
+        print(describe(farm, registry_path), flush=True)
+        print("Nhấn Ctrl-C để dừng (press Ctrl-C to stop).", flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            print("Đang dừng trang trại (stopping the farm).", flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m probe.farm [--workdir DIR] [--latency-scale X]`."""
+    parser = argparse.ArgumentParser(prog="python -m probe.farm",
+                                     description="Serve the dvc-probe portal farm on loopback.")
+    parser.add_argument("--workdir", type=Path, default=Path("farm-work"))
+    parser.add_argument("--latency-scale", type=float, default=1.0)
+    args = parser.parse_args(argv)
+    serve_forever(args.workdir, args.latency_scale)

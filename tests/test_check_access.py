@@ -1,0 +1,159 @@
+"""checks.access: pure judgements, then fixture portals (responsive and accessible; poor;
+overflowing only at 320 px) with robots.txt and sitemap variants."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from checks import access
+from tests.fixtures.checks_psae.harness import (
+    BrowserRunner,
+    Reply,
+    Site,
+    by_name,
+    fixture_text,
+    make_ctx,
+    one,
+)
+
+SITEMAP = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+           '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+           '<url><loc>{ORIGIN}/</loc></url><url><loc>{ORIGIN}/tra-cuu</loc></url></urlset>')
+
+
+def test_viewport_meta() -> None:
+    assert access.viewport_meta("width=device-width, initial-scale=1")[0] is True
+    ok, detail = access.viewport_meta("width=device-width, user-scalable=no, maximum-scale=1.0")
+    assert ok and "zoom disabled" in detail and "zoom limited" in detail
+    assert access.viewport_meta("width=1024")[0] is False
+    assert access.viewport_meta(None) == (False, "no viewport meta tag")
+
+
+def test_title_problem() -> None:
+    host = "dichvucong.laocai.gov.vn"
+    assert access.title_problem("Cổng dịch vụ công tỉnh Lào Cai", host) is None
+    assert access.title_problem("  ", "x") == "empty title"
+    assert "generic" in (access.title_problem("Trang chủ", "x") or "")
+    assert "generic" in (access.title_problem("React App", "x") or "")
+    assert "generic" in (access.title_problem("dvc.example.vn", "dvc.example.vn") or "")
+
+
+def test_axe_counts_ignore_nothing_but_count_rules() -> None:
+    violations = [{"id": "image-alt", "impact": "critical", "nodes": [1, 2]},
+                  {"id": "color-contrast", "impact": "serious", "nodes": [1]},
+                  {"id": "region", "impact": "moderate", "nodes": [1, 2, 3]}]
+    count, serious, detail = access.axe_counts(violations)
+    assert (count, serious) == (3, 2)
+    assert detail.startswith("3 rules violated on 6 elements: image-alt (critical, 2)")
+
+
+def test_sitemap_root_accepts_gzip_and_cut_files() -> None:
+    body = SITEMAP.replace("{ORIGIN}", "https://x").encode()
+    assert access.sitemap_root(body)[0] is True
+    assert access.sitemap_root(gzip.compress(body))[0] is True
+    assert access.sitemap_root(body[:120])[0] is True  # only the root element matters
+    index = b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"/>'
+    assert access.sitemap_root(index)[0] is True
+    assert access.sitemap_root(b"<!doctype html><html><body>app</body></html>")[0] is False
+    assert access.sitemap_root(b"<rss/>") == (False, "XML root <rss> is not a sitemap")
+
+
+@pytest.fixture(scope="module")
+def runner() -> Iterator[BrowserRunner]:
+    browser_runner = BrowserRunner()
+    yield browser_runner
+    browser_runner.stop()
+
+
+@pytest.fixture(scope="module")
+def sites() -> Iterator[dict[str, Site]]:
+    good_page = fixture_text("secure_home.html")
+    good = Site({
+        "/": Reply(good_page), "/tra-cuu": Reply(fixture_text("narrow_page.html")),
+        "/robots.txt": Reply("User-agent: *\nDisallow: /admin/\n", content_type="text/plain"),
+        "/sitemap.xml": Reply(SITEMAP, content_type="application/xml"),
+        "/logo.png": Reply(b"", content_type="image/png"),
+    })
+    poor = Site({
+        "/": Reply(fixture_text("poor_page.html")),
+        "/robots.txt": Reply("User-agent: *\nDisallow: /\n", content_type="text/plain"),
+    })
+    listed = Site({
+        "/": Reply(good_page),
+        "/robots.txt": Reply("User-agent: Googlebot\nDisallow: /\n\n"
+                             "Sitemap: {ORIGIN}/maps/all.xml.gz\n", content_type="text/plain"),
+        "/maps/all.xml.gz": Reply(gzip.compress(SITEMAP.encode()),
+                                  content_type="application/gzip"),
+    })
+    found = {"good": good, "poor": poor, "listed": listed}
+    yield found
+    for site in found.values():
+        site.stop()
+
+
+def _run(runner: BrowserRunner, tmp_path: Path, pages: list[str]) -> list:
+    ctx = make_ctx(runner.browser, pages[0], pages, tmp_path, page_timeout_ms=8000)
+    return runner.run(access.run(ctx))
+
+
+def test_good_portal(runner: BrowserRunner, sites: dict[str, Site], tmp_path: Path) -> None:
+    good = sites["good"]
+    home, lookup = good.url("/"), good.url("/tra-cuu")
+    found = _run(runner, tmp_path, [home, lookup])
+    assert {o.outcome for o in found} == {"ok"}, [o for o in found if o.outcome != "ok"]
+    assert one(found, "mobile.viewport_meta", home).value is True
+    assert one(found, "mobile.overflow_360", home).value is False
+    assert one(found, "mobile.overflow_320", home).value is False
+    assert one(found, "axe.serious_critical", home).value == 0, one(found, "axe.violations", home)
+    # the look-up page fits 360 px but its 340 px search bar overflows at 320 px
+    assert one(found, "mobile.overflow_360", lookup).value is False
+    narrow = one(found, "mobile.overflow_320", lookup)
+    assert narrow.value is True and "div#lookup.search-bar" in narrow.detail
+    assert "zoom limited" in one(found, "mobile.viewport_meta", lookup).detail
+    assert one(found, "robots.allows").value is True
+    assert one(found, "sitemap_xml").value is True
+    assert one(found, "page.title_lang").value is True
+    shots = [a for o in by_name(found, "mobile.overflow_360") for a in o.artifacts]
+    assert len(shots) == 2 and all((tmp_path / a).stat().st_size > 1000 for a in shots)
+    report = json.loads((tmp_path / one(found, "axe.violations", home).artifacts[0]).read_text())
+    assert report["toolOptions"]["runOnly"]["values"] == access.AXE_TAGS
+
+
+def test_poor_portal(runner: BrowserRunner, sites: dict[str, Site], tmp_path: Path) -> None:
+    home = sites["poor"].url("/")
+    found = _run(runner, tmp_path, [home])
+    assert one(found, "mobile.viewport_meta").value is False
+    wide = one(found, "mobile.overflow_360")
+    assert wide.value is True and "div#wrapper" in wide.detail
+    assert one(found, "mobile.overflow_320").value is True
+    violations = one(found, "axe.violations")
+    assert violations.value >= 4, violations.detail
+    for rule in ("image-alt", "html-has-lang", "color-contrast", "label"):
+        assert rule in json.dumps(json.loads((tmp_path / violations.artifacts[0]).read_text()))
+    assert one(found, "axe.serious_critical").value >= 3
+    assert one(found, "robots.allows").value is False
+    assert one(found, "sitemap_xml").value is False
+    title = one(found, "page.title_lang")
+    assert title.value is False and "generic title" in title.detail and "lang" in title.detail
+
+
+def test_sitemap_listed_in_robots(runner: BrowserRunner, sites: dict[str, Site],
+                                  tmp_path: Path) -> None:
+    site = sites["listed"]
+    ctx = make_ctx(runner.browser, site.url("/"), [site.url("/")], tmp_path)
+    found = runner.run(access.findability(ctx, site.url("/")))
+    robots = one(found, "robots.allows")
+    assert robots.value is True and "Googlebot disallowed" in robots.detail
+    listed = one(found, "sitemap_xml")
+    assert listed.value is True and "listed in robots.txt" in listed.detail
+
+
+def test_unreachable_portal(runner: BrowserRunner, tmp_path: Path) -> None:
+    found = _run(runner, tmp_path, ["http://127.0.0.1:9/"])
+    assert {o.name for o in found} == {*access.PAGE_NAMES, *access.SITE_NAMES}
+    assert {o.outcome for o in found} == {"portal_error"}
