@@ -1,0 +1,355 @@
+"""The functions family (F1-F10) and its shared helpers.
+
+Pure helpers are tested directly; the checks run in a real browser against small fixture
+portals served on 127.0.0.1 (tests/fixtures/checks_fl): a good server-rendered portal, a
+bad one, a hash-routed single-page app, one with a captcha on its look-up form, one
+answering 503 and a closed port. The farm-based tests are in test_check_functions_farm.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+
+import pytest
+from playwright.async_api import async_playwright
+
+from checks import functions as F
+from checks._dom import (
+    DOSSIER_CODE,
+    LOOKUP_FIELD,
+    SEARCH_FIELD,
+    FormInfo,
+    Link,
+    PortalError,
+    UnsafeFormError,
+    find_field,
+    fold,
+    has_phrase,
+    is_reading_form,
+    links_matching,
+    observe,
+    open_url,
+    phone_numbers,
+    submit_reading_form,
+    url_template,
+)
+from probe.browser import launch
+from probe.context import PortalContext, ProbeSettings
+from probe.models import Agency, Observation, SiteMap
+from probe.observations import CATALOGUE
+from tests.fixtures.checks_fl.portals import KNOWN_CODE, serve
+from tests.fixtures.checks_fl.runner import PortalRun, fixture_results
+
+FUNCTION_NAMES = [n for n, s in CATALOGUE.items() if s.check == "functions"]
+
+
+# ------------------------------------------------------------------------------------
+# Text helpers
+# ------------------------------------------------------------------------------------
+
+def test_fold_strips_vietnamese_marks_and_d() -> None:
+    assert fold("  Tra CỨU   hồ sơ Đường dây nóng ") == "tra cuu ho so duong day nong"
+
+
+def test_has_phrase_matches_whole_words_accent_insensitively() -> None:
+    assert has_phrase("Phí, lệ phí: 8.000 đồng", ("phí",))
+    assert not has_phrase("phía trước", ("phí",))
+    assert has_phrase("TRA CỨU HỒ SƠ", ("tra cứu hồ sơ",))
+
+
+def test_dossier_code_pattern_accepts_official_formats() -> None:
+    for code in ("G22.99.08-250312-0007", "000.00.19.H71-250312-0007", KNOWN_CODE):
+        assert DOSSIER_CODE.fullmatch(code)
+    assert not DOSSIER_CODE.search("Lệ phí: 8.000 đồng, ngày 12/01/2024")
+
+
+def test_phone_numbers_finds_vietnamese_numbers_only() -> None:
+    assert phone_numbers("Đường dây nóng: 1900 8198") == ["1900 8198"]
+    assert phone_numbers("Tổng đài 18001096") == ["18001096"]
+    assert phone_numbers("ĐT: (0203) 3 634 444") == ["(0203) 3 634 444"]
+    assert phone_numbers("Lệ phí 8.000 đồng; 125.400 hồ sơ; 12/01/2024") == []
+
+
+def test_hotline_needs_a_number_near_the_word() -> None:
+    assert F.hotline_in("Đường dây nóng hỗ trợ: 1900 8198") == "1900 8198"
+    assert F.hotline_in("Hotline: 0263 1088") == "0263 1088"
+    assert F.hotline_in("Liên hệ đường dây nóng để được hỗ trợ") is None
+
+
+def test_field_share_counts_the_six_procedure_fields() -> None:
+    share, missing = F.field_share("Mã thủ tục: 1.001193\nCơ quan thực hiện: UBND\nMức độ: "
+                                   "Toàn trình\nThành phần hồ sơ: tờ khai\nLệ phí: 8.000 đồng\n"
+                                   "Thời hạn giải quyết: 03 ngày")
+    assert share == 1.0 and missing == []
+    share, missing = F.field_share("Cơ quan thực hiện: UBND cấp xã\nMức độ 4")
+    assert share == pytest.approx(2 / 6, abs=1e-3)
+    assert missing == ["code", "documents", "fee", "deadline"]
+
+
+def test_listed_total_reads_printed_counts() -> None:
+    assert F.listed_total("Tổng số: 1.234 thủ tục") == 1234
+    assert F.listed_total("Tìm thấy 71 kết quả") == 71
+    assert F.listed_total("Danh mục thủ tục hành chính") is None
+
+
+def test_distinctive_query_prefers_the_distinctive_end_of_a_name() -> None:
+    names = ["Đăng ký khai sinh", "Đăng ký kết hôn", "Đăng ký khai tử"]
+    assert F.distinctive_query("Đăng ký kết hôn", names[:1] + names[2:]) == "kết hôn"
+    assert F.distinctive_query("Đăng ký khai sinh", ["Đăng ký khai sinh có yếu tố nước ngoài"]) \
+        is None
+    assert F.choose_query(["Đăng ký khai sinh", "Đăng ký khai sinh có yếu tố nước ngoài"]) == \
+        ("Đăng ký khai sinh có yếu tố nước ngoài", "nước ngoài")
+
+
+def test_example_code_prefers_a_code_near_vi_du() -> None:
+    text = "Hồ sơ gần đây: G22.99.08-250101-0001\nVí dụ: G22.99.08-250312-0007"
+    assert F.example_code(text) == "G22.99.08-250312-0007"
+    assert F.example_code("Nhập mã hồ sơ") is None
+
+
+def test_known_code_prefers_the_operators_code_then_a_published_example() -> None:
+    settings = ProbeSettings(extra={"known_dossier_code": "G22.99.08-250101-0001"})
+    ctx = PortalContext(Agency("x", "Bộ X", "ministry", "http://p/"), SiteMap("http://p/"),
+                        None, None, settings)  # type: ignore[arg-type]  # no browser needed
+    probe = F.FunctionsProbe(ctx, None, F.Home("http://p/", [], "Ví dụ: G22.99.08-250312-0007"))  # type: ignore[arg-type]
+    assert probe.known_code("") == "G22.99.08-250101-0001"
+    settings.extra.clear()
+    assert probe.known_code("") == "G22.99.08-250312-0007"
+    assert probe.known_code("Mã hồ sơ (VD: G22.99.08-250401-0002)") == "G22.99.08-250401-0002"
+
+
+def test_unknown_code_is_well_formed_today_with_sequence_9999() -> None:
+    code = F.unknown_code("000.00.19.H71-250312-0007", date(2026, 1, 2))
+    assert code == "000.00.19.H71-260102-9999"
+    assert DOSSIER_CODE.fullmatch(code)
+    assert DOSSIER_CODE.fullmatch(F.unknown_code(None))
+
+
+def test_lookup_outcome_reads_status_versus_not_found() -> None:
+    before = "Tra cứu hồ sơ\nNhập mã hồ sơ để xem tình trạng"
+    after = before + "\nMã hồ sơ: X\nTrạng thái: Đang xử lý"
+    assert F.read_outcome(F.new_lines(before, after)) == (True, False)
+    assert F.read_outcome("Không tìm thấy hồ sơ có mã X") == (False, True)
+    assert F.read_outcome(F.new_lines(before, before)) == (False, False)
+    assert F.read_outcome("Có lỗi xảy ra trong quá trình xử lý") == (False, False)
+
+
+def test_rating_levels_need_labels_of_their_own() -> None:
+    assert F.rating_levels(["Rất hài lòng", " Hài lòng ", "Chưa hài lòng 🙁"]) == \
+        list(F.RATING_LEVELS)
+    assert F.rating_levels(["Đánh giá mức độ hài lòng", "Hài lòng", "Không hài lòng"]) == \
+        ["hai long"]
+
+
+def test_statistics_need_two_labelled_figures_not_dates() -> None:
+    assert F.has_statistics("Hồ sơ đã tiếp nhận: 125.400\nTỷ lệ giải quyết đúng hạn: 97,6%")
+    assert not F.has_statistics("Triển khai tiếp nhận hồ sơ trực tuyến 02/06/2025\n"
+                                "Bảo trì từ 22h00 đến 02h00, đã xử lý 03/06/2025")
+
+
+def test_procedure_links_skip_menus_and_pagination() -> None:
+    home = [Link("Thủ tục hành chính", "http://p/thu-tuc", "nav"),
+            Link("Đăng ký khai sinh", "http://p/thu-tuc/1.001193", "main")]
+    page = [*home, Link("Trang sau", "http://p/thu-tuc?page=2"),
+            Link("Đăng ký kết hôn", "http://p/thu-tuc/1.001240"),
+            Link("Đăng ký khai tử", "http://p/thu-tuc/1.001287"),
+            Link("Giới thiệu về cổng", "http://p/gioi-thieu")]
+    found = F.procedure_links(page, home, "http://p/thu-tuc")
+    assert [link.text for link in found] == ["Đăng ký khai sinh", "Đăng ký kết hôn",
+                                             "Đăng ký khai tử"]
+
+
+def test_url_template_generalises_ids_and_hash_routes() -> None:
+    assert url_template("https://p/thu-tuc/1.004227") == url_template("https://p/thu-tuc/x-y")
+    assert url_template("https://p/#/vi/thu-tuc/12") == "/vi/thu-tuc/{}"
+    assert url_template("https://p/chi-tiet?ma=1&x=2") == "/{}?ma&x"
+
+
+def test_links_matching_prefers_menu_items_over_headlines() -> None:
+    links = [Link("Công bố danh mục thủ tục hành chính được chuẩn hóa năm 2025", "http://p/a"),
+             Link("Thủ tục hành chính", "http://p/b", "nav"),
+             Link("Danh mục thủ tục", "http://p/c", "nav", visible=False)]
+    assert [x.href for x in links_matching(links, ("danh mục thủ tục", "thủ tục hành chính"))] \
+        == ["http://p/b", "http://p/a", "http://p/c"]
+
+
+# ------------------------------------------------------------------------------------
+# The read-only guard
+# ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("info", "allowed"), [
+    (FormInfo("get", "/tim-kiem", "Tìm kiếm thủ tục", ["Tìm kiếm"]), True),
+    (FormInfo("post", "/TraCuu", "Tra cứu hồ sơ", ["Tra cứu"]), True),
+    (FormInfo(None, "", "Tra cứu hồ sơ trực tuyến", [""]), True),
+    (FormInfo("post", "/phan-anh/gui", "Phản ánh", ["Gửi phản ánh"], textareas=1), False),
+    (FormInfo("post", "/danh-gia", "Đánh giá", ["Gửi đánh giá"]), False),
+    (FormInfo("post", "/nop-ho-so", "Nộp hồ sơ", ["Nộp hồ sơ"], has_file=True), False),
+    (FormInfo("post", "/login", "Đăng nhập", ["Đăng nhập"], has_password=True), False),
+    (FormInfo("get", "/thanh-toan", "", ["Thanh toán"]), False),
+    (FormInfo("post", "/x", "Thông tin", ["OK"]), False),
+    (FormInfo("get", "/nop-ho-so", "", [""]), False),
+])
+def test_is_reading_form_allows_only_search_and_lookup(info: FormInfo, allowed: bool) -> None:
+    assert is_reading_form(info)[0] is allowed
+
+
+def test_submit_reading_form_refuses_writing_forms_in_a_browser() -> None:
+    """The guard stops before typing: the fixture portal receives no POST."""
+    portal = serve("good")
+
+    async def scenario() -> tuple[str, str]:
+        async with async_playwright() as pw:
+            browser = await launch(pw, loopback_only=True)
+            page = await (await browser.new_context()).new_page()
+            await open_url(page, portal.url + "phan-anh-kien-nghi", 10_000)
+            field = page.locator("input[name=tieu_de]")
+            with pytest.raises(UnsafeFormError, match="free-text"):
+                await submit_reading_form(page, field, "thử")
+            typed = await field.input_value()
+            await open_url(page, portal.url + "tra-cuu-ho-so", 10_000)
+            lookup = await find_field(page, LOOKUP_FIELD)
+            assert lookup is not None and await find_field(page, SEARCH_FIELD) is None
+            why = await submit_reading_form(page, lookup, KNOWN_CODE)
+            await browser.close()
+            return typed, why
+
+    try:
+        typed, why = asyncio.run(scenario())
+    finally:
+        portal.stop()
+    assert typed == "" and why == "GET form"
+    assert portal.posts() == []
+    assert any("tra-cuu-ho-so?ma=" in path for _, path in portal.requests)
+
+
+def test_open_url_waits_out_one_429_and_reports_a_second() -> None:
+    portal = serve("good")
+
+    async def scenario() -> tuple[int | None, str]:
+        async with async_playwright() as pw:
+            browser = await launch(pw, loopback_only=True)
+            page = await (await browser.new_context()).new_page()
+            loaded = await open_url(page, portal.url + "gioi-han", 10_000)
+            try:
+                await open_url(page, portal.url + "luon-gioi-han", 10_000)
+                again = "no error"
+            except PortalError as error:
+                again = str(error)
+            await browser.close()
+            return loaded.status, again
+
+    try:
+        status, again = asyncio.run(scenario())
+    finally:
+        portal.stop()
+    assert status == 404  # the second try got through (to a page that does not exist)
+    assert "429" in again and "rate-limited" in again
+
+
+# ------------------------------------------------------------------------------------
+# The checks on the fixture portals
+# ------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def runs() -> dict[str, PortalRun]:
+    return fixture_results()
+
+
+def test_every_function_observation_is_recorded_and_catalogued(runs: dict[str, PortalRun]) -> None:
+    for kind, run in runs.items():
+        names = {o.name for o in run.observations if o.check == "functions"}
+        assert names == set(FUNCTION_NAMES), kind
+        for o in run.observations:
+            assert o.unit == CATALOGUE[o.name].unit and o.detail and o.page, (kind, o)
+
+
+def test_good_portal_has_every_function(runs: dict[str, PortalRun]) -> None:
+    run = runs["good"]
+    for name in FUNCTION_NAMES:
+        for o in run.of(name):
+            assert o.outcome == "ok", o
+            expected = {"catalogue.procedures": 12, "procedure.fields": 1.0}.get(name, True)
+            assert o.value == expected, o
+    assert len(run.of("procedure.fields")) == 3
+    assert run.one("lookup.known_code").detail.startswith(f"code {KNOWN_CODE}")
+
+
+def test_good_portal_keeps_screenshots_of_search_and_lookups(runs: dict[str, PortalRun]) -> None:
+    run = runs["good"]
+    assert run.evidence_root is not None
+    for name in ("search.works", "lookup.known_code", "lookup.unknown_code"):
+        [artifact] = run.one(name).artifacts
+        assert (run.evidence_root / artifact).read_bytes()[:3] == b"\xff\xd8\xff"  # JPEG
+
+
+def test_bad_portal_records_missing_features_as_false(runs: dict[str, PortalRun]) -> None:
+    run = runs["bad"]
+    assert run.value("catalogue.present") is True
+    assert run.value("catalogue.procedures") == 3
+    assert run.value("catalogue.paginated") is False
+    assert [o.value for o in run.of("procedure.fields")] == [pytest.approx(1 / 3, abs=1e-3)] * 3
+    search = run.one("search.works")
+    assert search.value is False and "ignored" in search.detail
+    for name in ("lookup.form", "lookup.known_code", "lookup.unknown_code", "sso.national",
+                 "submission.entry", "submission.toan_trinh_label", "payment.offered",
+                 "rating.three_levels", "feedback.available", "support.faq",
+                 "support.hotline", "support.guides", "statistics.published"):
+        assert run.one(name).value is False, run.one(name)
+        assert run.one(name).outcome == "ok"
+    assert run.value("rating.available") is True
+    assert "mức độ 3/4" in run.one("submission.toan_trinh_label").detail
+
+
+def test_single_page_app_is_probed_on_the_rendered_dom(runs: dict[str, PortalRun]) -> None:
+    run = runs["spa"]
+    for name in FUNCTION_NAMES:
+        for o in run.of(name):
+            assert o.outcome == "ok" and o.value not in (False, None, 0), o
+    assert run.value("catalogue.procedures") == 12
+    assert "#/vi/" in (run.one("search.works").page or "")
+    assert "sso.dancuquocgia.gov.vn" in run.one("sso.national").detail
+    assert "VNForm" in run.one("rating.three_levels").detail
+    assert "serves a file" in run.one("support.guides").detail  # a PDF guide
+
+
+def test_captcha_on_the_lookup_form_is_a_probe_error(runs: dict[str, PortalRun]) -> None:
+    run = runs["captcha"]
+    assert run.value("lookup.form") is True
+    for name in ("lookup.known_code", "lookup.unknown_code"):
+        assert (run.one(name).outcome, run.one(name).value) == ("probe_error", None)
+        assert "captcha" in run.one(name).detail
+
+
+@pytest.mark.parametrize("kind", ["down", "closed"])
+def test_unreachable_portal_gives_portal_errors(runs: dict[str, PortalRun], kind: str) -> None:
+    observations = [o for o in runs[kind].observations if o.check == "functions"]
+    assert len(observations) == len(FUNCTION_NAMES)
+    assert {(o.outcome, o.value) for o in observations} == {("portal_error", None)}
+
+
+def test_probe_never_posts(runs: dict[str, PortalRun]) -> None:
+    for kind, run in runs.items():
+        assert run.posts == [], kind
+
+
+def test_guarded_turns_failures_into_outcomes() -> None:
+    async def bug() -> list[Observation]:
+        raise RuntimeError("boom")
+
+    async def portal_down() -> list[Observation]:
+        raise PortalError("net::ERR_CONNECTION_REFUSED loading http://p/")
+
+    async def partial() -> list[Observation]:
+        return [observe("support.faq", True, "http://p/hoi-dap", "FAQ page")]
+
+    names = ("support.faq", "support.hotline")
+    bugged = asyncio.run(F.guarded(names, bug(), "http://p/"))
+    assert {(o.name, o.outcome, o.value) for o in bugged} == \
+        {(n, "probe_error", None) for n in names}
+    assert "RuntimeError: boom" in bugged[0].detail
+    down = asyncio.run(F.guarded(names, portal_down(), "http://p/"))
+    assert {o.outcome for o in down} == {"portal_error"}
+    half = asyncio.run(F.guarded(names, partial(), "http://p/"))
+    assert [(o.name, o.outcome) for o in half] == [("support.faq", "ok"),
+                                                   ("support.hotline", "probe_error")]
