@@ -11,7 +11,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from probe import commands
+from probe import commands, commands_judging
+from probe.cli_judging import register
 from probe.errors import UserError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
@@ -85,8 +86,17 @@ def check(url: str,
 def rank(sweep_id: Annotated[str, typer.Option("--sweep", help="Mã đợt quét")] = "latest",
          block: Annotated[str | None, typer.Option(help="ministry | province")] = None,
          fmt: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
-         rubric: RubricOpt = "2024", db: DbOpt = DEFAULT_DB) -> None:
+         rubric: RubricOpt = "2024", db: DbOpt = DEFAULT_DB,
+         import_file: Annotated[Path | None, typer.Option(
+             "--import", help="Nhập bảng kết quả đã công bố, CSV (import a published "
+                              "results CSV)")] = None,
+         published_on: Annotated[str | None, typer.Option(
+             "--published-on", help="Ngày công bố YYYY[-MM-DD] (publication date)")] = None,
+         ) -> None:
     """Bảng xếp hạng theo khối (ranking per block, official form)."""
+    if import_file is not None:
+        raise typer.Exit(commands_judging.import_ranking(import_file, db, block, fmt,
+                                                         published_on))
     raise typer.Exit(commands.rank(sweep_id, block, fmt, rubric, db))
 
 
@@ -102,7 +112,7 @@ def rescore(rubric: RubricOpt = "2024",
             sweep_id: Annotated[str | None, typer.Option("--sweep")] = None,
             db: DbOpt = DEFAULT_DB) -> None:
     """Chấm lại bằng chứng đã lưu, không dùng mạng (re-judge stored runs offline)."""
-    raise typer.Exit(commands.rescore(rubric, sweep_id, db))
+    raise typer.Exit(commands_judging.rescore(rubric, sweep_id, db))
 
 
 @app.command()
@@ -112,6 +122,9 @@ def report(out: Annotated[Path, typer.Option(help="Thư mục báo cáo")] = Pat
            db: DbOpt = DEFAULT_DB) -> None:
     """Báo cáo HTML tĩnh (static HTML report)."""
     raise typer.Exit(commands.report(out, sweep_id, rubric, lang, db))
+
+
+register(app)
 
 
 @registry_app.command("validate")

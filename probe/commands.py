@@ -195,6 +195,10 @@ def rank(sweep_id: str, block: str | None, fmt: str, rubric: str, db: str) -> in
         raise UserError(f"khối '{block}' không hợp lệ (unknown block)")
     store = open_store(db)
     sweep_id = _sweep_id(store, sweep_id)
+    if store.sweep(sweep_id).status == "imported":
+        from probe.commands_judging import rank_published
+
+        return rank_published(sweep_id, db, block, fmt)
     if fmt == "json":
         print(json.dumps(ranking_document(store, sweep_id, rubric, block), ensure_ascii=False,
                          indent=2))
@@ -232,20 +236,6 @@ def show(run_id: str, rubric: str, db: str, as_json: bool) -> int:
         from probe.tables import print_run
 
         print_run(out, document)
-    return 0
-
-
-def rescore(rubric: str, sweep_id: str | None, db: str) -> int:
-    from probe.scoring import load_rubric, score
-
-    _check_rubric(rubric)
-    judged = load_rubric(rubric)
-    store = open_store(db)
-    runs = store.runs(_sweep_id(store, sweep_id) if sweep_id else None)
-    for run in runs:
-        store.save_score(run.id, score(store.observations(run.id), judged))
-    out.print(f"Đã chấm lại {len(runs)} lượt theo bộ tiêu chí {judged.version} "
-              f"(re-scored {len(runs)} runs under rubric {judged.version})")
     return 0
 
 

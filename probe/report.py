@@ -35,28 +35,26 @@ def _environment() -> Environment:
                        lstrip_blocks=True)
 
 
-def _agency_sections(store: Store, sweep_id: str, rubric: str, lang: str,
-                     out_dir: Path, evidence_root: Path) -> list[dict[str, Any]]:
+def _agency_sections(store: Store, sweep_id: str, rubric: str,
+                     lang: str) -> list[dict[str, Any]]:
     judged = load_rubric(rubric)
     sections = []
     for run in store.runs(sweep_id):
         scored = store.score(run.id, rubric)
         if scored is None:
             continue
-        items = [_item_view(item, judged, lang, store, run.id, out_dir, evidence_root)
-                 for item in scored["items"]]
+        items = [_item_view(item, judged, lang) for item in scored["items"]]
         sections.append({"run": run, "score": scored, "item_rows": items,
                          "status_label": statuses.label(run.status, lang)})
     return sections
 
 
-def _item_view(item: dict[str, Any], judged: Any, lang: str, store: Store, run_id: str,
-               out_dir: Path, evidence_root: Path) -> dict[str, Any]:
+def _item_view(item: dict[str, Any], judged: Any, lang: str) -> dict[str, Any]:
     spec = judged.item(item["id"])
     return {**item,
             "title": spec.title_vi if lang == "vi" else spec.title_en,
             "fix": (spec.remediation_vi if lang == "vi" else spec.remediation_en)
-            if item["status"] != "pass" else "",
+            if item["status"] not in ("pass", "attested") else "",
             "reason_text": item["reason"] if lang == "vi" else item.get("reason_en") or "",
             "mark": STATUS_MARK.get(item["status"], item["status"])}
 
@@ -68,13 +66,12 @@ def write_report(store: Store, sweep_id: str, rubric: str, out_dir: Path,
     out_dir.mkdir(parents=True, exist_ok=True)
     sweep = store.sweep(sweep_id)
     tables = ranked(store, sweep_id, rubric, None)
-    evidence_root = out_dir / "evidence"
     template = _environment().get_template("report.html")
     for code, name in (("vi", "index.html"), ("en", "index.en.html")):
         html = template.render(
             t=TEXT[code], lang=code, sweep=sweep, rubric=rubric, tables=tables,
             block_names=BLOCK_NAMES, other_page="index.en.html" if code == "vi" else "index.html",
-            agencies=_agency_sections(store, sweep_id, rubric, code, out_dir, evidence_root))
+            agencies=_agency_sections(store, sweep_id, rubric, code))
         (out_dir / name).write_text(html, encoding="utf-8")
     css = Path(__file__).parent / "templates" / "report.css"
     shutil.copyfile(css, out_dir / "report.css")

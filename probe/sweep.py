@@ -13,6 +13,7 @@ from pathlib import Path
 from playwright.async_api import Browser, async_playwright
 
 import checks
+from probe import attestations
 from probe import status as statuses
 from probe.context import PortalContext, ProbeSettings
 from probe.db.store import Store, new_id, run_row
@@ -150,7 +151,8 @@ async def probe_portal(agency: Agency, browser: Browser, store: Store, options: 
                            handover=sitemap.handover, rendered=sitemap.rendered, status=status,
                            status_detail=detail, started_at=started, finished_at=utc_now(),
                            duration_s=duration), sitemap, observations)
-    portal_score = score(observations, load_rubric(options.rubric))
+    portal_score = score(observations, load_rubric(options.rubric),
+                         attestations.for_agency(store, agency.id))
     store.save_score(run_id, portal_score)
     progress(agency, "done")
     return PortalOutcome(run_id, agency, status, detail, sitemap, observations, portal_score,

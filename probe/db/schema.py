@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -82,3 +91,37 @@ class ScoreRow(Base):
     groups_json: Mapped[str] = mapped_column(Text)
     items_json: Mapped[str] = mapped_column(Text)
     scored_at: Mapped[str] = mapped_column(String(32))
+    # SHA-256 of the rubric file that produced the score ("" when not recorded).
+    rubric_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
+
+
+class AttestationRow(Base):
+    """A person's statement about a rubric item the probe cannot see (e.g. level-3 approval)."""
+
+    __tablename__ = "attestations"
+    __table_args__ = (Index("ix_attestations_agency_item", "agency_id", "item_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agency_id: Mapped[str] = mapped_column(String(120))
+    item_id: Mapped[str] = mapped_column(String(32))
+    attested_by: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text, default="")
+    credit: Mapped[float] = mapped_column(Float, default=1.0)
+    recorded_at: Mapped[str] = mapped_column(String(32))
+    file_name: Mapped[str] = mapped_column(Text, default="")
+    file_sha256: Mapped[str] = mapped_column(String(64), default="")
+    file_path: Mapped[str] = mapped_column(Text, default="")  # relative to the evidence root
+
+
+class PublishedResultRow(Base):
+    """One row of a published (historical) ranking table, imported as a sweep."""
+
+    __tablename__ = "published_results"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sweep_id: Mapped[str] = mapped_column(ForeignKey("sweeps.id", ondelete="CASCADE"),
+                                          index=True)
+    block: Mapped[str] = mapped_column(String(20))
+    rank: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    agency: Mapped[str] = mapped_column(Text)
+    grade: Mapped[str] = mapped_column(String(2))
+    total: Mapped[float | None] = mapped_column(Float, nullable=True)
+    vendor: Mapped[str] = mapped_column(Text, default="")

@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import create_engine, event, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
-from probe.db.schema import ObservationRow, PageRow, RunRow, ScoreRow, SweepRow
+from probe.db.schema import (
+    AttestationRow,
+    ObservationRow,
+    PageRow,
+    PublishedResultRow,
+    RunRow,
+    ScoreRow,
+    SweepRow,
+)
 from probe.models import Agency, Observation, PageInfo, PortalScore, SiteMap, utc_now
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -169,8 +177,185 @@ class Store:
         return {"rubric": row.rubric, "total": row.total, "grade": row.grade,
                 "groups": json.loads(row.groups_json), "items": json.loads(row.items_json)}
 
+    # judging: bulk reads and writes ---------------------------------------------------------
+    def save_runs(self, runs: list[tuple[RunRow, list[Observation]]]) -> None:
+        """Store many finished runs (without site maps) and their observations at once."""
+        with self.session.begin() as session:
+            session.add_all([run for run, _ in runs])
+            session.flush()
+            rows = [_observation_columns(run.id, o) for run, found in runs for o in found]
+            if rows:
+                session.execute(insert(ObservationRow), rows)
+
+    def observations_by_run(self, sweep_id: str | None = None) -> dict[str, list[Observation]]:
+        """Every observation of every run (of one sweep), per run id, in stored order."""
+        table = ObservationRow.__table__
+        query = select(table.c.run_id, table.c.check, table.c.name, table.c.value_json,
+                       table.c.unit, table.c.page, table.c.stat, table.c.outcome,
+                       table.c.detail, table.c.artifacts_json, table.c.observed_at)
+        if sweep_id is not None:
+            query = query.join(RunRow, RunRow.id == table.c.run_id).where(
+                RunRow.sweep_id == sweep_id)
+        found: dict[str, list[Observation]] = {}
+        with self.engine.connect() as connection:
+            rows = connection.execute(query.order_by(table.c.id)).all()
+        for row in rows:
+            found.setdefault(row[0], []).append(Observation(
+                check=row[1], name=row[2], value=_json_value(row[3]), unit=row[4],
+                page=row[5], stat=row[6], outcome=row[7], detail=row[8],
+                artifacts=[] if row[9] == "[]" else json.loads(row[9]), observed_at=row[10]))
+        return found
+
+    def stored_scores(self, rubric: str, sweep_id: str | None = None) -> dict[str, StoredScore]:
+        """The stored scores under `rubric` (of one sweep), per run id, as stored text."""
+        query = select(ScoreRow.run_id, ScoreRow.id, ScoreRow.total, ScoreRow.grade,
+                       ScoreRow.groups_json, ScoreRow.items_json, ScoreRow.rubric_sha256
+                       ).where(ScoreRow.rubric == rubric)
+        if sweep_id is not None:
+            query = query.join(RunRow, RunRow.id == ScoreRow.run_id).where(
+                RunRow.sweep_id == sweep_id)
+        with self.engine.connect() as connection:
+            return {row[0]: StoredScore(row[1], row[2], row[3], row[4], row[5], row[6])
+                    for row in connection.execute(query)}
+
+    def save_scores(self, scores: list[tuple[str, PortalScore]], rubric_sha256: str = "",
+                    existing: dict[str, StoredScore] | None = None) -> int:
+        """Store many scores in one transaction; identical stored scores are left untouched.
+
+        `existing` is `stored_scores(...)` of the same rubric (read here when None). Returns
+        the number of rows inserted or updated.
+        """
+        if not scores:
+            return 0
+        rubric = scores[0][1].rubric
+        existing = self.stored_scores(rubric) if existing is None else existing
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        now = utc_now()
+        for run_id, portal_score in scores:
+            columns = score_columns(portal_score)
+            old = existing.get(run_id)
+            if old is not None and old.same(columns, rubric_sha256):
+                continue
+            columns.update(scored_at=now, rubric_sha256=rubric_sha256)
+            if old is None:
+                inserts.append({"run_id": run_id, "rubric": portal_score.rubric, **columns})
+            else:
+                updates.append({"id": old.id, **columns})
+        with self.session.begin() as session:
+            if inserts:
+                session.execute(insert(ScoreRow), inserts)
+            if updates:
+                session.execute(update(ScoreRow), updates)
+        return len(inserts) + len(updates)
+
+    def agencies(self) -> list[tuple[str, str]]:
+        """Distinct (agency id, agency name) pairs of stored runs, sorted by id."""
+        with self.session() as session:
+            rows = session.execute(select(RunRow.agency_id, RunRow.agency_name).distinct())
+            return sorted({(r[0], r[1]) for r in rows})
+
+    def runs_of_agency(self, agency_id: str) -> list[RunRow]:
+        """The runs of one agency, oldest first."""
+        with self.session() as session:
+            return list(session.scalars(select(RunRow).where(RunRow.agency_id == agency_id)
+                                        .order_by(RunRow.started_at, RunRow.id)))
+
+    def scores_of_runs(self, run_ids: list[str], rubric: str) -> dict[str, dict[str, Any]]:
+        """Parsed scores under `rubric` of the given runs, per run id (missing ones absent)."""
+        found: dict[str, dict[str, Any]] = {}
+        with self.session() as session:
+            for start in range(0, len(run_ids), _CHUNK):
+                chunk = run_ids[start:start + _CHUNK]
+                for row in session.scalars(select(ScoreRow).where(
+                        ScoreRow.rubric == rubric, ScoreRow.run_id.in_(chunk))):
+                    found[row.run_id] = {"rubric": row.rubric, "total": row.total,
+                                         "grade": row.grade,
+                                         "groups": json.loads(row.groups_json),
+                                         "items": json.loads(row.items_json)}
+        return found
+
+    # attestations ---------------------------------------------------------------------------
+    def add_attestation(self, agency_id: str, item_id: str, attested_by: str, note: str = "",
+                        credit: float = 1.0, file_name: str = "", file_sha256: str = "",
+                        file_path: str = "", recorded_at: str | None = None) -> int:
+        """Record a person's statement about an item; returns its id."""
+        row = AttestationRow(agency_id=agency_id, item_id=item_id, attested_by=attested_by,
+                             note=note, credit=credit, recorded_at=recorded_at or utc_now(),
+                             file_name=file_name, file_sha256=file_sha256, file_path=file_path)
+        with self.session.begin() as session:
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def attestations(self, agency_id: str | None = None) -> list[AttestationRow]:
+        """Recorded attestations (of one agency), oldest first."""
+        query = select(AttestationRow).order_by(AttestationRow.recorded_at, AttestationRow.id)
+        if agency_id is not None:
+            query = query.where(AttestationRow.agency_id == agency_id)
+        with self.session() as session:
+            return list(session.scalars(query))
+
+    # published (historical) results ---------------------------------------------------------
+    def save_published(self, sweep_id: str, started_at: str, source: str,
+                       rows: list[dict[str, Any]]) -> None:
+        """Store a published ranking as an imported sweep with its rows, in one transaction."""
+        with self.session.begin() as session:
+            session.add(SweepRow(id=sweep_id, started_at=started_at, finished_at=started_at,
+                                 registry_path=source, schedule="import", status="imported",
+                                 rubric="published"))
+            session.flush()
+            for row in rows:
+                session.add(PublishedResultRow(
+                    sweep_id=sweep_id, block=row["block"], rank=row.get("rank"),
+                    agency=row["agency"], grade=row["grade"], total=row.get("total"),
+                    vendor=row.get("vendor", "")))
+
+    def published_results(self, sweep_id: str | None = None) -> list[dict[str, Any]]:
+        """Imported published rows (of one sweep) as dicts, in file order, with sweep_id."""
+        query = select(PublishedResultRow).order_by(PublishedResultRow.id)
+        if sweep_id is not None:
+            query = query.where(PublishedResultRow.sweep_id == sweep_id)
+        with self.session() as session:
+            return [{"sweep_id": r.sweep_id, "block": r.block, "rank": r.rank,
+                     "agency": r.agency, "grade": r.grade, "total": r.total,
+                     "vendor": r.vendor} for r in session.scalars(query)]
+
     def close(self) -> None:
         self.engine.dispose()
+
+
+_CHUNK = 500  # ids per IN (...) list, below every backend's parameter limit
+
+
+@dataclass(frozen=True)
+class StoredScore:
+    """A stored score row as text: what re-scoring compares byte for byte."""
+
+    id: int
+    total: float
+    grade: str
+    groups_json: str
+    items_json: str
+    rubric_sha256: str = ""
+
+    def same(self, columns: dict[str, Any], rubric_sha256: str) -> bool:
+        """Whether `columns` (from `score_columns`) and the hash equal what is stored."""
+        return (self.total == columns["total"] and self.grade == columns["grade"]
+                and self.groups_json == columns["groups_json"]
+                and self.items_json == columns["items_json"]
+                and self.rubric_sha256 == rubric_sha256)
+
+
+def score_columns(score: PortalScore) -> dict[str, Any]:
+    """The stored form of a score (total, grade, groups_json, items_json), as `save_score`
+    writes it: the same score always gives the same bytes."""
+    items = [{"id": i.id, "group": i.group, "points": i.points, "max": i.max,
+              "status": i.status, "reason": i.reason, "reason_en": i.reason_en,
+              "observations": list(i.observations)} for i in score.items]  # = to_dict(), faster
+    return {"total": score.total, "grade": score.grade,
+            "groups_json": json.dumps(score.groups, ensure_ascii=False, sort_keys=True),
+            "items_json": json.dumps(items, ensure_ascii=False)}
 
 
 def run_row(agency: Agency, run_id: str, sweep_id: str | None, **fields: Any) -> RunRow:
@@ -199,6 +384,34 @@ def _observation_row(run_id: str, observation: Observation) -> ObservationRow:
         stat=observation.stat, outcome=observation.outcome, detail=observation.detail,
         observed_at=observation.observed_at,
         artifacts_json=json.dumps(observation.artifacts))
+
+
+def _observation_columns(run_id: str, observation: Observation) -> dict[str, Any]:
+    """The column values `_observation_row` would store, for bulk inserts."""
+    return {"run_id": run_id, "check": observation.check, "name": observation.name,
+            "page": observation.page,
+            "value_json": json.dumps(observation.value, ensure_ascii=False),
+            "unit": observation.unit, "stat": observation.stat, "outcome": observation.outcome,
+            "detail": observation.detail, "observed_at": observation.observed_at,
+            "artifacts_json": json.dumps(observation.artifacts)}
+
+
+_JSON_LITERALS: dict[str, Any] = {"true": True, "false": False, "null": None}
+
+
+def _json_value(text: str) -> Any:
+    """json.loads of a stored value, with fast paths for literals and plain numbers."""
+    if text in _JSON_LITERALS:
+        return _JSON_LITERALS[text]
+    if text[:1] in "-0123456789" and text[:1]:
+        try:
+            return int(text)
+        except ValueError:
+            try:
+                return float(text)
+            except ValueError:
+                pass
+    return json.loads(text)
 
 
 def _observation(row: ObservationRow) -> Observation:

@@ -12,7 +12,7 @@ from typing import Any, TypeGuard
 
 from probe.models import ItemScore, ItemStatus, Observation, PortalScore
 from probe.scoring import text
-from probe.scoring.judge import CriterionResult, judge
+from probe.scoring.judge import CriterionResult, JudgeCache, judge
 from probe.scoring.rubric import Item, Rubric
 
 UNGRADED = "-"  # grade when nothing at all could be measured under the rescale policy
@@ -26,18 +26,30 @@ def round2(value: float) -> float:
 
 
 def score(observations: Sequence[Observation], rubric: Rubric,
-          attestations: Attestations | None = None) -> PortalScore:
+          attestations: Attestations | None = None, *,
+          cache: JudgeCache | None = None) -> PortalScore:
     """Judge a portal's observations under `rubric`.
 
     `attestations` maps item id -> {"credit": 0..1 | "points": n, "by", "date", "note",
-    "evidence"} for items with `source: attestation`; other items ignore it.
+    "evidence"} for items with `source: attestation`; other items ignore it. `cache` (one
+    dict shared by a batch of portals) only saves time; results are the same without it.
     """
-    items = [score_item(item, observations, rubric, (attestations or {}).get(item.id))
+    by_name = index_by_name(observations)
+    items = [score_item(item, observations, rubric, (attestations or {}).get(item.id),
+                        by_name=by_name, cache=cache)
              for item in rubric.items]
     total = total_of(items, rubric)
     grade = UNGRADED if total is None else rubric.grade_for(total)
     return PortalScore(rubric=rubric.version, total=0.0 if total is None else total,
                        grade=grade, groups=groups_of(items, rubric), items=items)
+
+
+def index_by_name(observations: Sequence[Observation]) -> dict[str, list[Observation]]:
+    """Observations grouped by name, each group in the original order."""
+    by_name: dict[str, list[Observation]] = {}
+    for observation in observations:
+        by_name.setdefault(observation.name, []).append(observation)
+    return by_name
 
 
 def is_counted(item: ItemScore) -> bool:
@@ -70,11 +82,35 @@ def groups_of(items: Sequence[ItemScore], rubric: Rubric) -> dict[str, dict[str,
 
 
 def score_item(item: Item, observations: Sequence[Observation], rubric: Rubric,
-               attestation: Mapping[str, Any] | None = None) -> ItemScore:
-    """Judge one item: every criterion, then status, points and reasons."""
+               attestation: Mapping[str, Any] | None = None, *,
+               by_name: Mapping[str, list[Observation]] | None = None,
+               cache: JudgeCache | None = None) -> ItemScore:
+    """Judge one item: every criterion, then status, points and reasons.
+
+    `by_name` (from `index_by_name(observations)`) and `cache` (see `score`) only save
+    time: the result is the same without them.
+    """
     if item.source == "attestation":
         return attested_item(item, attestation, rubric)
-    results = [judge(c, observations) for c in item.criteria]
+    results = [judge(c, observations if by_name is None else by_name.get(c.observation, []),
+                     cache)
+               for c in item.criteria]
+    if cache is None:
+        return _item_score(item, results, rubric)
+    # Cached criterion results are the same objects for the same evidence (kept alive by the
+    # cache, so their ids are unique): the item's outcome can be reused, as a fresh copy.
+    key = ("item", id(item), id(rubric), *(id(r) for r in results))
+    hit = cache.get(key)
+    if hit is None or hit[0] is not item or hit[1] is not rubric \
+            or any(a is not b for a, b in zip(hit[2], results, strict=True)):
+        hit = (item, rubric, tuple(results), _item_score(item, results, rubric))
+        cache[key] = hit
+    made: ItemScore = hit[3]
+    return ItemScore(**{**made.__dict__, "observations": list(made.observations)})
+
+
+def _item_score(item: Item, results: list[CriterionResult], rubric: Rubric) -> ItemScore:
+    """Status, points and reasons of a probed item from its criterion results."""
     refs = sorted({ref for r in results for ref in r.refs})
     if not all(r.measured for r in results):
         missing = [r for r in results if not r.measured]
@@ -153,6 +189,12 @@ def _unmeasured_reason(missing: list[CriterionResult], rubric: Rubric, lang: str
 def attested_item(item: Item, attestation: Mapping[str, Any] | None,
                   rubric: Rubric) -> ItemScore:
     """An item a person attests (paperwork the probe cannot see)."""
+    if attestation is None and item.unattested == "fail":
+        return ItemScore(item.id, item.group, 0.0, item.points, "fail",
+                         "Không đạt: mục cần người có thẩm quyền xác nhận, chưa có xác nhận "
+                         "(bộ tiêu chí tính 0 điểm khi thiếu xác nhận).",
+                         "Not met: this item needs a person's attestation and none was "
+                         "recorded (the rubric counts a missing attestation as 0).", [])
     if attestation is None:
         vi = ("Chưa đo được: mục cần người có thẩm quyền xác nhận, chưa có xác nhận")
         en = "Not measured: this item needs a person's attestation and none was recorded"

@@ -17,6 +17,7 @@ import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from probe.models import Observation, ObservationValue
 from probe.observations import CATALOGUE
@@ -110,9 +111,45 @@ def _number(value: ObservationValue) -> float:
     raise TypeError(f"numeric value expected, got {value!r}")
 
 
-def judge(criterion: Criterion, observations: Sequence[Observation]) -> CriterionResult:
-    """Judge one criterion against all of a portal's observations."""
+JudgeCache = dict[tuple[Any, ...], tuple[Any, ...]]  # memo of pure results, one batch
+
+
+def judge(criterion: Criterion, observations: Sequence[Observation],
+          cache: JudgeCache | None = None) -> CriterionResult:
+    """Judge one criterion against all of a portal's observations.
+
+    `cache` (a dict shared over many portals, e.g. one re-scoring batch) only saves time:
+    the result depends only on the criterion and the fields of the relevant observations
+    that judging reads, which form the key.
+    """
     found = relevant(criterion, observations)
+    if cache is None:
+        return _judge_found(criterion, found)
+    key = _cache_key(criterion, found)
+    if key is None:
+        return _judge_found(criterion, found)
+    hit = cache.get(key)
+    if hit is not None and hit[0] is criterion:  # ids are only unique while alive
+        cached: CriterionResult = hit[1]
+        return cached
+    result = _judge_found(criterion, found)
+    cache[key] = (criterion, result)
+    return result
+
+
+def _cache_key(criterion: Criterion, found: list[Observation]) -> tuple[Any, ...] | None:
+    """What judging reads, as a hashable key (the value's type too: True == 1 == 1.0)."""
+    key = (id(criterion), *((o.check, o.name, o.page, o.stat, o.outcome, o.detail,
+                             type(o.value), o.value) for o in found))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _judge_found(criterion: Criterion, found: list[Observation]) -> CriterionResult:
+    """Judge one criterion against its relevant observations."""
     usable = [o for o in found if o.outcome != "probe_error"]
     refs = tuple(sorted({observation_ref(o) for o in found}))
     if not usable:

@@ -24,20 +24,22 @@ CriterionKind = Literal["expect", "threshold", "scale", "curve"]
 Aggregate = Literal["all", "any", "max", "min", "median", "mean", "sum"]
 ItemSource = Literal["probe", "attestation"]
 UnmeasuredPolicy = Literal["rescale", "zero"]
+Unattested = Literal["unmeasured", "fail"]
 
 AGGREGATES: tuple[str, ...] = ("all", "any", "max", "min", "median", "mean", "sum")
 VALUE_AGGREGATES: tuple[str, ...] = ("max", "min", "median", "mean", "sum")
 POLICIES: tuple[str, ...] = ("rescale", "zero")
 SOURCES: tuple[str, ...] = ("probe", "attestation")
+UNATTESTED: tuple[str, ...] = ("unmeasured", "fail")
 NUMERIC_UNITS: tuple[str, ...] = ("count", "ratio", "ms", "clicks")
 TOTAL_POINTS = 100.0
 TOLERANCE = 1e-6
 
-_TOP_KEYS = ("version", "title", "valid_from", "grades", "unmeasured_policy", "groups", "items",
-             "notes")
+_TOP_KEYS = ("version", "title", "valid_from", "valid_to", "grades", "unmeasured_policy",
+             "groups", "items", "notes")
 _GROUP_KEYS = ("id", "name_vi", "name_en", "points")
 _ITEM_KEYS = ("id", "group", "points", "title_vi", "title_en", "remediation_vi",
-              "remediation_en", "criteria", "source")
+              "remediation_en", "criteria", "source", "unattested")
 _KIND_KEYS = ("expect", "min", "max", "scale", "curve")
 _CRITERION_KEYS = ("observation", "weight", "label_vi", "label_en", "aggregate", *_KIND_KEYS)
 # The unit each kind judges; None means any numeric unit.
@@ -95,6 +97,9 @@ class Item:
     remediation_en: str
     criteria: tuple[Criterion, ...] = ()
     source: ItemSource = "probe"
+    # attestation items only: what a missing attestation is worth ("unmeasured" leaves the
+    # item to the rubric's unmeasured policy; "fail" scores it 0 - paperwork not shown).
+    unattested: Unattested = "unmeasured"
 
 
 @dataclass(frozen=True)
@@ -130,6 +135,12 @@ class Rubric:
     source: str = ""
     sha256: str = ""
     notes: str = field(default="", compare=False)
+    valid_to: str = ""  # last day the rubric applies (ISO date); "" = open-ended
+
+    def applies_on(self, day: str) -> bool:
+        """Whether the rubric is in force on `day` (an ISO date or date-time)."""
+        on = day[:10]
+        return self.valid_from <= on and (not self.valid_to or on <= self.valid_to)
 
     def group(self, group_id: str) -> Group:
         """The group with `group_id`; KeyError when absent."""
@@ -314,7 +325,8 @@ class _Reader:
         self.unknown_keys(data, _TOP_KEYS, top)
         version = self.text(data, "version", top)
         title_vi, title_en = self.title(data.get("title"))
-        valid_from = self.valid_from(data.get("valid_from"))
+        valid_from = self.iso_date(data.get("valid_from"), "valid_from")
+        valid_to = self.valid_to(data.get("valid_to"), valid_from)
         grades = self.grades(data.get("grades"))
         policy = self.policy(data.get("unmeasured_policy", "rescale"))
         groups = self.groups(data.get("groups"))
@@ -325,7 +337,7 @@ class _Reader:
                       valid_from=valid_from, grades=grades,
                       unmeasured_policy=cast(UnmeasuredPolicy, policy), groups=groups,
                       items=items, source=self.source, sha256=sha256,
-                      notes=notes if isinstance(notes, str) else "")
+                      notes=notes if isinstance(notes, str) else "", valid_to=valid_to)
 
     def title(self, value: Any) -> tuple[str, str]:
         """The title's Vietnamese and English text."""
@@ -335,8 +347,8 @@ class _Reader:
         self.unknown_keys(value, ("vi", "en"), where)
         return self.text(value, "vi", where), self.text(value, "en", where)
 
-    def valid_from(self, value: Any) -> str:
-        """The first day the rubric applies, as an ISO date string."""
+    def iso_date(self, value: Any, key: str) -> str:
+        """A required date field (valid_from, valid_to) as an ISO date string."""
         if isinstance(value, date):
             return value.isoformat()
         if isinstance(value, str):
@@ -344,9 +356,19 @@ class _Reader:
                 return date.fromisoformat(value).isoformat()
             except ValueError:
                 pass
-        self.problem(None, f"'valid_from' phải là ngày dạng YYYY-MM-DD, có {value!r}",
-                     f"'valid_from' must be a YYYY-MM-DD date, got {value!r}")
+        self.problem(None, f"'{key}' phải là ngày dạng YYYY-MM-DD, có {value!r}",
+                     f"'{key}' must be a YYYY-MM-DD date, got {value!r}")
         return ""
+
+    def valid_to(self, value: Any, valid_from: str) -> str:
+        """The optional last day the rubric applies; not before `valid_from`."""
+        if value is None:
+            return ""
+        valid_to = self.iso_date(value, "valid_to")
+        if valid_to and valid_from and valid_to < valid_from:
+            self.problem(None, f"'valid_to' {valid_to} trước 'valid_from' {valid_from}",
+                         f"'valid_to' {valid_to} is before 'valid_from' {valid_from}")
+        return valid_to
 
     def policy(self, value: Any) -> str:
         """The unmeasured-item policy."""
@@ -462,12 +484,29 @@ class _Reader:
                          f"'source' must be probe or attestation, got {source!r}")
             source = "probe"
         criteria = self.criteria(raw.get("criteria"), source, where)
+        unattested = self.unattested(raw, source, where)
         return Item(id=item_id, group=group, points=self.positive(raw, "points", where),
                     title_vi=self.text(raw, "title_vi", where),
                     title_en=self.text(raw, "title_en", where),
                     remediation_vi=self.text(raw, "remediation_vi", where),
                     remediation_en=self.text(raw, "remediation_en", where),
-                    criteria=criteria, source=cast(ItemSource, source))
+                    criteria=criteria, source=cast(ItemSource, source),
+                    unattested=cast(Unattested, unattested))
+
+    def unattested(self, raw: dict[str, Any], source: str, where: _Where) -> str:
+        """`unattested` (attestation items only): unmeasured (default) or fail."""
+        if "unattested" not in raw:
+            return "unmeasured"
+        value = raw["unattested"]
+        if source != "attestation":
+            self.problem(where, "'unattested' chỉ dùng cho mục xác nhận (source: attestation)",
+                         "'unattested' only applies to attestation items")
+        elif value not in UNATTESTED:
+            self.problem(where, f"'unattested' phải là unmeasured hoặc fail, có {value!r}",
+                         f"'unattested' must be unmeasured or fail, got {value!r}")
+        else:
+            return str(value)
+        return "unmeasured"
 
     def criteria(self, value: Any, source: str, where: _Where) -> tuple[Criterion, ...]:
         """An item's criteria; their weights must sum to 1 (none for attestation items)."""

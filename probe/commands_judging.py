@@ -1,0 +1,364 @@
+"""What the judging commands do: attest, trend, diff, rank --import and a bulk rescore.
+
+The CLI (`probe.cli_judging`) only parses options. Bad input raises `UserError` (one line,
+exit 2); output is Vietnamese first, English in brackets; `--json` prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from probe import attestations, history
+from probe.commands import evidence_root, open_store
+from probe.db.store import Store, StoreError
+from probe.diffing import AgencyDiff, DiffError, EvidenceChange, SweepDiff, diff_sweeps
+from probe.errors import UserError
+from probe.ranking import BLOCK_NAMES, GRADES, BlockTable, block_tables
+from probe.rescoring import rescore as rescore_runs
+from probe.scoring import Rubric, RubricError, available_rubrics, load_rubric
+from probe.trends import AgencyNotFound, Trend, TrendPoint, find_agency
+from probe.trends import trend as agency_trend
+
+out = Console(highlight=False, soft_wrap=True)
+CHANGE_LABELS = {"gained": "tăng điểm (gained)", "lost": "mất điểm (lost)",
+                 "unmeasured": "không đo được (now unmeasured)",
+                 "measured": "đo được trở lại (measured again)",
+                 "changed": "đổi trạng thái (status changed)"}
+
+
+def load(rubric: str) -> Rubric:
+    """The rubric by version or file, or a UserError naming its problems."""
+    try:
+        return load_rubric(rubric)
+    except RubricError as error:
+        raise UserError(f"bộ tiêu chí lỗi (bad rubric) {error}") from error
+
+
+def _dump(document: Any) -> None:
+    print(json.dumps(document, ensure_ascii=False, indent=2))
+
+
+# --- attest -------------------------------------------------------------------------------
+
+
+def attest(agency: str, item: str, by: str, note: str, file: Path | None, credit: float,
+           rubric: str | None, db: str, as_json: bool = False) -> int:
+    """Record a person's attestation of an item for an agency (`probe attest`)."""
+    _check_item(item, rubric)
+    store = open_store(db)
+    agency_id = _agency_id(store, agency)
+    try:
+        attestation_id = attestations.record(store, evidence_root(db), agency_id, item, by,
+                                             note, credit, file)
+    except attestations.AttestationError as error:
+        raise UserError(str(error)) from error
+    row = next(r for r in store.attestations(agency_id) if r.id == attestation_id)
+    if as_json:
+        _dump(attestations.document(row))
+        return 0
+    stored = (f"; tệp (file) {row.file_name} sha256 {row.file_sha256} → "
+              f"evidence/{row.file_path}" if row.file_path else "")
+    out.print(f"Đã ghi nhận xác nhận (attestation recorded) #{row.id}: mục (item) {item}, "
+              f"cơ quan (agency) {agency_id}, người xác nhận (by) {row.attested_by}, "
+              f"mức (credit) {row.credit:g}, lúc (at) {row.recorded_at}{stored}")
+    out.print("Chạy 'probe rescore --rubric <bộ tiêu chí>' để tính lại điểm "
+              "(run 'probe rescore' to apply it to stored runs)")
+    return 0
+
+
+def _check_item(item: str, rubric: str | None) -> None:
+    """The item must be an attestation item of `rubric` (or of some packaged rubric)."""
+    rubrics = [load(rubric)] if rubric else [load(name) for name in available_rubrics()]
+    attestable = attestations.attestable_items(rubrics)
+    if item not in attestable:
+        known = ", ".join(sorted(attestable)) or "-"
+        raise UserError(f"mục '{item}' không phải mục cần xác nhận trong bộ tiêu chí; có: "
+                        f"{known} (item '{item}' is not an attestation item; known: {known})")
+
+
+def _agency_id(store: Store, agency: str) -> str:
+    """The stored agency id `agency` names (an id or a name), or a UserError."""
+    try:
+        agency_id, name = find_agency(store, agency)
+    except AgencyNotFound as error:
+        raise UserError(str(error)) from error
+    if agency_id is None:
+        raise UserError(f"cơ quan '{name}' chỉ có trong kết quả công bố, chưa được quét "
+                        f"(agency only in published results, never probed)")
+    return agency_id
+
+
+# --- rescore ------------------------------------------------------------------------------
+
+
+def rescore(rubric: str, sweep_id: str | None, db: str, as_json: bool = False) -> int:
+    """Re-judge stored runs in bulk (a faster drop-in for `commands.rescore`)."""
+    judged = load(rubric)
+    store = open_store(db)
+    if sweep_id:
+        sweep_id = _sweep_id(store, sweep_id)
+    summary = rescore_runs(store, judged, sweep_id)
+    if as_json:
+        _dump(summary.to_dict())
+        return 0
+    grades = ", ".join(f"{g} {n}" for g, n in summary.grades.items())
+    out.print(f"Đã chấm lại {summary.runs} lượt theo bộ tiêu chí {summary.rubric}: "
+              f"{summary.written} thay đổi, {summary.unchanged} giữ nguyên; {grades} "
+              f"(re-scored {summary.runs} runs under rubric {summary.rubric}: "
+              f"{summary.written} written, {summary.unchanged} unchanged) "
+              f"in {summary.seconds['total']:.2f} s")
+    return 0
+
+
+def _sweep_id(store: Store, sweep_id: str) -> str:
+    try:
+        return store.sweep(sweep_id).id
+    except StoreError as error:
+        raise UserError(str(error)) from error
+
+
+# --- rank --import ------------------------------------------------------------------------
+
+
+def import_ranking(path: Path, db: str, block: str | None = None, fmt: str = "table",
+                   published_on: str | None = None) -> int:
+    """Store a published results CSV as an imported sweep and print its tables."""
+    _check_table_options(block, fmt)
+    store = open_store(db)
+    try:
+        imported = history.import_results(store, path, published_on)
+    except history.HistoryError as error:
+        raise UserError(str(error)) from error
+    tables = [t for t in imported.tables() if block is None or t.block == block]
+    what = "Đã nhập (imported)" if imported.created else "Đã có sẵn (already imported)"
+    _print_published(tables, fmt, {"sweep": imported.sweep_id, "source": imported.source,
+                                    "created": imported.created},
+                     f"{what}: {len(imported.rows)} dòng (rows) → đợt (sweep) "
+                     f"{imported.sweep_id}")
+    return 0
+
+
+def rank_published(sweep_id: str, db: str, block: str | None = None,
+                   fmt: str = "table") -> int:
+    """Print the tables of an imported sweep (`probe rank --sweep h-...`)."""
+    _check_table_options(block, fmt)
+    store = open_store(db)
+    sweep = store.sweep(_sweep_id(store, sweep_id))
+    if sweep.status != "imported":
+        raise UserError(f"đợt '{sweep.id}' không phải bảng kết quả được nhập "
+                        f"(sweep '{sweep.id}' is not an imported table)")
+    tables = [t for t in block_tables(history.published_rows(store, sweep.id))
+              if block is None or t.block == block]
+    _print_published(tables, fmt, {"sweep": sweep.id, "source": sweep.registry_path},
+                     f"Bảng kết quả công bố (published table) {sweep.registry_path}, "
+                     f"đợt (sweep) {sweep.id}")
+    return 0
+
+
+def _check_table_options(block: str | None, fmt: str) -> None:
+    if fmt not in ("table", "csv", "json"):
+        raise UserError(f"định dạng '{fmt}' không hợp lệ: table | csv | json (bad format)")
+    if block not in (None, "ministry", "province"):
+        raise UserError(f"khối '{block}' không hợp lệ (unknown block)")
+
+
+def _print_published(tables: list[BlockTable], fmt: str, header: dict[str, Any],
+                     footer: str) -> None:
+    if fmt == "json":
+        _dump({**header, "blocks": [t.to_dict() for t in tables]})
+    elif fmt == "csv":
+        print(published_csv(tables), end="")
+    else:
+        for table in tables:
+            out.print(_published_table(table))
+            out.print(_distribution_table(table))
+        out.print(footer)
+
+
+def published_csv(tables: list[BlockTable]) -> str:
+    """Published tables as CSV: block, rank, agency, grade, score, vendor."""
+    lines = ["block,rank,agency,grade,score,vendor"]
+    for table in tables:
+        for row in table.rows:
+            score = "" if row["total"] is None else f"{row['total']:.2f}"
+            cells = [table.block, str(row["rank"]), row["agency"], row["grade"], score,
+                     row.get("vendor", "")]
+            lines.append(",".join(_csv_cell(c) for c in cells))
+    return "\n".join(lines) + "\n"
+
+
+def _csv_cell(text: str) -> str:
+    return f'"{text.replace(chr(34), chr(34) * 2)}"' if any(c in text for c in ',"\n') \
+        else text
+
+
+def _published_table(table: BlockTable) -> Table:
+    name_vi, name_en = BLOCK_NAMES.get(table.block, (table.block, table.block))
+    average = "—" if table.average is None else f"{table.average:.2f}"
+    shown = Table(title=f"{name_vi} ({name_en}) — {table.count} cơ quan (agencies); "
+                        f"điểm trung bình (average) {average}")
+    for column in ("Hạng (rank)", "Cơ quan (agency)", "Xếp loại (grade)", "Điểm (score)",
+                   "Doanh nghiệp (vendor)"):
+        shown.add_column(column)
+    for row in table.rows:
+        score = "—" if row["total"] is None else f"{row['total']:.2f}"
+        shown.add_row(str(row["rank"]), row["agency"], row["grade"], score,
+                      row.get("vendor", ""))
+    return shown
+
+
+def _distribution_table(table: BlockTable) -> Table:
+    shown = Table(title="Tỷ lệ mức độ xếp hạng (grade distribution)")
+    for grade in GRADES:
+        shown.add_column(grade, justify="right")
+    shown.add_row(*[f"{int(table.distribution[g]['count'])}/{table.count} "
+                    f"({table.distribution[g]['percent']:g} %)" for g in GRADES])
+    return shown
+
+
+# --- trend --------------------------------------------------------------------------------
+
+
+def trend(agency: str, rubric: str, db: str, as_json: bool = False) -> int:
+    """An agency's total, grade and groups over sweeps (`probe trend`)."""
+    judged = load(rubric)
+    store = open_store(db)
+    try:
+        found = agency_trend(store, agency, judged)
+    except AgencyNotFound as error:
+        raise UserError(str(error)) from error
+    if as_json:
+        _dump(found.to_dict())
+    else:
+        out.print(_trend_table(found, judged))
+    return 0
+
+
+def _trend_table(found: Trend, rubric: Rubric) -> Table:
+    """Compact columns (fits 80 columns); the caption spells the headers out."""
+    shown = Table(title=f"{found.agency} ({found.agency_id or 'kết quả công bố'}) — "
+                        f"bộ tiêu chí (rubric) {found.rubric}")
+    shown.add_column("Ngày", no_wrap=True)
+    for column in ("Đợt", "Điểm", "Loại"):
+        shown.add_column(column, overflow="fold")
+    codes = [_group_code(rubric, g.id) for g in rubric.groups]
+    for code, group in zip(codes, rubric.groups, strict=True):
+        shown.add_column(f"{code}/{group.points:g}", justify="right")
+    shown.add_column("Ghi chú", overflow="fold")
+    for point in found.points:
+        total = "—" if point.total is None else f"{point.total:.2f}"
+        groups = [f"{point.groups[g.id]:g}" if g.id in point.groups else "—"
+                  for g in rubric.groups]
+        shown.add_row(point.date[:10], point.sweep_id, total, point.grade or "—", *groups,
+                      _trend_note(point))
+    legend = "; ".join(f"{c} {g.name_vi} ({g.name_en})" for c, g in
+                       zip(codes, rubric.groups, strict=True))
+    empty = "Chưa có đợt quét nào (no sweeps yet). " if not found.points else ""
+    unscored = (f"Chạy 'probe rescore --rubric {found.rubric}' để chấm các đợt chưa chấm "
+                f"(re-score unscored sweeps). " if any(
+                    p.source == "probe" and p.grade is None for p in found.points) else "")
+    shown.caption = (f"{empty}{unscored}Ngày (date), Đợt (sweep), Điểm (total), Loại (grade); "
+                     f"{legend}; Ghi chú (note)")
+    return shown
+
+
+def _group_code(rubric: Rubric, group_id: str) -> str:
+    """A group's short code: the letter its items start with (F, L, P, S, A, E)."""
+    items = rubric.items_of(group_id)
+    letters = {i.id[0] for i in items if i.id}
+    return letters.pop() if len(letters) == 1 else group_id
+
+
+def _trend_note(point: TrendPoint) -> str:
+    if point.source == "published":
+        return f"công bố, hạng {point.rank} (published)"
+    if point.grade is None:
+        return "chưa chấm (unscored)"
+    return "" if point.status == "completed" else point.status
+
+
+# --- diff ---------------------------------------------------------------------------------
+
+
+def diff(sweep_a: str, sweep_b: str, rubric: str, db: str, as_json: bool = False) -> int:
+    """Grade changes, items gained and lost and their evidence between two sweeps."""
+    judged = load(rubric)
+    store = open_store(db)
+    try:
+        result = diff_sweeps(store, sweep_a, sweep_b, judged)
+    except DiffError as error:
+        raise UserError(str(error)) from error
+    if as_json:
+        _dump(result.to_dict())
+    else:
+        print_diff(out, result)
+    return 0
+
+
+def print_diff(console: Console, result: SweepDiff) -> None:
+    """The diff as text: a summary line, then each agency with a change."""
+    console.print(f"So sánh (compare) {result.sweep_before} → {result.sweep_after}, "
+                  f"bộ tiêu chí (rubric) {result.rubric}: {result.compared} cơ quan "
+                  f"(agencies), {len(result.agencies)} có thay đổi (changed), "
+                  f"{result.within_noise} chỉ dao động trong phạm vi nhiễu đo "
+                  f"(moved within measurement noise)")
+    for missing, label in ((result.only_before, "chỉ có ở đợt trước (only before)"),
+                           (result.only_after, "chỉ có ở đợt sau (only after)")):
+        if missing:
+            console.print(f"{label}: {', '.join(missing)}")
+    for agency in result.agencies:
+        _print_agency(console, agency)
+    if result.noise_grade_changes:
+        flips = ", ".join(f"{a.agency_id} {a.before.score['grade']}→{a.after.score['grade']} "
+                          f"({a.before.score['total']:.2f}→{a.after.score['total']:.2f})"
+                          for a in result.noise_grade_changes)
+        console.print(f"Đổi xếp loại chỉ do nhiễu đo, sát ngưỡng (grade flips within "
+                      f"measurement noise, near a boundary): {flips}")
+
+
+def _print_agency(console: Console, agency: AgencyDiff) -> None:
+    before, after = agency.before.score, agency.after.score
+    line = (f"[bold]{agency.agency}[/] ({agency.agency_id}): {before['total']:.2f} "
+            f"{before['grade']} → {after['total']:.2f} {after['grade']}")
+    if agency.status_changed:
+        line += f"; trạng thái (status) {agency.before.status} → {agency.after.status}"
+    console.print(line)
+    if agency.items:
+        shown = Table(show_header=True)
+        for column in ("Mục (item)", "Thay đổi (change)", "Điểm (points)",
+                       "Bằng chứng thay đổi (evidence that changed)"):
+            shown.add_column(column)
+        for item in agency.items:
+            shown.add_row(item.id, CHANGE_LABELS[item.change],
+                          f"{_points(item.points_before)} → {_points(item.points_after)}"
+                          f" /{item.max:g}",
+                          "\n".join(describe(e) for e in item.evidence))
+        console.print(shown)
+    for change in agency.timing:
+        console.print(f"  {describe(change)}")
+
+
+def _points(value: float | None) -> str:
+    return "—" if value is None else f"{value:g}"
+
+
+def describe(change: EvidenceChange) -> str:
+    """One line for a changed observation, Vietnamese first."""
+    if change.kind == "attestation":
+        return f"xác nhận (attestation): {change.after or '—'}"
+    if change.kind == "timing" and change.timing is not None:
+        shift = change.timing
+        word = ("chậm hơn (regression)" if shift.verdict == "regression"
+                else "nhanh hơn (improvement)")
+        return (f"{change.ref}: {word} trung vị (median) {shift.median_a:g} → "
+                f"{shift.median_b:g}; lượt đo (runs) {list(shift.runs_a)} → "
+                f"{list(shift.runs_b)}; p={shift.p_value:.3g}")
+    outcome = ""
+    if change.outcome_before != change.outcome_after:
+        outcome = f" [{change.outcome_before} → {change.outcome_after}]"
+    return f"{change.ref}: {change.before!r} → {change.after!r}{outcome}"

@@ -1,0 +1,188 @@
+"""`probe diff` reports real changes only; `probe trend` follows one agency over sweeps."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from probe.commands_judging import diff, trend
+from probe.diffing import RunSide, diff_runs, evidence_changes, item_changes
+from probe.errors import UserError
+from probe.history import import_results
+from probe.models import Observation
+from probe.rescoring import rescore
+from probe.scoring import load_rubric
+from probe.synthetic import Degradation, fill_sweep
+from tests.judging_helpers import (
+    borderline_profile,
+    db_url,
+    judging_app,
+    new_store,
+    steady_profiles,
+)
+from tests.test_history import RESULTS_2023
+
+RUBRIC = load_rubric("2024")
+SLOW = "syn-0099"
+TIMED = {"ttfb", "fcp", "lcp", "speed_index", "tbt"}  # cls is not slowed down
+
+
+@pytest.fixture()
+def nights(tmp_path: Path) -> Path:
+    """Three scored sweeps of 24 portals: night2 is noise only; in night3 one portal is
+    1.8x slower and lost its dossier look-up page."""
+    store = new_store(tmp_path)
+    profiles = [*steady_profiles(24), borderline_profile()]
+    fill_sweep(store, profiles, "night1", "2024-05-01T18:00:00+00:00")
+    fill_sweep(store, profiles, "night2", "2024-05-02T18:00:00+00:00")
+    fill_sweep(store, profiles, "night3", "2024-05-03T18:00:00+00:00",
+               degradations={SLOW: Degradation(1.8, {"lookup.form": False})})
+    rescore(store, RUBRIC)
+    store.close()
+    return tmp_path
+
+
+def run_diff(folder: Path, before: str, after: str, capsys: pytest.CaptureFixture[str]
+             ) -> dict:
+    assert diff(before, after, "2024", db_url(folder), as_json=True) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_pure_noise_reports_nothing(nights: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_diff(nights, "s-night1", "s-night2", capsys)
+    assert result["compared"] == 25
+    assert result["agencies"] == []
+    assert result["within_noise"] > 0  # totals did move, inside run-to-run noise
+    for flip in result["noise_grade_changes"]:  # near a boundary: listed, not an alarm
+        assert abs(flip["total_after"] - flip["total_before"]) < 1.5
+
+
+def test_slower_portal_with_lost_page_reports_exactly_that(
+        nights: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_diff(nights, "s-night2", "s-night3", capsys)
+    assert [a["agency_id"] for a in result["agencies"]] == [SLOW]
+    (slow,) = result["agencies"]
+    assert slow["explained"] and slow["total_after"] < slow["total_before"]
+    items = {i["id"]: i for i in slow["items"]}
+    assert set(items) == {"F3", "P1", "P2", "P3", "P4", "P5"}
+    assert all(i["change"] == "lost" for i in items.values())
+    assert [e["ref"] for e in items["F3"]["evidence"]] == [
+        "functions/lookup.form@https://dichvucong.syn0099.gov.vn/"]
+    assert (items["F3"]["evidence"][0]["before"], items["F3"]["evidence"][0]["after"]) == (
+        True, False)
+    assert {e["name"] for e in items["P5"]["evidence"]} == {"ttfb"}
+    assert {t["name"] for t in slow["timing"]} == TIMED
+    assert all(t["verdict"] == "regression" and t["page"].endswith(".gov.vn/")
+               for t in slow["timing"])
+    fcp = next(t for t in slow["timing"] if t["name"] == "fcp")
+    assert len(fcp["runs_before"]) == len(fcp["runs_after"]) == 3
+    assert fcp["after"] > 1.6 * fcp["before"]
+
+
+def test_diff_text_output(nights: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert diff("s-night2", "s-night3", "2024", db_url(nights)) == 0
+    text = capsys.readouterr().out
+    assert "25 cơ quan (agencies), 1 có thay đổi (changed)" in text
+    assert "Cơ quan thử 0099" in text and "mất điểm (lost)" in text
+    assert "chậm hơn (regression)" in text
+
+
+def test_diff_needs_scores_and_evidence(nights: Path) -> None:
+    with pytest.raises(UserError, match="run probe rescore first"):
+        diff("s-night1", "s-night2", "2024-attest", db_url(nights))
+    store = new_store(nights)
+    imported = import_results(store, RESULTS_2023)
+    with pytest.raises(UserError, match="imported published table"):
+        diff(imported.sweep_id, "s-night2", "2024", db_url(nights))
+    with pytest.raises(UserError, match="no such sweep"):
+        diff("s-night1", "s-night9", "2024", db_url(nights))
+
+
+def obs(name: str, value: object, stat: str | None = None, outcome: str = "ok",
+        page: str | None = "https://a.gov.vn/") -> Observation:
+    from probe.observations import CATALOGUE
+
+    spec = CATALOGUE[name]
+    return Observation(spec.check, name, value, spec.unit, page=page,  # type: ignore[arg-type]
+                       stat=stat, outcome=outcome,  # type: ignore[arg-type]
+                       observed_at="2024-05-01T00:00:00+00:00")
+
+
+def test_evidence_rules_on_hand_made_runs() -> None:
+    before = [obs("search.works", True), obs("catalogue.procedures", 120),
+              *[obs("fcp", v, "run") for v in (1500.0, 1520.0, 1480.0)],
+              obs("fcp", 1500.0, "median")]
+    after = [obs("search.works", True), obs("catalogue.procedures", 121),
+             *[obs("fcp", None, "run", "portal_error") for _ in range(3)],
+             obs("fcp", None, "median", "portal_error")]
+    changes = evidence_changes(before, after)
+    assert [(c.kind, c.name, c.before, c.after, c.outcome_after) for c in changes] == [
+        ("value", "catalogue.procedures", 120, 121, "ok"),
+        ("value", "fcp", None, None, "portal_error")]
+    # another port of the same portal still matches page by page
+    moved = [obs("fcp", v, "run", page="https://a.gov.vn:8443/") for v in (1490.0, 1510, 1500)]
+    assert evidence_changes(before[2:5], moved) == []
+
+
+def test_item_moved_by_noise_alone_is_not_reported() -> None:
+    item_a = {"id": "P1", "group": "performance", "points": 4.1, "max": 5, "status": "partial",
+              "reason": "x", "observations": ["performance/fcp@https://a.gov.vn/"]}
+    item_b = {**item_a, "points": 3.9}
+    noise = evidence_changes([obs("fcp", v, "run") for v in (1900.0, 1950, 1920)],
+                             [obs("fcp", v, "run") for v in (1930.0, 1960, 1890)])
+    assert noise == []
+    assert item_changes({"items": [item_a]}, {"items": [item_b]}, noise, RUBRIC) == []
+    side = RunSide("r1", "completed", {"total": 80.0, "grade": "B", "items": [item_a]})
+    other = RunSide("r2", "completed", {"total": 79.9, "grade": "C", "items": [item_b]})
+    crossed = diff_runs(("a", "A", "province"), side, other, [], [], RUBRIC)
+    assert crossed.grade_changed and not crossed.explained and not crossed.reported
+
+
+# --------------------------------------------------------------------------- trend
+
+
+def test_trend_over_sweeps_with_published_history(nights: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    assert trend(SLOW, "2024", db_url(nights), as_json=True) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["agency"] == "Cơ quan thử 0099"
+    points = document["points"]
+    assert [p["sweep_id"] for p in points] == ["s-night1", "s-night2", "s-night3"]
+    assert points[2]["total"] < points[1]["total"]
+    assert set(points[0]["groups"]) == {"functions", "layout", "performance", "security",
+                                        "access", "emc"}
+    assert points[2]["groups"]["performance"] < points[1]["groups"]["performance"]
+    store = new_store(nights)
+    import_results(store, RESULTS_2023, "2023-07-12")
+    assert trend("bo quoc phong", "2024", db_url(nights), as_json=True) == 0
+    published = json.loads(capsys.readouterr().out)
+    assert published["agency"] == "Bộ Quốc phòng" and published["agency_id"] is None
+    assert [(p["source"], p["grade"], p["rank"]) for p in published["points"]] == [
+        ("published", "A", 1)]
+
+
+def test_trend_under_an_unscored_rubric_and_errors(nights: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    assert trend("Cơ quan thử 0003", "2024-attest", db_url(nights), as_json=True) == 0
+    points = json.loads(capsys.readouterr().out)["points"]
+    assert [(p["total"], p["grade"], p["groups"]) for p in points] == [(None, None, {})] * 3
+    assert trend("Cơ quan thử 0003", "2024-attest", db_url(nights)) == 0
+    text = capsys.readouterr().out
+    assert "syn-0003" in text and "2024-05-03" in text
+    assert "probe rescore --rubric 2024-attest" in " ".join(text.split())
+    with pytest.raises(UserError, match="did you mean"):
+        trend("syn-00999", "2024", db_url(nights))
+
+
+def test_cli_wiring(nights: Path) -> None:
+    runner = CliRunner()
+    app = judging_app()
+    result = runner.invoke(app, ["trend", SLOW, "--db", db_url(nights), "--json"])
+    assert result.exit_code == 0 and json.loads(result.output)["agency_id"] == SLOW
+    result = runner.invoke(app, ["diff", "s-night2", "s-night3", "--db", db_url(nights),
+                                 "--json"])
+    assert result.exit_code == 0
+    assert [a["agency_id"] for a in json.loads(result.output)["agencies"]] == [SLOW]
