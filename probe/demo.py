@@ -28,8 +28,9 @@ def run_demo(console: Console, workdir: Path, db: str, out_dir: Path, strict: bo
         registry = farm.write_registry(Path(workdir) / "farm-work" / "registry.csv")
         console.print(f"Trang trại cổng mẫu (portal farm): {len(farm.agencies)} cổng trên "
                       f"127.0.0.1; sổ đăng ký (registry) {registry}")
+        # Two timed pages per portal (3 runs each) keep the demo within minutes.
         settings = ProbeSettings(ca_file=farm.ca_file, allow_private=True, loopback_only=True,
-                                 **farm.settings_overrides())
+                                 perf_pages=2, **farm.settings_overrides())
         options = SweepOptions(settings=settings, rubric=rubric, evidence_root=evidence_root(db),
                                concurrency=concurrency)
         outcomes = _sweep(console, store, farm.agencies, options, str(registry))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from playwright.async_api import Browser, async_playwright
 
@@ -21,13 +21,13 @@ from probe.discovery import discover
 from probe.evidence import EvidenceStore
 from probe.models import Agency, Observation, PortalScore, SiteMap, utc_now
 from probe.observations import CATALOGUE
-from probe.quiet import QuietLock
 from probe.scoring import load_rubric, score
 from probe.urls import is_private_host
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[Agency, str], None]
+T = TypeVar("T")
 TIMED_FAMILIES = frozenset({"performance"})
 
 
@@ -40,11 +40,6 @@ class SweepOptions:
     families: tuple[str, ...] = checks.FAMILIES
     evidence_root: Path = Path("evidence")
     concurrency: int = 1
-    quiet: QuietLock = field(default_factory=QuietLock)
-
-    def hold(self, family: str) -> AbstractAsyncContextManager[None]:
-        """Timed families run alone on the machine; everything else shares it."""
-        return self.quiet.exclusive() if family in TIMED_FAMILIES else self.quiet.shared()
 
 
 @dataclass
@@ -102,17 +97,22 @@ async def _run_family(family: str, ctx: PortalContext) -> list[Observation]:
         return unobservable(_names_of((family,)), "probe_error", detail)
 
 
-async def _gather(agency: Agency, sitemap: SiteMap, browser: Browser, options: SweepOptions,
-                  run_id: str, progress: Progress) -> list[Observation]:
-    evidence = EvidenceStore(options.evidence_root, run_id)
-    ctx = PortalContext(agency=agency, sitemap=sitemap, browser=browser, evidence=evidence,
-                        settings=options.settings)
-    found: list[Observation] = []
-    for family in options.families:
-        async with options.hold(family):
-            progress(agency, family)
-            found += await _run_family(family, ctx)
-    return found
+@dataclass
+class _PortalRun:
+    """One portal while a sweep is under way."""
+
+    agency: Agency
+    run_id: str = field(default_factory=lambda: new_id("r"))
+    started: str = field(default_factory=utc_now)
+    clock: float = field(default_factory=time.monotonic)
+    sitemap: SiteMap | None = None
+    status: str = statuses.COMPLETED
+    detail: str = ""
+    observations: list[Observation] = field(default_factory=list)
+
+    @property
+    def reachable(self) -> bool:
+        return self.status == statuses.COMPLETED
 
 
 async def _discover(agency: Agency, settings: ProbeSettings) -> tuple[SiteMap, str, str]:
@@ -131,49 +131,81 @@ async def _discover(agency: Agency, settings: ProbeSettings) -> tuple[SiteMap, s
     return sitemap, status, statuses.label(status, "en") if sitemap.error else ""
 
 
-async def probe_portal(agency: Agency, browser: Browser, store: Store, options: SweepOptions,
-                       sweep_id: str | None = None,
-                       progress: Progress = _noop) -> PortalOutcome:
-    """Discover, check, store and score one portal."""
-    run_id, started, clock = new_id("r"), utc_now(), time.monotonic()
-    async with options.hold("discover"):
-        progress(agency, "discover")
-        sitemap, status, detail = await _discover(agency, options.settings)
-    observations = _discovery_observations(sitemap, status == statuses.COMPLETED)
-    if status == statuses.COMPLETED:
-        observations += await _gather(agency, sitemap, browser, options, run_id, progress)
-    else:
-        outcome = "probe_error" if status in statuses.PROBE_SIDE else "portal_error"
-        observations += unobservable(_names_of(options.families), outcome,
-                                     f"{status}: {detail}")
-    duration = round(time.monotonic() - clock, 2)
-    store.save_run(run_row(agency, run_id, sweep_id, final_url=sitemap.portal,
-                           handover=sitemap.handover, rendered=sitemap.rendered, status=status,
-                           status_detail=detail, started_at=started, finished_at=utc_now(),
-                           duration_s=duration), sitemap, observations)
-    portal_score = score(observations, load_rubric(options.rubric),
-                         attestations.for_agency(store, agency.id))
-    store.save_score(run_id, portal_score)
-    progress(agency, "done")
-    return PortalOutcome(run_id, agency, status, detail, sitemap, observations, portal_score,
-                         duration)
+async def _discovery_step(run: _PortalRun, options: SweepOptions, progress: Progress) -> None:
+    progress(run.agency, "discover")
+    run.sitemap, run.status, run.detail = await _discover(run.agency, options.settings)
+    run.observations = _discovery_observations(run.sitemap, run.reachable)
+    if not run.reachable:
+        outcome = "probe_error" if run.status in statuses.PROBE_SIDE else "portal_error"
+        run.observations += unobservable(_names_of(options.families), outcome,
+                                         f"{run.status}: {run.detail}")
+
+
+async def _check_step(run: _PortalRun, families: tuple[str, ...], browser: Browser,
+                      options: SweepOptions, progress: Progress) -> None:
+    if not run.reachable or run.sitemap is None:
+        return
+    ctx = PortalContext(agency=run.agency, sitemap=run.sitemap, browser=browser,
+                        evidence=EvidenceStore(options.evidence_root, run.run_id),
+                        settings=options.settings)
+    for family in families:
+        progress(run.agency, family)
+        run.observations += await _run_family(family, ctx)
+
+
+def _finish(run: _PortalRun, store: Store, options: SweepOptions, sweep_id: str | None,
+            progress: Progress) -> PortalOutcome:
+    """Store the run with its site map and observations, then score it."""
+    sitemap = run.sitemap or SiteMap(portal=run.agency.portal_url)
+    duration = round(time.monotonic() - run.clock, 2)
+    store.save_run(run_row(run.agency, run.run_id, sweep_id, final_url=sitemap.portal,
+                           handover=sitemap.handover, rendered=sitemap.rendered,
+                           status=run.status, status_detail=run.detail,
+                           started_at=run.started, finished_at=utc_now(),
+                           duration_s=duration), sitemap, run.observations)
+    portal_score = score(run.observations, load_rubric(options.rubric),
+                         attestations.for_agency(store, run.agency.id))
+    store.save_score(run.run_id, portal_score)
+    progress(run.agency, "done")
+    return PortalOutcome(run.run_id, run.agency, run.status, run.detail, sitemap,
+                         run.observations, portal_score, duration)
+
+
+async def _bounded(limit: int, jobs: list[Awaitable[T]]) -> list[T]:
+    """Await `jobs`, at most `limit` at a time; results in the order given."""
+    gate = asyncio.Semaphore(max(1, limit))
+
+    async def one(job: Awaitable[T]) -> T:
+        async with gate:
+            return await job
+
+    return list(await asyncio.gather(*(one(job) for job in jobs)))
 
 
 async def _sweep(agencies: list[Agency], store: Store, options: SweepOptions,
                  sweep_id: str | None, progress: Progress) -> list[PortalOutcome]:
+    """Three phases: discovery side by side; timed checks one portal at a time with
+    nothing else running (so concurrency cannot distort them); the other checks side by
+    side, each portal stored and scored as soon as its checks end."""
+    runs = [_PortalRun(agency) for agency in agencies]
+    timed = tuple(f for f in options.families if f in TIMED_FAMILIES)
+    untimed = tuple(f for f in options.families if f not in TIMED_FAMILIES)
     async with async_playwright() as pw:
         from probe.browser import launch
 
         browser = await launch(pw, loopback_only=options.settings.loopback_only,
                                ca_file=options.settings.ca_file)
-        gate = asyncio.Semaphore(max(1, options.concurrency))
-
-        async def one(agency: Agency) -> PortalOutcome:
-            async with gate:
-                return await probe_portal(agency, browser, store, options, sweep_id, progress)
-
         try:
-            return list(await asyncio.gather(*(one(agency) for agency in agencies)))
+            await _bounded(options.concurrency,
+                           [_discovery_step(run, options, progress) for run in runs])
+            for run in runs:
+                await _check_step(run, timed, browser, options, progress)
+
+            async def rest(run: _PortalRun) -> PortalOutcome:
+                await _check_step(run, untimed, browser, options, progress)
+                return _finish(run, store, options, sweep_id, progress)
+
+            return await _bounded(options.concurrency, [rest(run) for run in runs])
         finally:
             await browser.close()
 

@@ -25,10 +25,24 @@ def describe(farm: Farm, registry_path: Path) -> str:
         f"SSO (VNeID):     {farm.sso_origin}",
         f"Thanh toán:      {farm.payment_origin}",
         f"EMC tracker:     {farm.emc_origin}",
+        f"Danh bạ cổng (portal directory): {farm.directory_url}",
+        "Trang chủ cơ quan (agency home pages, for `probe find`):",
+        *[f"  {home_id:<22} {url}" for home_id, url in
+          {**farm.home_urls, **farm.extra_home_urls}.items()],
         f"CA (--ca-file):  {farm.ca_file}",
         f"Registry:        {registry_path}",
+        "Để probe nhận ra các cổng quốc gia giả lập (so the probe knows the stand-ins):",
+        *[f"  export {line}" for line in env_lines(farm)],
+        f"  probe sweep --registry {registry_path} --ca-file {farm.ca_file} --allow-private",
     ]
     return "\n".join(lines)
+
+
+def env_lines(farm: Farm) -> list[str]:
+    """PROBE_NATIONAL_*_HOSTS assignments naming the farm's national stand-ins."""
+    overrides = farm.settings_overrides()
+    return [f"PROBE_NATIONAL_PORTAL_HOSTS={','.join(overrides['national_portal_hosts'])}",
+            f"PROBE_NATIONAL_SSO_HOSTS={','.join(overrides['national_sso_hosts'])}"]
 
 
 def serve_forever(workdir: Path, latency_scale: float = 1.0) -> None:
