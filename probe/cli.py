@@ -41,7 +41,7 @@ def demo(workdir: Annotated[Path, typer.Option(help="Thư mục làm việc (wor
          out: Annotated[Path, typer.Option(help="Thư mục báo cáo")] = Path("report"),
          strict: Annotated[bool, typer.Option(help="Thoát 1 nếu hạng lệch dự kiến "
                                                    "(exit 1 on unexpected grades)")] = False,
-         concurrency: ConcurrencyOpt = 3) -> None:
+         concurrency: ConcurrencyOpt = 4) -> None:
     """Chạy trang trại cổng mẫu, quét, chấm điểm, xếp hạng (run the demo farm sweep)."""
     raise typer.Exit(commands.demo(workdir, db, out, strict, concurrency))
 

@@ -62,7 +62,9 @@ def test_set_latency_shows_in_ttfb(kit: FarmKit) -> None:
         rows = kit.run(performance.run, ["tinh-binh-minh"])["tinh-binh-minh"]
     finally:
         kit.farm.set_latency("tinh-binh-minh", 40)
-    assert 400 <= _median(kit, rows, "tinh-binh-minh", "ttfb") < 550
+    # The lower bound is the fidelity claim; the upper one only allows for a busy CI
+    # machine (bench figures, not this test, measure the +-30 ms target).
+    assert 400 <= _median(kit, rows, "tinh-binh-minh", "ttfb") < 750
 
 
 def test_broken_portal_is_a_portal_error(kit: FarmKit) -> None:

@@ -26,7 +26,11 @@ def kit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FarmKit]:
 def found(kit: FarmKit) -> dict[str, dict]:
     results = kit.run(security.run, PROFILES, concurrent=True)
     for agency_id, rows in results.items():
-        assert not [o for o in rows if o.outcome != "ok"], agency_id
+        not_ok = {o.name for o in rows if o.outcome != "ok"}
+        # a plain-HTTP portal cannot meet the TLS-only facts: counted against it
+        allowed = {"tls.legacy_accepted", "mixed_content.count"} \
+            if agency_id == "tinh-son-cuoc" else set()
+        assert not_ok == allowed, agency_id
     return {agency_id: values(rows) for agency_id, rows in results.items()}
 
 
