@@ -44,7 +44,8 @@ def _agency_sections(store: Store, sweep_id: str, rubric: str,
         if scored is None:
             continue
         items = [_item_view(item, judged, lang) for item in scored["items"]]
-        sections.append({"run": run, "score": scored, "item_rows": items,
+        names = {g.id: (g.name_vi if lang == "vi" else g.name_en) for g in judged.groups}
+        sections.append({"run": run, "score": scored, "item_rows": items, "group_names": names,
                          "status_label": statuses.label(run.status, lang)})
     return sections
 
