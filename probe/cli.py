@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from probe import commands, commands_judging
+from probe.cli_evidence import register as register_evidence
 from probe.cli_judging import register
 from probe.errors import UserError
 
@@ -125,6 +126,7 @@ def report(out: Annotated[Path, typer.Option(help="Thư mục báo cáo")] = Pat
 
 
 register(app)
+register_evidence(app)
 
 
 @registry_app.command("validate")

@@ -15,6 +15,8 @@ from playwright.async_api import Browser, async_playwright
 import checks
 from probe import attestations
 from probe import status as statuses
+from probe.audit.har import capture_har
+from probe.audit.manifest import seal_after_run
 from probe.context import PortalContext, ProbeSettings
 from probe.db.store import Store, new_id, run_row
 from probe.discovery import discover
@@ -142,7 +144,8 @@ async def _discovery_step(run: _PortalRun, options: SweepOptions, progress: Prog
 
 
 async def _check_step(run: _PortalRun, families: tuple[str, ...], browser: Browser,
-                      options: SweepOptions, progress: Progress) -> None:
+                      options: SweepOptions, progress: Progress, capture: bool = False) -> None:
+    """Run `families` on a reachable portal; with `capture`, record its redacted HAR too."""
     if not run.reachable or run.sitemap is None:
         return
     ctx = PortalContext(agency=run.agency, sitemap=run.sitemap, browser=browser,
@@ -151,6 +154,8 @@ async def _check_step(run: _PortalRun, families: tuple[str, ...], browser: Brows
     for family in families:
         progress(run.agency, family)
         run.observations += await _run_family(family, ctx)
+    if capture:
+        await capture_har(ctx)
 
 
 def _finish(run: _PortalRun, store: Store, options: SweepOptions, sweep_id: str | None,
@@ -166,6 +171,7 @@ def _finish(run: _PortalRun, store: Store, options: SweepOptions, sweep_id: str 
     portal_score = score(run.observations, load_rubric(options.rubric),
                          attestations.for_agency(store, run.agency.id))
     store.save_score(run.run_id, portal_score)
+    seal_after_run(store, options.evidence_root, run.run_id)  # manifest, its hash, the chain
     progress(run.agency, "done")
     return PortalOutcome(run.run_id, run.agency, run.status, run.detail, sitemap,
                          run.observations, portal_score, duration)
@@ -202,7 +208,7 @@ async def _sweep(agencies: list[Agency], store: Store, options: SweepOptions,
                 await _check_step(run, timed, browser, options, progress)
 
             async def rest(run: _PortalRun) -> PortalOutcome:
-                await _check_step(run, untimed, browser, options, progress)
+                await _check_step(run, untimed, browser, options, progress, capture=True)
                 return _finish(run, store, options, sweep_id, progress)
 
             return await _bounded(options.concurrency, [rest(run) for run in runs])

@@ -2,6 +2,7 @@
 
 from alembic import context
 
+import probe.db.evidence_schema  # noqa: F401  (its tables join Base.metadata)
 from probe.db.schema import Base
 
 connection = context.config.attributes.get("connection")

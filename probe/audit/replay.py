@@ -1,0 +1,285 @@
+"""Offline replay: re-run the browser checks of a stored run against its recorded HAR and list
+every observation that comes out different.
+
+Each browser context the checks open is routed from the HAR
+(`context.route_from_har(har, not_found="abort")`); the checks' Python HTTP client is served
+from the same HAR. Nothing reaches the network: a request the HAR does not hold is aborted.
+Artifacts the replayed checks make go to a temporary folder, never to the run's evidence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+
+from probe.audit.digests import sha256_bytes
+from probe.audit.har import load_har
+from probe.audit.manifest import inside, manifest_row, read_manifest
+from probe.audit.wacz import body_of
+from probe.context import PortalContext, ProbeSettings
+from probe.db.store import Store, agency_of
+from probe.evidence import EvidenceStore
+from probe.models import Observation
+
+log = logging.getLogger(__name__)
+# Families that look at rendered pages; performance (timings) and security (TLS, live
+# headers) cannot be judged from a recording.
+DEFAULT_FAMILIES: tuple[str, ...] = ("layout", "access")
+LIMITS: tuple[str, ...] = (
+    "Yêu cầu GET lặp lại được trả lời bằng bản ghi đầu tiên "
+    "(a repeated GET is answered with its first recording)",
+    "Thân yêu cầu POST không được so khớp: tìm kiếm, tra cứu không phát lại đúng "
+    "(POST bodies are not matched: searches and look-ups do not replay faithfully)",
+    "Chỉ có những gì HAR đã ghi (các trang được lấy mẫu); mọi yêu cầu khác bị huỷ "
+    "(only what the HAR recorded — the sampled pages; every other request is aborted)",
+    "Không có TLS, chứng chỉ hay thời gian tải thật: hiệu năng và bảo mật không phát lại "
+    "(no TLS, certificates or real timings: performance and security are not replayed)",
+    "Cookie và token đã được che trước khi lưu: phiên đăng nhập không phát lại "
+    "(cookies and tokens were redacted before storage: sessions do not replay)",
+)
+_DROPPED = frozenset({"content-encoding", "transfer-encoding", "content-length"})
+
+
+class ReplayError(RuntimeError):
+    """The run cannot be replayed (no HAR stored, HAR pruned or altered)."""
+
+
+@dataclass(frozen=True)
+class Difference:
+    """An observation that came out differently: changed, missing in replay, or new."""
+
+    kind: str  # changed | missing | new
+    check: str
+    name: str
+    page: str | None
+    stat: str | None
+    stored: Any = None
+    replayed: Any = None
+    stored_outcome: str = ""
+    replayed_outcome: str = ""
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return dict(self.__dict__)
+
+
+@dataclass
+class ReplayReport:
+    """The result of a replay: what was compared and every difference, with the limits."""
+
+    run_id: str
+    families: tuple[str, ...]
+    compared: int = 0
+    same: int = 0
+    differences: list[Difference] = field(default_factory=list)
+    har_entries: int = 0
+    limits: tuple[str, ...] = LIMITS
+
+    @property
+    def identical(self) -> bool:
+        """True when every replayed observation matches the stored one."""
+        return not self.differences
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {"run_id": self.run_id, "families": list(self.families),
+                "compared": self.compared, "same": self.same,
+                "identical": self.identical, "har_entries": self.har_entries,
+                "differences": [d.to_dict() for d in self.differences],
+                "limits": list(self.limits)}
+
+
+# --- serving from the HAR -----------------------------------------------------------------
+
+
+class HarTransport(httpx.AsyncBaseTransport):
+    """An httpx transport answering from HAR entries (first recording per method and URL);
+    anything else fails as a connection error, as offline."""
+
+    def __init__(self, har: dict[str, Any]) -> None:
+        self.answers: dict[tuple[str, str], dict[str, Any]] = {}
+        for entry in har.get("log", {}).get("entries", []):
+            request, response = entry.get("request", {}), entry.get("response") or {}
+            key = (str(request.get("method", "GET")).upper(), str(request.get("url", "")))
+            if response.get("status") and key not in self.answers:
+                self.answers[key] = response
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.answers.get((request.method.upper(), str(request.url)))
+        if response is None:
+            raise httpx.ConnectError(f"not in the HAR (offline replay): {request.url}",
+                                     request=request)
+        headers = [(str(h["name"]), str(h["value"])) for h in response.get("headers", [])
+                   if str(h.get("name", "")).lower() not in _DROPPED
+                   and not str(h.get("name", "")).startswith(":")]
+        body = body_of(response.get("content") or {})
+        return httpx.Response(int(response["status"]), headers=headers,
+                              stream=httpx.ByteStream(body), request=request)
+
+
+@dataclass
+class ReplayContext(PortalContext):
+    """A PortalContext whose browser contexts and HTTP client answer from a HAR file."""
+
+    har_path: Path = Path()
+    har: dict[str, Any] = field(default_factory=dict)
+
+    async def new_page(self, **context_options: object) -> tuple[BrowserContext, Page]:
+        """A fresh context routed from the HAR (unrecorded requests aborted) and a page."""
+        options = {"user_agent": self.settings.user_agent, **context_options}
+        context = await self.browser.new_context(**options)  # type: ignore[arg-type]
+        await context.route_from_har(self.har_path, not_found="abort")
+        context.set_default_timeout(self.settings.page_timeout_ms)
+        return context, await context.new_page()
+
+    def http_client(self, **options: object) -> httpx.AsyncClient:
+        """An httpx client served from the HAR."""
+        defaults: dict[str, Any] = {"headers": {"User-Agent": self.settings.user_agent},
+                                    "timeout": self.settings.page_timeout_ms / 1000,
+                                    "follow_redirects": True}
+        merged = {**defaults, **options, "transport": HarTransport(self.har)}
+        merged.pop("verify", None)
+        return httpx.AsyncClient(**merged)  # type: ignore[arg-type]
+
+
+# --- comparing ----------------------------------------------------------------------------
+
+
+def _key(o: Observation) -> tuple[str, str, str | None, str | None]:
+    return (o.check, o.name, o.page, o.stat)
+
+
+def _grouped(found: Sequence[Observation]) -> dict[tuple[Any, ...], list[Observation]]:
+    groups: dict[tuple[Any, ...], list[Observation]] = {}
+    for o in found:
+        groups.setdefault(_key(o), []).append(o)
+    return groups
+
+
+def compare(stored: Sequence[Observation], replayed: Sequence[Observation],
+            families: Sequence[str]) -> tuple[int, int, list[Difference]]:
+    """(compared, same, differences) of the stored and replayed observations of `families`,
+    paired by check, name, page and stat (in order when a key repeats)."""
+    before = _grouped([o for o in stored if o.check in families])
+    after = _grouped([o for o in replayed if o.check in families])
+    compared = same = 0
+    differences: list[Difference] = []
+    for key in [*before, *(k for k in after if k not in before)]:
+        old, new = before.get(key, []), after.get(key, [])
+        for index in range(max(len(old), len(new))):
+            a = old[index] if index < len(old) else None
+            b = new[index] if index < len(new) else None
+            compared += 1
+            if a is not None and b is not None and (a.value, a.outcome) == (b.value, b.outcome):
+                same += 1
+                continue
+            differences.append(_difference(key, a, b))
+    return compared, same, differences
+
+
+def _difference(key: tuple[Any, ...], a: Observation | None,
+                b: Observation | None) -> Difference:
+    kind = "changed" if a is not None and b is not None else ("missing" if b is None else "new")
+    return Difference(kind, key[0], key[1], key[2], key[3],
+                      a.value if a else None, b.value if b else None,
+                      a.outcome if a else "", b.outcome if b else "",
+                      (b.detail if b else a.detail if a else "")[:200])
+
+
+# --- running ------------------------------------------------------------------------------
+
+
+def stored_har(store: Store, root: Path, run_id: str) -> bytes:
+    """The run's HAR artifact, checked against its manifest; ReplayError otherwise."""
+    seal = manifest_row(store, run_id)
+    stored = read_manifest(root, seal) if seal is not None else None
+    if stored is None or not stored.intact or stored.document is None:
+        raise ReplayError(f"run {run_id} has no intact manifest")
+    entries = [e for e in stored.document["artifacts"] if e.get("kind") == "har"]
+    if not entries:
+        raise ReplayError(f"run {run_id} has no recorded HAR")
+    entry = entries[0]
+    path = root / str(entry["path"])
+    if not inside(root, str(entry["path"])) or not path.is_file():
+        raise ReplayError(f"the HAR of run {run_id} is no longer stored (pruned?)")
+    data = path.read_bytes()
+    if sha256_bytes(data) != entry["sha256"]:
+        raise ReplayError(f"the HAR of run {run_id} does not match its manifest")
+    return data
+
+
+async def _run_families(ctx: PortalContext, families: Sequence[str]) -> list[Observation]:
+    import checks
+
+    found: list[Observation] = []
+    for family in families:
+        try:
+            found += await checks.load(family)(ctx)
+        except Exception as error:  # a failing family is a difference, not a crash
+            log.warning("replay of %s failed: %r", family, error)
+    return found
+
+
+async def _replay(store: Store, root: Path, run_id: str, families: tuple[str, ...],
+                  settings: ProbeSettings, browser_factory: Any) -> ReplayReport:
+    har = load_har(stored_har(store, root, run_id))
+    run = store.run(run_id)
+    report = ReplayReport(run.id, families, har_entries=len(har.get("log", {})
+                                                               .get("entries", [])))
+    with tempfile.TemporaryDirectory(prefix="probe-replay-") as folder:
+        har_path = Path(folder) / "pages.har"
+        har_path.write_text(json.dumps(har, ensure_ascii=False), "utf-8")
+        async with browser_factory() as browser:
+            ctx = ReplayContext(agency=agency_of(run), sitemap=store.sitemap(run.id),
+                                browser=browser, settings=settings,
+                                evidence=EvidenceStore(Path(folder) / "evidence", run.id),
+                                har_path=har_path, har=har)
+            replayed = await _run_families(ctx, families)
+    report.compared, report.same, report.differences = compare(
+        store.observations(run.id), replayed, families)
+    return report
+
+
+class _OfflineBrowser:
+    """Launches Chromium with loopback-only resolver rules (replay needs no network)."""
+
+    def __init__(self) -> None:
+        self._pw: Any = None
+        self._browser: Browser | None = None
+
+    async def __aenter__(self) -> Browser:
+        from probe.browser import launch
+
+        self._pw = await async_playwright().start()
+        self._browser = await launch(self._pw, loopback_only=True)
+        return self._browser
+
+    async def __aexit__(self, *_exc: object) -> None:
+        if self._browser is not None:
+            await self._browser.close()
+        if self._pw is not None:
+            await self._pw.stop()
+
+
+def replay(store: Store, run_id: str, families: Sequence[str] = DEFAULT_FAMILIES,
+           root: Path | None = None, settings: ProbeSettings | None = None) -> ReplayReport:
+    """Re-run `families` of a stored run offline against its HAR; every difference listed.
+
+    ReplayError when the run has no intact HAR; StoreError for an unknown run.
+    """
+    from probe.audit.verify import default_root
+
+    root = Path(root) if root is not None else default_root(store)
+    settings = settings or ProbeSettings(allow_private=True)
+    return asyncio.run(_replay(store, root, store.run(run_id).id, tuple(families), settings,
+                               _OfflineBrowser))
