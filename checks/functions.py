@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -285,6 +286,25 @@ def clean_name(text: str) -> str:
 # The probe
 # ------------------------------------------------------------------------------------
 
+LATE_CONTENT_S = 5.0
+
+
+async def late_words(page: Page, text: str) -> str:
+    """The page's words once an app's late content stopped growing (at most LATE_CONTENT_S).
+
+    A busy machine can let an app's route render after the DOM looked quiet; reading
+    again until the text stops changing keeps a slow render from looking like a gap.
+    """
+    deadline = time.monotonic() + LATE_CONTENT_S
+    while time.monotonic() < deadline:
+        await asyncio.sleep(0.25)
+        again = await page_words(page)
+        if again == text and field_share(again)[0] > 0:
+            return again
+        text = again
+    return text
+
+
 @dataclass
 class Home:
     """The home page as rendered: where it landed, its links, text and short labels, and
@@ -508,8 +528,11 @@ class FunctionsProbe:
             return observe("procedure.fields", 0.0, url,
                            f"procedure page answers HTTP {loaded.status}")
         text = await page_words(page)
-        self.service_texts[loaded.url] = text
         share, missing = field_share(text)
+        if missing and self.ctx.sitemap.rendered:
+            text = await late_words(page, text)
+            share, missing = field_share(text)
+        self.service_texts[loaded.url] = text
         self.entry_links += links_matching(await page_links(page), ENTRY_LINKS)
         self.entry_ready.set()  # the submission step may start from this page's link
         return observe("procedure.fields", share, loaded.url,
