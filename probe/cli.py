@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from probe import commands, commands_judging
+from probe import commands, commands_discovery, commands_judging
 from probe.cli_evidence import register as register_evidence
 from probe.cli_judging import register
 from probe.errors import UserError
@@ -58,6 +58,16 @@ def discover(url: str, ca_file: CaOpt = None, allow_private: PrivateOpt = False,
              as_json: JsonOpt = False) -> None:
     """Lập sơ đồ trang của một cổng (map one portal's pages)."""
     raise typer.Exit(commands.discover(url, ca_file, allow_private, as_json))
+
+
+@app.command()
+def find(url: str, ca_file: CaOpt = None, allow_private: PrivateOpt = False,
+         as_json: JsonOpt = False,
+         directory: Annotated[bool, typer.Option(
+             "--directory", help="URL là trang danh bạ cổng (URL is a national directory page)")]
+         = False) -> None:
+    """Tìm cổng dịch vụ công từ trang chủ cơ quan (find an agency's portal from its home page)."""
+    raise typer.Exit(commands_discovery.find(url, ca_file, allow_private, as_json, directory))
 
 
 @app.command()

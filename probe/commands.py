@@ -71,8 +71,9 @@ def checked_url(url: str, allow_private: bool) -> str:
 
 
 def load_registry(path: Path) -> list[Agency]:
+    """The agencies of a registry file or a packaged registry name ('2026', '2023')."""
     try:
-        return registries.load(path)
+        return registries.load(registries.resolve(path))
     except registries.RegistryError as error:
         raise UserError(f"sổ đăng ký lỗi (bad registry) {error}") from error
 
@@ -249,6 +250,7 @@ def report(out_dir: Path, sweep_id: str, rubric: str, lang: str, db: str) -> int
 
 
 def registry_validate(path: Path) -> int:
+    path = registries.resolve(path)
     problems = registries.validate(path)
     for problem in problems:
         out.print(f"{path}:{problem}")

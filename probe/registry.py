@@ -1,9 +1,15 @@
-"""Registries of agencies: CSV files validated row by row."""
+"""Registries of agencies: CSV files validated row by row.
+
+Packaged registries live in `probe/registries/<name>.csv` (`packaged('2026')`); see the
+README there for what their columns mean. Columns beyond `COLUMNS` (the packaged files add
+`portal_source` and `note`) are annotations for people: validation and loading ignore them.
+"""
 
 from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from probe.models import Agency
@@ -13,6 +19,7 @@ COLUMNS = ("id", "name", "name_en", "block", "home_url", "portal_url", "http_url
            "confirmed", "valid_from", "valid_to")
 REQUIRED = ("id", "name", "block", "portal_url")
 BLOCKS = ("ministry", "province", "other")
+PACKAGED_FOLDER = "registries"
 
 
 @dataclass(frozen=True)
@@ -118,3 +125,36 @@ def write(path: Path, agencies: list[Agency]) -> Path:
             row["confirmed"] = "true" if agency.confirmed else "false"
             writer.writerow(row)
     return Path(path)
+
+
+# --- packaged registries --------------------------------------------------------------------
+
+
+def packaged_names() -> list[str]:
+    """Names of the registries shipped with the package (e.g. '2023', '2026'), sorted."""
+    folder = resources.files("probe").joinpath(PACKAGED_FOLDER)
+    if not folder.is_dir():
+        return []
+    return sorted(entry.name.removesuffix(".csv") for entry in folder.iterdir()
+                  if entry.name.endswith(".csv"))
+
+
+def packaged(name: str) -> Path:
+    """The file of the packaged registry `name` ('2026'); KeyError naming those that exist."""
+    resource = resources.files("probe").joinpath(PACKAGED_FOLDER, f"{name}.csv")
+    if name not in packaged_names() or not resource.is_file():
+        known = ", ".join(packaged_names()) or "none"
+        raise KeyError(f"no packaged registry '{name}' (known: {known})")
+    return Path(str(resource))
+
+
+def resolve(value: str | Path) -> Path:
+    """An existing registry file as given, else the packaged registry of that name.
+
+    A value that is neither comes back unchanged, so that `load`/`validate` report the
+    missing file with its name.
+    """
+    path = Path(value)
+    if path.is_file() or str(value) not in packaged_names():
+        return path
+    return packaged(str(value))

@@ -27,7 +27,7 @@ from spiders.pipelines import Sink
 from spiders.urlrules import Frontier, is_hash_route, scope_of, url_template
 
 MAX_EXTERNAL_SIGNALS = 20
-_SKIP_EXTENSIONS = frozenset("." + ext for ext in IGNORED_EXTENSIONS)
+_SKIP_EXTENSIONS = tuple(sorted({"." + ext for ext in IGNORED_EXTENSIONS}))
 _HOME_STATUSES = list(range(400, 600))
 Item = dict[str, Any]
 
@@ -49,8 +49,7 @@ def crawlable(url: str) -> bool:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or is_hash_route(parts.fragment):
         return False
-    path = parts.path.lower()
-    return not any(path.endswith(ext) for ext in _SKIP_EXTENSIONS)
+    return not parts.path.lower().endswith(_SKIP_EXTENSIONS)
 
 
 class PortalMapSpider(scrapy.Spider):
@@ -86,9 +85,26 @@ class PortalMapSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         """The portal URL; redirects from it are followed (its final URL is the portal)."""
-        yield Request(self.start_url, callback=self.parse_home, errback=self.home_failed,
+        yield Request(self.start_url, callback=self.on_home, errback=self.home_failed,
                       dont_filter=True,
                       meta={"handle_httpstatus_list": _HOME_STATUSES, "page_depth": 0})
+
+    # -- callbacks -----------------------------------------------------------------------
+    # Scrapy reads and parses the source of a generator callback on every response (its
+    # cache is keyed by bound methods, which die at once), a few ms each. The callbacks are
+    # therefore plain methods that return the generators below.
+
+    def on_home(self, response: Response) -> Iterator[Item | Request]:
+        """Callback of the home page request."""
+        return self.parse_home(response)
+
+    def on_page(self, response: Response) -> Iterator[Item | Request]:
+        """Callback of every other page request."""
+        return self.parse_page(response)
+
+    def on_page_failed(self, failure: Failure) -> Iterator[Item]:
+        """Errback of every other page request."""
+        return self.page_failed(failure)
 
     # -- the home page -------------------------------------------------------------------
 
@@ -171,7 +187,7 @@ class PortalMapSpider(scrapy.Spider):
             url = self.frontier.admit(link.url, depth)
             if url is None:
                 continue
-            yield Request(url, callback=self.parse_page, errback=self.page_failed,
+            yield Request(url, callback=self.on_page, errback=self.on_page_failed,
                           meta={"page_depth": depth, "link_text": link.text,
                                 "dont_redirect": True, "handle_httpstatus_all": True})
 

@@ -24,6 +24,7 @@ from probe.models import PageInfo, SiteMap
 from spiders.budget import Budget, worst_stop
 from spiders.settings import scrapy_settings
 from spiders.urlrules import canonical_url
+from spiders.warm import warm_up
 
 if TYPE_CHECKING:
     from spiders.render import RenderResult
@@ -109,6 +110,7 @@ async def crawl_all(request: DiscoveryRequest) -> dict[str, dict[str, Any]]:
 
     settings = scrapy_settings(request.budget, request.user_agent, request.ca_file,
                                request.national_hosts, request.page_timeout_ms / 1000)
+    warm_up(settings)  # imports belong to start-up, not to the first portal's time
     runner = AsyncCrawlerRunner(settings)
     results: dict[str, dict[str, Any]] = {}
     gate = asyncio.Semaphore(max(1, request.parallel))

@@ -11,8 +11,21 @@ from typing import Any
 
 from probe import registry
 from probe.farm import content
+from probe.farm.homes import (
+    DIRECTORY_PATH,
+    EXTRA_HOMES,
+    HANDOVER,
+    HOMES,
+    NATIONAL_HOME,
+    NOT_FOUND,
+    DirectoryEntry,
+    HomeDesign,
+    HomeSite,
+    home_app,
+    with_directory,
+)
 from probe.farm.portal import app_for, https_redirect_app
-from probe.farm.profiles import NATIONAL, PROFILES, Feature, Profile
+from probe.farm.profiles import NATIONAL, PROFILES, Feature, Kind, Profile
 from probe.farm.server import FarmServer, Request, serve, shutdown_all
 from probe.farm.services import EmcHits, emc_app, payment_app, sso_app
 from probe.farm.site import Origins, Site
@@ -63,6 +76,12 @@ class Farm:
     expected_status: dict[str, str]
     known_dossier_codes: dict[str, list[str]]  # agency id -> codes that answer a status
     unknown_dossier_code: dict[str, str]  # agency id -> a well-formed code nobody has
+    homes: dict[str, HomeSite]  # home-site id (an agency id or an extra one) -> its site
+    home_urls: dict[str, str]  # agency id -> its home page (also Agency.home_url)
+    extra_home_urls: dict[str, str]  # home sites of no agency: 'not found', robots cases
+    directory_url: str  # the national stand-in's list of agency portals
+    expected_find_states: dict[str, str]  # home-site id -> probe.finder state it produces
+    expected_find_urls: dict[str, str]  # home-site id -> the portal URL found ('' for none)
 
     def __init__(self, workdir: Path, latency_scale: float = 1.0,
                  profiles: tuple[Profile, ...] = PROFILES) -> None:
@@ -76,6 +95,8 @@ class Farm:
             context = self._start_tls()
             self._wire_services(context)
             self._wire_portals(profiles, context)
+            self._wire_extra_homes(context)
+            self._wire_directory()
         except BaseException:
             for server in self._servers:
                 server.server_close()
@@ -93,6 +114,7 @@ class Farm:
     def _wire_services(self, context: ssl.SSLContext) -> None:
         services = {name: self._bind(context) for name in SERVICES}
         national = self._bind(context, NATIONAL.server_header)
+        self._national_server = national
         self.sso_origin = services["sso"].origin
         self.payment_origin = services["payment"].origin
         self.emc_origin = services["emc"].origin
@@ -106,17 +128,53 @@ class Farm:
         services["emc"].app = emc_app(self._hits, self._service_logs["emc"])
 
     def _wire_portals(self, profiles: tuple[Profile, ...], context: ssl.SSLContext) -> None:
-        self.sites, self.agencies = {}, []
+        self.sites, self.agencies, self.homes = {}, [], {}
         for profile in profiles:
             listener = self._listeners(profile, context)
             self.sites[profile.id] = self._wire(profile, listener)
+            design = HOMES.get(profile.id) or default_home(profile)
+            self.homes[profile.id] = self._home(design, listener.main.origin, context)
             self.agencies.append(self._agency(profile, listener))
+        self.home_urls = {p.id: self.homes[p.id].url for p in profiles}
         self.expected_grades = {p.id: p.expected_grade for p in profiles}
         self.expected_status = {p.id: p.expected_status for p in profiles}
         self.known_dossier_codes = {pid: [d.code for d in site.dossiers]
                                     for pid, site in self.sites.items()}
         self.unknown_dossier_code = {
             p.id: content.unknown_dossier_code(p.code_suffix, p.province) for p in profiles}
+
+    def _home(self, design: HomeDesign, portal_origin: str,
+              context: ssl.SSLContext) -> HomeSite:
+        server = self._bind(context if design.https else None, "Apache")
+        home = HomeSite(design, server.origin, portal_origin, self.national_portal_origin,
+                        self.latency_scale)
+        server.app = home_app(home)
+        return home
+
+    def _wire_extra_homes(self, context: ssl.SSLContext) -> None:
+        self.extra_home_urls = {}
+        for design in EXTRA_HOMES.values():  # their portal links lead to the national portal
+            portal = self.national_portal_origin if design.link != "none" else ""
+            home = self._home(design, portal, context)
+            self.homes[design.id] = home
+            self.extra_home_urls[design.id] = home.url
+        self.expected_find_states = {i: h.design.expected_state for i, h in self.homes.items()}
+        self.expected_find_urls = {i: self._expected_find_url(h) for i, h in self.homes.items()}
+
+    def _expected_find_url(self, home: HomeSite) -> str:
+        state = home.design.expected_state
+        if state == HANDOVER:
+            return self.national_portal_origin + NATIONAL_HOME
+        if state == NOT_FOUND or not home.portal_url or home.design.robots_block_probe:
+            return ""
+        return home.portal_url
+
+    def _wire_directory(self) -> None:
+        entries = [DirectoryEntry(a.name, a.block, a.portal_url) for a in self.agencies]
+        server = self._national_server
+        server.app = with_directory(server.app, entries, self.national_portal_origin,
+                                    self.national.record, lambda: self.national.delay_s)
+        self.directory_url = self.national_portal_origin + DIRECTORY_PATH
 
     def _bind(self, context: ssl.SSLContext | None, server_header: str = "nginx") -> FarmServer:
         server = FarmServer(context, self._stop, server_header)
@@ -139,8 +197,7 @@ class Farm:
     def _agency(self, profile: Profile, listener: _Listener) -> Agency:
         origin = listener.main.origin
         plain = listener.plain.origin if listener.plain is not None else origin
-        site = self.sites[profile.id]
-        home = origin + ("/vi/gioi-thieu" if profile.style == "spa" else site.url("intro"))
+        home = self.homes[profile.id].url
         return Agency(id=profile.id, name=profile.name, name_en=profile.name_en,
                       block=profile.block,  # type: ignore[arg-type]
                       portal_url=origin + "/", home_url=home, vendor=profile.vendor,
@@ -183,6 +240,13 @@ class Farm:
         """Give a feature back to that portal from now on."""
         self.site(agency_id).enable(_feature(feature))
 
+    def home_request_log(self, home_id: str) -> list[tuple[float, str]]:
+        """(time.time(), path) of every request to a home site (agency id or extra id)."""
+        try:
+            return self.homes[home_id].request_log()
+        except KeyError:
+            raise KeyError(f"no farm home site '{home_id}'") from None
+
     def emc_hits(self) -> list[dict[str, Any]]:
         """Tracking requests the EMC stand-in received (site_id, url, action, time, ...)."""
         return self._hits.all()
@@ -218,6 +282,14 @@ def _feature(name: str) -> Feature:
     except ValueError:
         known = ", ".join(sorted(f.value for f in Feature))
         raise ValueError(f"unknown farm feature '{name}' (known: {known})") from None
+
+
+def default_home(profile: Profile) -> HomeDesign:
+    """A plain home site for a profile without its own design: 'Dịch vụ công' in the menu."""
+    state = {Kind.HANDOVER: HANDOVER, Kind.BROKEN: "portal_unreachable"}.get(profile.kind,
+                                                                             "found")
+    return HomeDesign(profile.id, f"Cổng thông tin điện tử {profile.name}",
+                      profile.governing_body, expected_state=state)
 
 
 def _netloc(origin: str) -> str:

@@ -401,7 +401,7 @@ SITEMAP_LINKS: tuple[tuple[str, str, Feature | None], ...] = (
 
 
 def intro(site: Site, request: Request, key: str) -> Page:
-    """About the portal (also the agency's home_url in the registry)."""
+    """About the portal (the agency's home_url is its own site, see probe.farm.homes)."""
     p = site.profile
     body = (f"<h1>Giới thiệu</h1><p>{escape(p.system_name)} là hệ thống thông tin giải quyết "
             f"thủ tục hành chính của {escape(p.governing_body)}, kết nối với Cổng Dịch vụ công "

@@ -1,0 +1,117 @@
+"""What `probe find` does: find an agency's portal from its home page or a national directory.
+
+The CLI module only parses options. The exit status is 0 when a portal (own or national) was
+found, 1 when the page links to none, and 3 (EXIT_UNREACHABLE) when the home page, the
+portal or the directory could not be read, robots.txt included. Bad input raises UserError.
+"""
+
+from __future__ import annotations
+
+import json
+
+from rich.console import Console
+from rich.table import Table
+
+from probe import status as statuses
+from probe.browser import loopback_only_default
+from probe.commands import checked_url, settings_for
+from probe.context import ProbeSettings
+from probe.errors import EXIT_UNREACHABLE
+from probe.finder import (
+    NOT_FOUND,
+    DirectoryError,
+    FinderResult,
+    find_from_directory,
+    find_portal,
+)
+from probe.polite import ROBOTS_DISALLOWED
+
+out = Console(highlight=False, soft_wrap=True)
+EXIT_NOT_FOUND = 1
+
+
+def find(url: str, ca_file: str | None, allow_private: bool, as_json: bool,
+         directory: bool = False) -> int:
+    """Find the portal linked from the home page `url` (or, with `directory`, list a
+    national directory page's agencies and portals); print it; return the exit status."""
+    url = checked_url(url, allow_private)
+    settings = finder_settings(ca_file, allow_private)
+    if directory:
+        return _directory(url, settings, as_json)
+    result = find_portal(url, settings)
+    if as_json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print_result(out, result)
+    return exit_status(result)
+
+
+def finder_settings(ca_file: str | None, allow_private: bool) -> ProbeSettings:
+    """The common settings; loopback-only unless PROBE_NETWORK=open (as for the browser)."""
+    return settings_for(ca_file, allow_private, loopback_only=loopback_only_default())
+
+
+def exit_status(result: FinderResult) -> int:
+    """0 found or handed over, 1 no portal link, 3 something could not be read."""
+    if result.found:
+        return 0
+    if result.state == NOT_FOUND:
+        return EXIT_NOT_FOUND
+    return EXIT_UNREACHABLE
+
+
+def _directory(url: str, settings: ProbeSettings, as_json: bool) -> int:
+    """List a directory page's agencies and portal URLs."""
+    try:
+        entries = find_from_directory(url, settings)
+    except DirectoryError as error:
+        why = (statuses.label(error.status) if error.status != ROBOTS_DISALLOWED
+               else "robots.txt không cho phép (robots.txt disallows)")
+        if as_json:
+            print(json.dumps({"directory": url, "error": error.status, "detail": error.detail,
+                              "portals": {}}, ensure_ascii=False, indent=2))
+        else:
+            out.print(f"Không đọc được danh bạ (directory unreadable): {why} — {error.detail}")
+        return EXIT_UNREACHABLE
+    if as_json:
+        print(json.dumps({"directory": url, "error": None, "portals": entries},
+                         ensure_ascii=False, indent=2))
+    else:
+        print_directory(out, url, entries)
+    return 0 if entries else EXIT_NOT_FOUND
+
+
+def print_result(console: Console, result: FinderResult) -> None:
+    """One finder result, Vietnamese first."""
+    console.print(f"[bold]{result.label()}[/] ({result.label('en')}): {result.home_url}")
+    rows = (
+        ("Cổng (portal)", result.portal_url or "—"),
+        ("Liên kết (link)", f"{result.link_url or '—'}  «{result.link_text}»"
+         if result.link_url else "—"),
+        ("Dấu hiệu (patterns)", "; ".join(result.patterns) or "—"),
+        ("Chuyển hướng (redirects)", " → ".join(result.redirects) or "—"),
+        ("Trạng thái (status)", _status_text(result)),
+        ("Ghi chú (detail)", result.detail or "—"),
+    )
+    for name, value in rows:
+        console.print(f"  {name}: {value}")
+
+
+def print_directory(console: Console, url: str, entries: dict[str, str]) -> None:
+    """A directory's agencies and their portals."""
+    shown = Table(title=f"{url} — {len(entries)} cổng (portals)")
+    shown.add_column("Cơ quan (agency)")
+    shown.add_column("Cổng (portal)")
+    for name, portal in entries.items():
+        shown.add_row(name, portal)
+    console.print(shown)
+
+
+def _status_text(result: FinderResult) -> str:
+    """'HTTP 200' for an answer; the status label (and code) for a failure."""
+    if result.status == statuses.COMPLETED:
+        return f"HTTP {result.http_status}" if result.http_status else "—"
+    if result.status == ROBOTS_DISALLOWED:
+        return "robots.txt không cho phép (robots.txt disallows)"
+    code = f" (HTTP {result.http_status})" if result.http_status else ""
+    return f"{statuses.label(result.status)} / {statuses.label(result.status, 'en')}{code}"

@@ -1,0 +1,251 @@
+"""Polite page fetching for the portal finder: robots.txt, per-host pacing, guarded redirects.
+
+`PoliteClient.get(url)` fetches one page the way a well-behaved robot would:
+- it refuses hosts the settings forbid (anything but loopback when `loopback_only`, private
+  addresses without `allow_private`) before any connection is made;
+- it asks each host's robots.txt first, for every hop, and never fetches what it disallows;
+- it spaces requests to one host by `delay` seconds;
+- it follows redirects itself (HTTP 3xx and `<meta http-equiv="refresh">`), so that every hop
+  is checked as above and the chain is kept as evidence;
+- it verifies TLS against the system roots plus the extra CA, and names itself.
+Errors never raise: they come back as a `Fetched` whose `status` is a `probe.status` code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import re
+import time
+from dataclasses import dataclass, field
+from types import TracebackType
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+from protego import Protego
+
+from probe import status as statuses
+from probe.context import ProbeSettings, ssl_context
+from probe.urls import is_private_host
+
+ROBOTS_DISALLOWED = "robots_disallowed"  # not a portal status: the probe chose not to go
+REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+MAX_BODY = 2 * 1024 * 1024
+MAX_REFRESH_S = 10  # a meta refresh slower than this is a page, not a redirect
+_REFRESH = re.compile(
+    r"""<meta[^>]+http-equiv\s*=\s*["']?refresh["']?[^>]*content\s*=\s*["']\s*(\d+)\s*;?\s*"""
+    r"""(?:url\s*=\s*)?['"]?([^"'>\s]+)""", re.IGNORECASE)
+
+
+@dataclass
+class Fetched:
+    """What one polite GET gave: the final page (or why there is none) and the hops."""
+
+    url: str
+    final_url: str
+    status: str  # probe.status code, or ROBOTS_DISALLOWED
+    http_status: int | None = None
+    text: str = ""
+    content_type: str = ""
+    chain: list[str] = field(default_factory=list)  # every URL asked, in order
+    detail: str = ""
+    location: str = ""  # the Location header of a redirect
+
+    @property
+    def ok(self) -> bool:
+        """True when a page answered 2xx at the end of the chain."""
+        return self.status == statuses.COMPLETED
+
+
+@dataclass
+class _Robots:
+    """One origin's robots.txt: a parser, or the status that made it unusable."""
+
+    parser: Protego | None
+    status: str = statuses.COMPLETED
+    detail: str = ""
+
+
+class PoliteClient:
+    """An httpx client that asks robots.txt, paces each host and checks every hop."""
+
+    def __init__(self, settings: ProbeSettings, delay: float = 0.05, max_redirects: int = 10,
+                 obey_robots: bool = True,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        """`transport` replaces the network (tests); everything else comes from `settings`."""
+        self.settings = settings
+        self.delay = max(0.0, delay)
+        self.max_redirects = max_redirects
+        self.obey_robots = obey_robots
+        self.requests = 0
+        self._robots: dict[str, _Robots] = {}
+        self._last: dict[str, float] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._client = httpx.AsyncClient(
+            verify=ssl_context(settings.ca_file), follow_redirects=False,
+            headers={"User-Agent": settings.user_agent},
+            timeout=settings.page_timeout_ms / 1000, trust_env=not settings.loopback_only,
+            transport=transport)
+
+    async def __aenter__(self) -> PoliteClient:
+        return self
+
+    async def __aexit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                        trace: TracebackType | None) -> None:
+        await self._client.aclose()
+
+    # --- the one public operation ---------------------------------------------------------
+
+    async def get(self, url: str) -> Fetched:
+        """GET `url`, following redirects politely; never raises for network trouble."""
+        chain: list[str] = []
+        current = url
+        for _ in range(self.max_redirects + 1):
+            chain.append(current)
+            stop = await self._barrier(current)
+            if stop is not None:
+                return Fetched(url, current, stop[0], chain=chain, detail=stop[1])
+            fetched = await self._get_one(url, current, chain)
+            following = self._next_hop(current, fetched)
+            if following is None:
+                return fetched
+            current = following
+        return Fetched(url, current, "redirect_loop", chain=chain,
+                       detail=f"more than {self.max_redirects} redirects")
+
+    # --- hops -----------------------------------------------------------------------------
+
+    async def _barrier(self, url: str) -> tuple[str, str] | None:
+        """(status, detail) when `url` must not be fetched; None when it may."""
+        refused = self.refusal(url)
+        if refused is not None:
+            return refused
+        if not self.obey_robots:
+            return None
+        robots = await self._robots_for(url)
+        if robots.parser is None:
+            return robots.status, robots.detail
+        if not robots.parser.can_fetch(url, self.settings.user_agent):
+            return ROBOTS_DISALLOWED, f"robots.txt of {urlsplit(url).netloc} disallows {url}"
+        return None
+
+    def refusal(self, url: str) -> tuple[str, str] | None:
+        """Why the settings forbid `url` (status, detail), or None when they allow it."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return "probe_error", f"not an http(s) URL: {url}"
+        if self.settings.loopback_only and not _is_loopback(parts.hostname):
+            return "dns_error", f"{parts.hostname}: not resolved (loopback-only probe)"
+        if is_private_host(url) and not self.settings.allow_private:
+            return "probe_error", f"{parts.hostname}: private address refused (allow_private)"
+        return None
+
+    async def _get_one(self, asked: str, url: str, chain: list[str]) -> Fetched:
+        """One request, paced; the answer as a Fetched (redirects not yet followed)."""
+        await self._pace(url)
+        try:
+            async with self._client.stream("GET", url) as response:
+                body = await _read_capped(response)
+        except Exception as error:  # noqa: BLE001 - mapped to the status taxonomy
+            return Fetched(asked, url, statuses.from_exception(error), chain=list(chain),
+                           detail=f"{type(error).__name__}: {error}"[:300])
+        kind = response.headers.get("content-type", "")
+        text = _decode(body, response.encoding)
+        fetched = Fetched(asked, url, statuses.from_http_status(response.status_code),
+                          response.status_code, text, kind, list(chain))
+        if response.status_code in REDIRECT_CODES:
+            fetched.location = response.headers.get("location", "").strip()
+            if not fetched.location:
+                fetched.status = "http_error"
+                fetched.detail = f"HTTP {response.status_code} without a Location header"
+        return fetched
+
+    def _next_hop(self, current: str, fetched: Fetched) -> str | None:
+        """Where a redirect (HTTP or meta refresh) leads, or None when this page is final."""
+        if fetched.location:
+            return urljoin(current, fetched.location)
+        if fetched.ok and fetched.text:
+            found = _REFRESH.search(fetched.text[:20_000])
+            if found and int(found.group(1)) <= MAX_REFRESH_S:
+                target = urljoin(current, found.group(2))
+                return target if target != current else None
+        return None
+
+    async def _pace(self, url: str) -> None:
+        """Wait until `delay` seconds have passed since the last request to this host."""
+        host = urlsplit(url).netloc.lower()
+        lock = self._locks.setdefault(host, asyncio.Lock())
+        async with lock:
+            wait = self._last.get(host, 0.0) + self.delay - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._last[host] = time.monotonic()
+            self.requests += 1
+
+    # --- robots.txt -----------------------------------------------------------------------
+
+    async def _robots_for(self, url: str) -> _Robots:
+        """The robots.txt of `url`'s origin, fetched once (RFC 9309 outcomes)."""
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin not in self._robots:
+            self._robots[origin] = await self._fetch_robots(origin)
+        return self._robots[origin]
+
+    async def _fetch_robots(self, origin: str) -> _Robots:
+        """robots.txt after up to five redirects (RFC 9309 §2.3.1.2), then its rules."""
+        current = origin + "/robots.txt"
+        for _ in range(6):
+            refused = self.refusal(current)
+            if refused is not None:
+                return _Robots(None, *refused)
+            fetched = await self._get_one(current, current, [])
+            if fetched.location:
+                current = urljoin(current, fetched.location)
+                continue
+            return _robots_from(fetched)
+        return _Robots(Protego.parse(""))  # too many redirects: "unavailable", all allowed
+
+
+def _robots_from(fetched: Fetched) -> _Robots:
+    """2xx: its rules; 4xx: everything allowed; 5xx or no answer: nothing (RFC 9309 §2.3.1)."""
+    code = fetched.http_status
+    if code is not None and 200 <= code < 300:
+        return _Robots(Protego.parse(fetched.text))
+    if code is not None and 400 <= code < 500:
+        return _Robots(Protego.parse(""))
+    status = fetched.status if code is None else "http_error"
+    why = f"HTTP {code}" if code is not None else status
+    return _Robots(None, status, f"{fetched.final_url} unavailable ({why}): "
+                                 "nothing may be fetched from this host (RFC 9309)")
+
+
+def _is_loopback(host: str) -> bool:
+    """True for localhost names and loopback addresses."""
+    host = host.lower().strip("[]")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+async def _read_capped(response: httpx.Response) -> bytes:
+    """At most MAX_BODY bytes of the body."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size >= MAX_BODY:
+            break
+    return b"".join(chunks)[:MAX_BODY]
+
+
+def _decode(body: bytes, encoding: str | None) -> str:
+    """The body as text (declared charset, else UTF-8), never raising."""
+    try:
+        return body.decode(encoding or "utf-8", errors="replace")
+    except LookupError:
+        return body.decode("utf-8", errors="replace")
