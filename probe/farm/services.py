@@ -43,8 +43,10 @@ def _refuse_post() -> Response:
                                                  "thử</h1>"), HTML, [("Allow", "GET, HEAD")])
 
 
-def sso_app(log: Callable[[Request], None]) -> Callable[[Request], Response]:
-    """The national SSO stand-in: a VNeID login page that never processes a login."""
+def _read_only_app(log: Callable[[Request], None], title: str,
+                   render: Callable[[Request], str]) -> Callable[[Request], Response]:
+    """A stand-in that logs every request, serves static files, refuses every POST and
+    answers other requests with the page `render` builds."""
 
     def app(request: Request) -> Response:
         log(request)
@@ -53,45 +55,44 @@ def sso_app(log: Callable[[Request], None]) -> Callable[[Request], Response]:
             return static
         if request.method == "POST":
             return _refuse_post()
-        client = escape(request.query.get("client_id", ""))
-        body = ("<h1>Đăng nhập bằng tài khoản định danh điện tử VNeID</h1>"
-                f"<p>Hệ thống xác thực tập trung: đăng nhập để sử dụng dịch vụ của "
-                f"<strong>{client or 'Cổng Dịch vụ công'}</strong>.</p>"
-                '<form class="form" method="post" action="/oauth2/authorize">'
-                '<span class="field"><label for="so-dinh-danh">Số định danh cá nhân</label>'
-                '<input id="so-dinh-danh" name="username" type="text"></span>'
-                '<span class="field"><label for="mat-khau">Mật khẩu</label>'
-                '<input id="mat-khau" name="password" type="password"></span>'
-                '<button class="btn" type="submit">Đăng nhập</button></form>'
-                "<p>Hoặc quét mã QR bằng ứng dụng VNeID.</p>")
-        return Response(200, _page("Hệ thống xác thực người dùng", body), HTML,
-                        list(SERVICE_HEADERS))
+        return Response(200, _page(title, render(request)), HTML, list(SERVICE_HEADERS))
 
     return app
+
+
+def _sso_body(request: Request) -> str:
+    client = escape(request.query.get("client_id", ""))
+    return ("<h1>Đăng nhập bằng tài khoản định danh điện tử VNeID</h1>"
+            f"<p>Hệ thống xác thực tập trung: đăng nhập để sử dụng dịch vụ của "
+            f"<strong>{client or 'Cổng Dịch vụ công'}</strong>.</p>"
+            '<form class="form" method="post" action="/oauth2/authorize">'
+            '<span class="field"><label for="so-dinh-danh">Số định danh cá nhân</label>'
+            '<input id="so-dinh-danh" name="username" type="text"></span>'
+            '<span class="field"><label for="mat-khau">Mật khẩu</label>'
+            '<input id="mat-khau" name="password" type="password"></span>'
+            '<button class="btn" type="submit">Đăng nhập</button></form>'
+            "<p>Hoặc quét mã QR bằng ứng dụng VNeID.</p>")
+
+
+def _payment_body(_request: Request) -> str:
+    banks = "".join(f"<li>{b}</li>" for b in ("Vietcombank", "VietinBank", "BIDV",
+                                               "Agribank", "Ví VNPT Money", "Viettel Money"))
+    return ("<h1>Nền tảng thanh toán trực tuyến</h1><p>Thanh toán phí, lệ phí thủ tục "
+            "hành chính và nghĩa vụ tài chính.</p><h2>Kênh thanh toán</h2>"
+            f'<ul>{banks}</ul><form class="form" method="post" action="/thanh-toan">'
+            '<span class="field"><label for="ma-ho-so">Mã hồ sơ</label>'
+            '<input id="ma-ho-so" name="ma_ho_so" type="text"></span>'
+            '<button class="btn" type="submit">Thanh toán</button></form>')
+
+
+def sso_app(log: Callable[[Request], None]) -> Callable[[Request], Response]:
+    """The national SSO stand-in: a VNeID login page that never processes a login."""
+    return _read_only_app(log, "Hệ thống xác thực người dùng", _sso_body)
 
 
 def payment_app(log: Callable[[Request], None]) -> Callable[[Request], Response]:
     """The national payment platform stand-in: lists payment channels, never charges."""
-
-    def app(request: Request) -> Response:
-        log(request)
-        static = _static(request.path)
-        if static is not None:
-            return static
-        if request.method == "POST":
-            return _refuse_post()
-        banks = "".join(f"<li>{b}</li>" for b in ("Vietcombank", "VietinBank", "BIDV",
-                                                   "Agribank", "Ví VNPT Money", "Viettel Money"))
-        body = ("<h1>Nền tảng thanh toán trực tuyến</h1><p>Thanh toán phí, lệ phí thủ tục "
-                "hành chính và nghĩa vụ tài chính.</p><h2>Kênh thanh toán</h2>"
-                f'<ul>{banks}</ul><form class="form" method="post" action="/thanh-toan">'
-                '<span class="field"><label for="ma-ho-so">Mã hồ sơ</label>'
-                '<input id="ma-ho-so" name="ma_ho_so" type="text"></span>'
-                '<button class="btn" type="submit">Thanh toán</button></form>')
-        return Response(200, _page("Nền tảng thanh toán trực tuyến", body), HTML,
-                        list(SERVICE_HEADERS))
-
-    return app
+    return _read_only_app(log, "Nền tảng thanh toán trực tuyến", _payment_body)
 
 
 class EmcHits:
