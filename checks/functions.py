@@ -299,7 +299,7 @@ async def late_words(page: Page, text: str) -> str:
     while time.monotonic() < deadline:
         await asyncio.sleep(0.25)
         again = await page_words(page)
-        if again == text and field_share(again)[0] > 0:
+        if again == text and field_share(again)[0] > 0:  # a classic page returns at once
             return again
         text = again
     return text
@@ -529,7 +529,7 @@ class FunctionsProbe:
                            f"procedure page answers HTTP {loaded.status}")
         text = await page_words(page)
         share, missing = field_share(text)
-        if missing and self.ctx.sitemap.rendered:
+        if missing:  # an app may render its route late, whatever discovery concluded
             text = await late_words(page, text)
             share, missing = field_share(text)
         self.service_texts[loaded.url] = text
