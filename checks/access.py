@@ -11,6 +11,14 @@ each opened, left to settle (single-page apps render) and to finish loading (at 
   ancestor). A JPEG screenshot at each width is stored. Without a viewport meta a mobile
   browser lays the page out 980 px wide (as a phone does), so overflow then reflects what
   a phone shows; the missing meta is recorded on its own.
+- mobile.text_legible (per page, at 360 px): share of the visible text (by characters) set at
+  12 px or more as a phone shows it (computed size times the initial zoom, so a page without
+  a viewport meta, laid out 980 px wide and shrunk to fit, reads smaller), as Lighthouse's
+  font-size audit measures it; the detail names the smallest text.
+- mobile.tap_targets_ok (per page, at 360 px): share of touch targets (links, buttons,
+  inputs, selects, [role=button]) meeting WCAG 2.5.8 target size: at least 24 x 24 CSS px as
+  shown, or spaced so that a 24 px circle on each does not touch another; links inside a
+  sentence are exempt (the inline exception). The detail names the smallest offenders.
 - axe.violations / axe.serious_critical (per page): axe-core (axe-playwright-python) in a
   desktop context, rules tagged wcag2a, wcag2aa, wcag21a, wcag21aa; the value counts
   violated rules (the detail gives the elements); "incomplete" results (needs review) are
@@ -60,8 +68,12 @@ AXE_OPTIONS = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["
 MOBILE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True,
           "device_scale_factor": 1}
 NARROW = {"width": 320, "height": 740}
-PAGE_NAMES = ("mobile.viewport_meta", "mobile.overflow_360", "mobile.overflow_320",
-              "axe.serious_critical", "axe.violations")
+MOBILE_NAMES = ("mobile.viewport_meta", "mobile.overflow_360", "mobile.overflow_320",
+                "mobile.text_legible", "mobile.tap_targets_ok")
+AXE_NAMES = ("axe.serious_critical", "axe.violations")
+PAGE_NAMES = (*MOBILE_NAMES, *AXE_NAMES)
+LEGIBLE_PX = 12  # Lighthouse's font-size audit
+TARGET_PX = 24  # WCAG 2.2 SC 2.5.8 Target Size (Minimum)
 SITE_NAMES = ("robots.allows", "sitemap_xml", "page.title_lang")
 GENERIC_TITLES = {"", "trang chu", "trang chinh", "home", "home page", "homepage", "index",
                   "untitled", "document", "react app", "angular", "vue app", "app", "welcome",
@@ -186,6 +198,45 @@ OVERFLOW_JS = r"""() => {
   return {overflow: true, width, scroll, culprits};
 }"""
 
+# Text size and touch targets as a phone shows them: CSS px times the initial zoom.
+PHONE_JS = r"""([legible, target]) => {
+  const zoom = (window.visualViewport && window.visualViewport.scale) || 1;
+  const seen = el => { const s = getComputedStyle(el); const r = el.getBoundingClientRect();
+    return s.visibility !== 'hidden' && s.display !== 'none' && r.width > 0 && r.height > 0; };
+  const label = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+      (typeof el.className === 'string' && el.className.trim()
+          ? '.' + el.className.trim().split(/\s+/)[0] : '');
+  let total = 0, small = 0; const smallest = [];
+  const walker = document.createTreeWalker(document.body || document.documentElement,
+                                           NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const chars = node.textContent.trim().length, el = node.parentElement;
+    if (!chars || !el || ['SCRIPT', 'STYLE', 'NOSCRIPT'].includes(el.tagName) || !seen(el))
+      continue;
+    const px = parseFloat(getComputedStyle(el).fontSize) * zoom;
+    total += chars;
+    if (px < legible) { small += chars; smallest.push([px, label(el)]); }
+  }
+  const query = 'a[href], button, input:not([type=hidden]), select, textarea, [role=button]';
+  const boxes = [...document.querySelectorAll(query)].filter(seen).map(el => {
+    const r = el.getBoundingClientRect();
+    const inline = el.tagName === 'A' && getComputedStyle(el).display === 'inline' &&
+        el.parentElement && el.parentElement.textContent.trim().length >
+        el.textContent.trim().length + 20;
+    return {el, inline, x: (r.left + r.width / 2) * zoom, y: (r.top + r.height / 2) * zoom,
+            w: r.width * zoom, h: r.height * zoom};
+  }).filter(b => !b.inline);
+  const near = (a, b) => Math.hypot(a.x - b.x, a.y - b.y) < target;
+  const failing = boxes.filter(b => (b.w < target || b.h < target) &&
+      boxes.some(o => o !== b && near(b, o)));
+  return {total, small, zoom,
+          smallest: smallest.sort((a, b) => a[0] - b[0]).slice(0, 3)
+              .map(([px, name]) => `${name} ${px.toFixed(1)} px`),
+          targets: boxes.length, failing: failing.length,
+          offenders: failing.sort((a, b) => a.w * a.h - b.w * b.h).slice(0, 3)
+              .map(b => `${label(b.el)} ${Math.round(b.w)}x${Math.round(b.h)} px`)};
+}"""
+
 HEAD_JS = """() => {
   const meta = document.querySelector('meta[name=viewport i]');
   return {title: document.title || '', lang: document.documentElement.getAttribute('lang') || '',
@@ -229,17 +280,33 @@ async def _overflow(page: Page, ctx: PortalContext, width: int, url: str) -> Obs
     return observation(name, bool(data["overflow"]), url, detail, artifacts=[shot])
 
 
+def _phone_reading(data: dict[str, Any], url: str) -> list[Observation]:
+    """mobile.text_legible and mobile.tap_targets_ok from PHONE_JS's reading of a page."""
+    zoom = f" at zoom {data['zoom']:.2f}" if data["zoom"] != 1 else ""
+    legible = 1.0 if not data["total"] else round(1 - data["small"] / data["total"], 3)
+    text = (f"{legible:.0%} of {data['total']} characters at {LEGIBLE_PX} px or more{zoom}"
+            + (f"; smallest: {', '.join(data['smallest'])}" if data["smallest"] else ""))
+    ok = 1.0 if not data["targets"] else round(1 - data["failing"] / data["targets"], 3)
+    targets = (f"{data['targets'] - data['failing']} of {data['targets']} touch targets meet "
+               f"{TARGET_PX} px{zoom}"
+               + (f"; smallest crowded: {', '.join(data['offenders'])}" if data["offenders"]
+                  else ""))
+    return [observation("mobile.text_legible", legible, url, text),
+            observation("mobile.tap_targets_ok", ok, url, targets)]
+
+
 async def _mobile_page(page: Page, ctx: PortalContext, url: str) -> list[Observation]:
     """viewport meta and overflow at 360 and 320 px for one page (one load)."""
     await page.set_viewport_size(MOBILE["viewport"])  # type: ignore[arg-type]
     try:
         await _load(page, url, ctx)
     except PortalError as error:
-        return unmeasured(PAGE_NAMES[:3], url, "portal_error", str(error))
+        return unmeasured(MOBILE_NAMES, url, "portal_error", str(error))
     head = await page.evaluate(HEAD_JS)
     responsive, detail = viewport_meta(head["viewport"])
     found = [observation("mobile.viewport_meta", responsive, url, detail)]
     found.append(await _overflow(page, ctx, 360, url))
+    found += _phone_reading(await page.evaluate(PHONE_JS, [LEGIBLE_PX, TARGET_PX]), url)
     await page.set_viewport_size(NARROW)
     await page.evaluate("() => new Promise(r => requestAnimationFrame(() => "
                         "requestAnimationFrame(r)))")
@@ -254,7 +321,7 @@ async def _axe_page(page: Page, ctx: PortalContext, url: str) -> PageFacts:
         await _load(page, url, ctx)
     except PortalError as error:
         facts.error, facts.outcome = str(error), "portal_error"
-        facts.observations = unmeasured(PAGE_NAMES[3:], url, "portal_error", str(error))
+        facts.observations = unmeasured(AXE_NAMES, url, "portal_error", str(error))
         return facts
     head = await page.evaluate(HEAD_JS)
     facts.title, facts.lang = head["title"], head["lang"]
@@ -291,7 +358,7 @@ async def desktop_pass(ctx: PortalContext, urls: Sequence[str]) -> list[PageFact
             except Exception as error:  # one page's failure does not stop the others
                 outcome, detail = error_outcome(error), error_detail(error)
                 facts.append(PageFacts(url=url, error=detail, outcome=outcome,
-                                       observations=unmeasured(PAGE_NAMES[3:], url, outcome,
+                                       observations=unmeasured(AXE_NAMES, url, outcome,
                                                                detail)))
     return facts
 
@@ -301,7 +368,7 @@ async def mobile_pass(ctx: PortalContext, urls: Sequence[str]) -> list[Observati
     found: list[Observation] = []
     async with browser_page(ctx, **MOBILE) as (_, page):
         for url in urls:
-            found += await _guarded(PAGE_NAMES[:3], url, _mobile_page(page, ctx, url))
+            found += await _guarded(MOBILE_NAMES, url, _mobile_page(page, ctx, url))
     return found
 
 

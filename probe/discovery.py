@@ -171,3 +171,18 @@ async def discover_async(portal_url: str, settings: ProbeSettings,
                          budget: Budget | None = None) -> SiteMap:
     """`discover` for callers inside an event loop."""
     return (await discover_many_async([portal_url], settings, budget))[portal_url]
+
+
+def crawl_summary(sitemap: SiteMap, shown: int = 3) -> str:
+    """What ended or cut the crawl, with the templates the per-template cap left out.
+
+    For instance `stopped by per_template; left out: /lich?thang (41 URLs)`; an endless
+    calendar or query variant shows up here instead of silently eating the budget.
+    """
+    summary = f"stopped by {sitemap.stopped_by or 'nothing'}"
+    if not sitemap.capped:
+        return summary
+    worst = sorted(sitemap.capped.items(), key=lambda item: (-item[1], item[0]))[:shown]
+    listed = ", ".join(f"{template} ({count} URLs)" for template, count in worst)
+    more = len(sitemap.capped) - len(worst)
+    return f"{summary}; left out: {listed}" + (f" and {more} more templates" if more else "")

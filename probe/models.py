@@ -74,6 +74,7 @@ class SiteMap:
     rendered: bool = False
     pages: list[PageInfo] = field(default_factory=list)
     stopped_by: str | None = None  # budget that ended the crawl, if any
+    capped: dict[str, int] = field(default_factory=dict)  # template -> URLs left out by the cap
     error: str | None = None  # status code of the taxonomy when the portal could not be mapped
 
     def of_type(self, page_type: str) -> list[PageInfo]:

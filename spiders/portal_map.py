@@ -226,7 +226,8 @@ class PortalMapSpider(scrapy.Spider):
         if reason == "closespider_timeout":
             hits.add("time_limit")
         return SiteMap(portal=self.portal, handover=self.handover, error=self.error,
-                       stopped_by=None if self.error else worst_stop(hits))
+                       stopped_by=None if self.error else worst_stop(hits),
+                       capped=dict(self.frontier.capped.most_common()))
 
     def crawl_notes(self) -> dict[str, Any]:
         """What the runner needs beyond the SiteMap: app-shell hints, error detail, budgets."""

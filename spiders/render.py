@@ -37,6 +37,7 @@ class RenderResult:
 
     pages: list[PageInfo] = field(default_factory=list)
     hits: set[str] = field(default_factory=set)
+    capped: dict[str, int] = field(default_factory=dict)  # as SiteMap.capped
     error: str | None = None
     error_detail: str = ""
 
@@ -156,6 +157,7 @@ class AppMapper:
         finally:
             await context.close()
         self.result.hits |= self.frontier.hits
+        self.result.capped = dict(self.frontier.capped.most_common())
         return self.result
 
     async def _load_robots(self, context: BrowserContext) -> None:

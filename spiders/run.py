@@ -85,6 +85,7 @@ def merge_rendered(sitemap: SiteMap, rendered: RenderResult, budget: Budget) -> 
     if sitemap.stopped_by:
         hits.add(sitemap.stopped_by)
     sitemap.stopped_by = worst_stop(hits)
+    sitemap.capped = {**sitemap.capped, **rendered.capped}
     return sitemap
 
 

@@ -138,6 +138,7 @@ class Frontier:
         self.scheduled = 0
         self.hits: set[str] = set()
         self._per_template: Counter[str] = Counter()
+        self.capped: Counter[str] = Counter()  # template -> URLs the per-template cap left out
         self._variants: defaultdict[str, set[str]] = defaultdict(set)
 
     def mark_seen(self, url: str) -> None:
@@ -155,6 +156,7 @@ class Frontier:
         template = url_template(canonical)
         if not self._template_allows(template):
             self.hits.add("per_template")
+            self.capped[template] += 1
             self.seen.add(canonical)
             return None
         if self.scheduled >= self.budget.max_pages:

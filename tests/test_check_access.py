@@ -157,3 +157,38 @@ def test_unreachable_portal(runner: BrowserRunner, tmp_path: Path) -> None:
     found = _run(runner, tmp_path, ["http://127.0.0.1:9/"])
     assert {o.name for o in found} == {*access.PAGE_NAMES, *access.SITE_NAMES}
     assert {o.outcome for o in found} == {"portal_error"}
+
+
+CROWDED = """<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Tra cứu hồ sơ</title>
+</head><body style="margin:8px;font-family:sans-serif">
+<p style="font-size:16px">Tra cứu hồ sơ trực tuyến tại Cổng Dịch vụ công của tỉnh, xem
+<a href="/huong-dan">hướng dẫn</a> chi tiết trước khi nộp.</p>
+<nav id="trang"><a href="/1" style="font-size:10px">1</a> <a href="/2" style="font-size:10px">2</a>
+<a href="/3" style="font-size:10px">3</a></nav>
+<button style="width:44px;height:44px">Tìm</button>
+<p class="ban-quyen" style="font-size:9px">Bản quyền thuộc về Ủy ban nhân dân tỉnh</p>
+</body></html>"""
+
+
+def test_small_text_and_crowded_targets_are_measured_as_a_phone_shows_them(
+        runner: BrowserRunner, tmp_path: Path) -> None:
+    site = Site({"/": Reply(CROWDED)})
+    try:
+        found = _run(runner, tmp_path, [site.url("/")])
+    finally:
+        site.stop()
+    legible = one(found, "mobile.text_legible")
+    assert 0.5 < legible.value < 0.85, legible.detail  # the 9 px and 10 px text is small
+    assert "p.ban-quyen 9.0 px" in legible.detail
+    targets = one(found, "mobile.tap_targets_ok")
+    # the three pager links are small and crowded; the in-sentence link is exempt
+    assert targets.value == pytest.approx(1 / 4), targets.detail
+    assert "1 of 4 touch targets" in targets.detail
+
+
+def test_a_page_without_viewport_meta_reads_small_on_a_phone(
+        runner: BrowserRunner, sites: dict[str, Site], tmp_path: Path) -> None:
+    found = _run(runner, tmp_path, [sites["poor"].url("/")])
+    legible = one(found, "mobile.text_legible")
+    assert legible.value < 0.5 and "zoom 0.3" in legible.detail, legible.detail

@@ -45,6 +45,9 @@ def test_exemplary_portal(found: dict[str, list[Observation]]) -> None:
     assert _all(rows, "mobile.overflow_360") == [False] * 3
     assert _all(rows, "mobile.overflow_320") == [False] * 3
     assert _all(rows, "axe.violations") == [0] * 3
+    assert min(_all(rows, "mobile.text_legible")) >= 0.95
+    assert min(_all(rows, "mobile.tap_targets_ok")) >= 0.9, [
+        o.detail for o in rows if o.name == "mobile.tap_targets_ok"]
     seen = values(rows)
     assert seen["robots.allows"] and seen["sitemap_xml"] and seen["page.title_lang"]
 
@@ -54,6 +57,7 @@ def test_poor_portal(found: dict[str, list[Observation]]) -> None:
     assert _all(rows, "mobile.viewport_meta") == [False] * 3
     assert _all(rows, "mobile.overflow_360") == [True] * 3
     assert _all(rows, "mobile.overflow_320") == [True] * 3
+    assert max(_all(rows, "mobile.text_legible")) < 0.5  # a 980 px layout shrunk to 360 px
     assert min(_all(rows, "axe.serious_critical")) >= 3
     for rule in ("image-alt", "html-has-lang", "color-contrast"):
         assert rule in _rules(rows)

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from probe.context import ProbeSettings
-from probe.discovery import Budget, discover_many
+from probe.discovery import Budget, crawl_summary, discover_many
 from probe.farm import Farm, start_farm
 from probe.farm.profiles import PROFILES, Feature, Kind
 from probe.models import PageInfo, SiteMap
@@ -41,7 +41,7 @@ TRUTH: tuple[tuple[str, str], ...] = (
     (r"thong-ke", "statistics"),
     (r"so-do-", "sitemap"),
     (r"dang-nhap|^/c/portal/login|openid-connect", "login"),
-    (r"gioi-thieu", "other"),
+    (r"gioi-thieu|lich-tiep-cong-dan", "other"),
 )
 
 # Page types a portal offers, by the farm feature that provides them.
@@ -146,6 +146,47 @@ def test_handover_is_recorded_and_the_landing_page_mapped_lightly(
 def test_broken_portal_is_an_http_error(farm: Farm, mapped: dict[str, SiteMap]) -> None:
     sitemap = mapped["bo-ha-tang-so"]
     assert sitemap.error == farm.expected_status["bo-ha-tang-so"] == "http_error"
+
+
+def test_the_calendar_trap_stays_inside_its_budget_and_is_named(
+        farm: Farm, mapped: dict[str, SiteMap]) -> None:
+    trapped = [p for p in PROFILES if p.calendar_trap]
+    assert trapped
+    cap = Budget().per_template
+    for profile in trapped:
+        sitemap = mapped[profile.id]
+        months = [p for p in sitemap.pages if "lich-tiep-cong-dan" in p.url]
+        templates = {p.template for p in months}
+        assert months and all(sum(p.template == t for p in months) <= cap for t in templates)
+        assert len(months) <= cap * cap  # query variants of one path are capped too
+        assert sitemap.stopped_by == "per_template"
+        left_out = {t: n for t, n in sitemap.capped.items() if "lich-tiep-cong-dan" in t}
+        assert left_out, sitemap.capped
+        assert "lich-tiep-cong-dan" in crawl_summary(sitemap, shown=len(sitemap.capped))
+        asked = [path for _, path in farm.request_log(profile.id) if "lich-tiep" in path]
+        assert len(asked) == len(months)  # nothing fetched beyond what was kept
+
+
+def test_the_per_host_rate_limit_holds_on_every_crawled_portal(
+        farm: Farm, mapped: dict[str, SiteMap]) -> None:
+    """Server-side arrival times never show more than 1/delay requests in a second.
+
+    Arrival times jitter by a few ms, so a second is measured as 1 - delay/2 (as in
+    test_discovery_crawl.py); the app shell is left out (its browser loads subresources).
+    With 40 ms pages and 4 requests in flight, the fast portal would see ~80 a second
+    without the limit.
+    """
+    delay = Budget().delay
+    window = 1.0 - delay / 2
+    for agency_id in MAPPED:
+        if farm.site(agency_id).profile.kind is not Kind.CLASSIC:
+            continue
+        times = sorted(t for t, _ in farm.request_log(agency_id))
+        assert len(times) >= 10, agency_id
+        busiest = max(sum(1 for t in times if start <= t < start + window) for start in times)
+        assert busiest <= round(1 / delay), (agency_id, busiest)
+        # (no minimum gap: a request that opens a new TLS connection arrives later than
+        # one sent after it on a warm connection, so arrival gaps can be shorter than delay)
 
 
 def test_the_probe_never_posts(farm: Farm, mapped: dict[str, SiteMap]) -> None:

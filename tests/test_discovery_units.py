@@ -78,6 +78,7 @@ def test_frontier_caps_pages_per_template() -> None:
     admitted = [frontier.admit(f"https://x/thu-tuc/{n}", 1) for n in range(20)]
     assert sum(a is not None for a in admitted) == 5
     assert frontier.hits == {"per_template"}
+    assert dict(frontier.capped) == {"/thu-tuc/{id}": 15}
 
 
 def test_frontier_caps_query_variants_of_one_path() -> None:
@@ -251,3 +252,17 @@ def test_context_factory_verifies_with_the_extra_ca(tmp_path) -> None:
     context = SSL.Context(SSL.TLS_CLIENT_METHOD)
     factory.trust._addCACertsToContext(context)  # loads system roots and the file
     assert factory.creatorForNetloc(b"127.0.0.1", 443) is not None
+
+
+def test_crawl_summary_names_the_templates_the_cap_left_out() -> None:
+    from probe.discovery import crawl_summary
+    from probe.models import SiteMap
+
+    plain = SiteMap("https://dvc.example.vn/", stopped_by=None)
+    assert crawl_summary(plain) == "stopped by nothing"
+    trapped = SiteMap("https://dvc.example.vn/", stopped_by="per_template",
+                      capped={"/lich?thang={v}": 41, "/thu-tuc/{id}": 55, "/a": 1, "/b": 1})
+    summary = crawl_summary(trapped)
+    assert summary.startswith("stopped by per_template; left out: /thu-tuc/{id} (55 URLs), "
+                              "/lich?thang={v} (41 URLs), /a (1 URLs)")
+    assert summary.endswith("and 1 more templates")

@@ -10,7 +10,15 @@ from probe.farm.content import Procedure
 from probe.farm.profiles import Feature
 from probe.farm.server import Request
 from probe.farm.site import Site
-from probe.farm.templates import Page, button, system_title, table_wrap, text_input, textarea
+from probe.farm.templates import (
+    FIRST_MONTH,
+    Page,
+    button,
+    system_title,
+    table_wrap,
+    text_input,
+    textarea,
+)
 
 PER_PAGE = 12
 
@@ -419,6 +427,32 @@ def login(site: Site, request: Request, key: str) -> Page:
     return Page("Đăng nhập", body, "login", ("Đăng nhập",))
 
 
+def calendar(site: Site, request: Request, key: str) -> Page:
+    """'Lịch tiếp công dân' for a month: previous/next month and week views, without end."""
+    year, month = _month(key)
+    before = f"{year - (month == 1)}-{12 if month == 1 else month - 1:02d}"
+    after = f"{year + (month == 12)}-{1 if month == 12 else month + 1:02d}"
+    this = f"{year}-{month:02d}"
+    weeks = "".join(f'<li><a href="{escape(site.url("calendar", this, tuan=week))}">Tuần {week}'
+                    f"</a></li>" for week in range(1, 5))
+    body = (f"<h1>Lịch tiếp công dân tháng {month:02d}/{year}</h1>"
+            f"<p>Lãnh đạo {escape(site.profile.governing_body)} tiếp công dân vào thứ Năm "
+            f"hằng tuần tại Trung tâm Phục vụ hành chính công.</p><ul>{weeks}</ul>"
+            f'<p><a href="{escape(site.url("calendar", before))}">« Tháng trước</a> · '
+            f'<a href="{escape(site.url("calendar", after))}">Tháng sau »</a></p>')
+    return Page(f"Lịch tiếp công dân {month:02d}/{year}", body, "other",
+                ("Lịch tiếp công dân",))
+
+
+def _month(key: str) -> tuple[int, int]:
+    """(year, month) from 'YYYY-MM'; the farm's first month when it does not parse."""
+    try:
+        year, month = (int(part) for part in key.split("-", 1))
+    except ValueError:
+        year, month = (int(part) for part in FIRST_MONTH.split("-"))
+    return (year, month) if 1 <= month <= 12 and 1900 < year < 3000 else (2026, 11)
+
+
 def not_found(site: Site, request: Request, key: str) -> Page:
     """404: the page does not exist (or the feature was removed)."""
     body = (f"<h1>Không tìm thấy trang</h1><p>Trang bạn yêu cầu không tồn tại hoặc đã được "
@@ -431,4 +465,5 @@ BUILDERS: dict[str, Builder] = {
     "submission": submission, "search": search, "lookup": lookup, "payment": payment,
     "rating": rating, "feedback": feedback, "faq": faq, "guides": guides,
     "statistics": statistics, "sitemap": sitemap, "intro": intro, "login": login,
+    "calendar": calendar,
 }

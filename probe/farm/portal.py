@@ -146,6 +146,8 @@ def _section(site: Site, request: Request) -> Response:
     needed = SECTION_FEATURE.get(section)
     if needed is not None and not site.has(needed):
         return page_response(site, not_found(site, request, key))
+    if section == "calendar" and not site.profile.calendar_trap:
+        return page_response(site, not_found(site, request, key))
     if section == "login" and site.has(Feature.SSO):
         return redirect(site.login_url(), 302, site.delay_s, security_headers(site))
     return page_response(site, BUILDERS[section](site, request, key))

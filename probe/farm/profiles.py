@@ -160,6 +160,17 @@ class Profile:
     lookup_miss_text: str = ""  # what an unknown code shows without LOOKUP_NOT_FOUND
     level_labels: tuple[str, str] = ("Mức độ 4", "Mức độ 3")  # shown without TOAN_TRINH_LABEL
     gaps: tuple[str, ...] = field(default=())
+    calendar_trap: bool = False  # an endless 'Lịch tiếp công dân' (prev/next month, week views)
+    # Rubric 2024 items designed not to pass, with the status they should get ("partial" or
+    # "fail"); every other item should pass. Each follows from `features` and `gaps`.
+    not_passing: tuple[tuple[str, str], ...] = ()
+
+    def item_status(self, item_id: str) -> str:
+        """The status rubric 2024 item `item_id` is designed to get on this portal (every
+        item fails on a portal that does not answer)."""
+        if self.kind is Kind.BROKEN:
+            return "fail"
+        return dict(self.not_passing).get(item_id, "pass")
 
     @property
     def province(self) -> bool:
@@ -196,11 +207,14 @@ KINH_TE_BIEN = Profile(
     phone="024 3 773 4455", email="vanphong@kinhtebien.gov.vn",
     responsible="Bà Trần Thị Lan, Chánh Văn phòng Bộ",
     hotline="024 3 773 4466", code_suffix="G22", emc_site_id="1022", theme="#0d47a1",
-    cookie_name="ASP.NET_SessionId", server_header="Microsoft-IIS/10.0",
+    cookie_name="ASP.NET_SessionId", server_header="Microsoft-IIS/10.0", calendar_trap=True,
     gaps=("F6 no online payment", "F8 no feedback channel", "F9 no user guides",
           "F10 no statistics",
           "S2 redirect but no HSTS", "S4 no security headers", "S5 cookie without flags",
-          "E1 EMC snippet on the home page only"),
+          "E1 EMC snippet on the home page only", "an endless calendar (a crawler trap)"),
+    not_passing=(("F6", "fail"), ("F8", "fail"), ("F9", "partial"), ("F10", "fail"),
+                 ("L2", "partial"), ("S2", "partial"), ("S4", "fail"), ("S5", "partial"),
+                 ("E1", "partial")),
 )
 
 HAI_DANG = Profile(
@@ -225,6 +239,9 @@ HAI_DANG = Profile(
           "F9 no hotline", "L3 footer without phone, email, person responsible",
           "S4 X-Frame-Options only", "A2 inputs without labels, low contrast",
           "A3 no sitemap.xml", "E1/E2 EMC snippet commented out"),
+    not_passing=(("F2", "fail"), ("F3", "partial"), ("F4", "fail"), ("F7", "partial"),
+                 ("F9", "partial"), ("L3", "partial"), ("S4", "partial"), ("A2", "fail"),
+                 ("A3", "partial"), ("E1", "fail"), ("E2", "fail")),
 )
 
 SON_CUOC = Profile(
@@ -253,6 +270,12 @@ SON_CUOC = Profile(
           "rating, statistics", "fixed 1200 px layout without viewport meta",
           "missing alt, labels, lang; low contrast", "hidden casino spam links",
           "no EMC", "2000 ms per page"),
+    not_passing=(("F1", "partial"), ("F2", "fail"), ("F3", "fail"), ("F4", "fail"),
+                 ("F6", "fail"), ("F7", "fail"), ("F9", "partial"), ("F10", "fail"),
+                 ("L2", "partial"), ("L3", "partial"), ("L4", "fail"), ("P1", "partial"),
+                 ("P5", "partial"), ("S1", "fail"), ("S2", "fail"), ("S3", "fail"),
+                 ("S4", "fail"), ("S5", "fail"), ("S6", "fail"), ("A1", "fail"), ("A2", "fail"),
+                 ("A3", "partial"), ("E1", "fail"), ("E2", "fail")),
 )
 
 LAM_GIANG = Profile(
@@ -274,6 +297,9 @@ LAM_GIANG = Profile(
     gaps=("F4 own Keycloak login", "F9 no hotline", "F10 no statistics",
           "L4 no site map or breadcrumbs", "S2 no HSTS", "S4 no security headers",
           "A2 icon buttons without names", "A3 no sitemap.xml"),
+    not_passing=(("F4", "fail"), ("F9", "partial"), ("F10", "fail"), ("L2", "partial"),
+                 ("L4", "fail"), ("S2", "partial"), ("S4", "fail"), ("A2", "fail"),
+                 ("A3", "partial")),
 )
 
 PHU_AN = Profile(
@@ -286,6 +312,10 @@ PHU_AN = Profile(
     email="dvc@phuan.gov.vn", responsible="Văn phòng UBND tỉnh Phú An", hotline="0257 1022",
     code_suffix="H75",
     gaps=("hands citizens over to the national portal: scored on its pages",),
+    # the national stand-in's gaps (NATIONAL below), as seen through the hand-over
+    not_passing=(("F3", "partial"), ("F5", "partial"), ("F7", "fail"), ("F9", "partial"),
+                 ("L1", "partial"), ("L2", "partial"), ("S4", "partial"), ("S5", "partial"),
+                 ("A2", "fail"), ("A3", "partial")),
 )
 
 HA_TANG_SO = Profile(

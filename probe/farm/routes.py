@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 SECTIONS = ("home", "catalogue", "online", "procedure", "submission", "search", "lookup",
             "payment", "rating", "feedback", "faq", "guides", "statistics", "sitemap", "intro",
-            "login")
+            "login", "calendar")
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,7 @@ STYLES: dict[str, Routes] = {
         "rating": "/danh-gia-su-hai-long", "feedback": "/phan-anh-kien-nghi", "faq": "/hoi-dap",
         "guides": "/huong-dan-su-dung", "statistics": "/thong-ke", "sitemap": "/so-do-trang",
         "intro": "/gioi-thieu", "login": "/dang-nhap",
+        "calendar": "/lich-tiep-cong-dan?thang={ma}",
     }),
     # .NET portals (/portaldvc/...).
     "portaldvc": Routes({
@@ -69,6 +70,7 @@ STYLES: dict[str, Routes] = {
         "faq": "/portaldvc/hoi-dap", "guides": "/portaldvc/huong-dan",
         "statistics": "/portaldvc/thong-ke", "sitemap": "/portaldvc/so-do-cong",
         "intro": "/portaldvc/gioi-thieu", "login": "/portaldvc/dang-nhap",
+        "calendar": "/portaldvc/lich-tiep-cong-dan?thang={ma}",
     }, search_param="keyword"),
     # Liferay portals (/web/guest/...).
     "liferay": Routes({
@@ -81,6 +83,7 @@ STYLES: dict[str, Routes] = {
         "faq": "/web/guest/hoi-dap", "guides": "/web/guest/huong-dan-su-dung",
         "statistics": "/web/guest/thong-ke", "sitemap": "/web/guest/so-do-cong-thong-tin",
         "intro": "/web/guest/gioi-thieu", "login": "/c/portal/login",
+        "calendar": "/web/guest/lich-tiep-cong-dan?thang={ma}",
     }),
     # The national portal (dichvucong.gov.vn/p/home/...).
     "national": Routes({
@@ -96,5 +99,6 @@ STYLES: dict[str, Routes] = {
         "faq": "/p/home/dvc-hoi-dap.html", "guides": "/p/home/dvc-huong-dan-su-dung.html",
         "statistics": "/p/home/dvc-thong-ke.html", "sitemap": "/p/home/dvc-so-do-cong.html",
         "intro": "/p/home/dvc-gioi-thieu.html", "login": "/p/home/dvc-dang-nhap.html",
+        "calendar": "/p/home/dvc-lich-tiep-cong-dan.html?thang={ma}",
     }, search_param="search"),
 }

@@ -168,6 +168,9 @@ def breadcrumbs(site: Site, page: Page) -> str:
     return (f'<nav class="breadcrumb" aria-label="Đường dẫn"><ol>{"".join(items)}</ol></nav>\n')
 
 
+FIRST_MONTH = "2026-11"  # where the calendar trap's footer link starts
+
+
 def footer(site: Site) -> str:
     """Footer: governing body, address, phone, email, person responsible, links."""
     p = site.profile
@@ -184,6 +187,8 @@ def footer(site: Site) -> str:
     if site.has(Feature.SITEMAP_PAGE):
         links.append(f'<a href="{site.url("sitemap")}">Sơ đồ cổng</a>')
     links.append(f'<a href="{site.url("intro")}">Giới thiệu</a>')
+    if p.calendar_trap:
+        links.append(f'<a href="{site.url("calendar", FIRST_MONTH)}">Lịch tiếp công dân</a>')
     if site.has(Feature.HOTLINE):
         links.append(f"Tổng đài hỗ trợ: {escape(p.hotline)}")
     return (f'<footer class="site-footer"><div class="container"><ul class="contact">{lines}</ul>'
