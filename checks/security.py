@@ -11,6 +11,10 @@ How each observation is made:
   stored as a PEM artifact.
 - tls.legacy_accepted: a handshake limited to TLS 1.0-1.1 (OpenSSL security level 0, so that
   our own client does not refuse first); a refusal means not accepted.
+- tls.weak_ciphers_accepted: a TLS 1.0-1.2 handshake offering only weak suites (static RSA
+  key exchange, without forward secrecy; RC4, DES/3DES, NULL, EXPORT, anonymous, MD5) at
+  security level 0; TLS 1.3 is left out, as all its suites are strong. The detail names the
+  suite the portal chose and why it is weak.
 - http.redirects_https: the agency's plain-HTTP entry (`agency.http_url`, else the portal
   URL with http:// on port 80) is followed hop by hop and ends on https.
 - hsts, headers.security, cookies.flags_ok: headers of the home page's HTTPS answer (cookies:
@@ -27,8 +31,9 @@ How each observation is made:
 
 A plain-HTTP portal gets https.used False, tls.cert_valid False ("no HTTPS"), hsts False,
 None (not applicable) for tls.cert_days_left and tls.version, and outcome "portal_error"
-for tls.legacy_accepted and mixed_content.count: the portal's own state makes them
-impossible to meet, so the rubric counts them as not met rather than unmeasured.
+for tls.legacy_accepted, tls.weak_ciphers_accepted and mixed_content.count: the portal's own
+state makes them impossible to meet, so the rubric counts them as not met rather than
+unmeasured.
 """
 
 from __future__ import annotations
@@ -67,7 +72,8 @@ from probe.context import PortalContext, ssl_context
 from probe.models import Observation, Outcome
 
 NAMES = ("https.used", "tls.cert_valid", "tls.cert_days_left", "tls.version",
-         "tls.legacy_accepted", "http.redirects_https", "hsts", "headers.security",
+         "tls.legacy_accepted", "tls.weak_ciphers_accepted", "http.redirects_https", "hsts",
+         "headers.security",
          "cookies.flags_ok", "mixed_content.count", "injected.count")
 MAX_HOPS = 10
 NO_HTTPS = "no HTTPS: the portal is served over plain HTTP"
@@ -295,6 +301,43 @@ async def legacy_accepted(host: str, port: int, timeout: float) -> tuple[bool, s
     except (ssl.SSLError, ConnectionError, EOFError) as error:
         return False, f"TLS 1.0/1.1 refused ({error.__class__.__name__})"
     return True, f"{sslobj.version()} accepted"
+
+
+WEAK_CIPHERS = "kRSA:3DES:RC4:DES:NULL:EXPORT:aNULL:MD5:@SECLEVEL=0"
+
+
+def weak_cipher_reason(cipher: str) -> str:
+    """Why an OpenSSL cipher suite name is weak."""
+    for marker, why in (("NULL", "no encryption"), ("EXP", "export-grade"), ("RC4", "RC4"),
+                        ("DES", "DES/3DES"), ("MD5", "MD5"), ("ADH", "anonymous"),
+                        ("AECDH", "anonymous")):
+        if marker in cipher:
+            return why
+    return "no forward secrecy (RSA key exchange)"
+
+
+def _weak_context() -> ssl.SSLContext:
+    """A client context offering only weak suites on TLS 1.0-1.2."""
+    context = _legacy_context()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        context.maximum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        context.set_ciphers(WEAK_CIPHERS)
+    except ssl.SSLError as error:  # this OpenSSL was built without any of them
+        raise RuntimeError(f"local OpenSSL offers no weak suite to test with: {error}") from None
+    return context
+
+
+async def weak_ciphers_accepted(host: str, port: int, timeout: float) -> tuple[bool, str]:
+    """Whether the endpoint agrees to a weak cipher suite, and which."""
+    context = _weak_context()
+    try:
+        sslobj = await _handshake(host, port, context, timeout)
+    except (ssl.SSLError, ConnectionError, EOFError) as error:
+        return False, f"weak suites refused ({error.__class__.__name__})"
+    cipher = (sslobj.cipher() or ("?",))[0]
+    return True, f"{cipher} accepted on {sslobj.version()}: {weak_cipher_reason(cipher)}"
 
 
 # --------------------------------------------------------------------------------------
@@ -541,6 +584,8 @@ def _no_https_observations(page: str) -> list[Observation]:
         observation("tls.cert_days_left", None, page, "not applicable: no HTTPS"),
         observation("tls.version", None, page, "not applicable: no HTTPS"),
         observation("tls.legacy_accepted", None, page, NO_TLS_NOT_MET, outcome="portal_error"),
+        observation("tls.weak_ciphers_accepted", None, page, NO_TLS_NOT_MET,
+                    outcome="portal_error"),
         observation("hsts", False, page, "no HTTPS, so no HSTS"),
     ]
 
@@ -568,6 +613,8 @@ async def _https_observations(ctx: PortalContext, target: str, page: str,
     found += _tls_observations(facts, page, evidence)
     accepted, how = await legacy_accepted(host, port, timeout)
     found.append(observation("tls.legacy_accepted", accepted, page, how))
+    found += await _guard(("tls.weak_ciphers_accepted",), page,
+                          lambda: _weak_observation(host, port, timeout, page))
     if home.answered and home.headers is not None and home.final.startswith("https://"):
         value, detail = hsts(home.headers)
         found.append(observation("hsts", value, page, detail))
@@ -575,6 +622,12 @@ async def _https_observations(ctx: PortalContext, target: str, page: str,
         found += unmeasured(("hsts",), page, "portal_error",
                             f"home page did not answer over HTTPS: {home.hops()}")
     return found
+
+
+async def _weak_observation(host: str, port: int, timeout: float,
+                            page: str) -> list[Observation]:
+    weak, how = await weak_ciphers_accepted(host, port, timeout)
+    return [observation("tls.weak_ciphers_accepted", weak, page, how)]
 
 
 def _header_observations(home: Chain, page: str, cookies: Sequence[str],
@@ -666,7 +719,7 @@ async def _observations(ctx: PortalContext, page: str, home: Chain,
         found += _no_https_observations(page)
     else:
         https_names = ("https.used", "tls.cert_valid", "tls.cert_days_left", "tls.version",
-                       "tls.legacy_accepted", "hsts")
+                       "tls.legacy_accepted", "tls.weak_ciphers_accepted", "hsts")
         found += await _guard(https_names, page,
                               lambda: _https_observations(ctx, target, page, home))
     found += await _guard(("http.redirects_https",), page,

@@ -69,6 +69,8 @@ _SPECS: tuple[tuple[str, str, str, str], ...] = (
     ("security", "hsts", "bool", "Strict-Transport-Security is sent over HTTPS"),
     ("security", "tls.version", "text", "the TLS version negotiated by default"),
     ("security", "tls.legacy_accepted", "bool", "TLS 1.0 or 1.1 is still accepted"),
+    ("security", "tls.weak_ciphers_accepted", "bool",
+     "a weak cipher suite (no forward secrecy, RC4, 3DES, NULL, EXPORT) is still accepted"),
     ("security", "headers.security", "ratio",
      "share of security headers present (frame protection, nosniff, Referrer-Policy)"),
     ("security", "cookies.flags_ok", "bool", "every cookie is Secure, HttpOnly and SameSite"),

@@ -158,6 +158,7 @@ def test_good_https_portal(runner: BrowserRunner, kit: TlsKit, sites: dict[str, 
     assert 85 <= values["tls.cert_days_left"] <= 90
     assert values["tls.version"] in ("TLSv1.2", "TLSv1.3")
     assert values["tls.legacy_accepted"] is False
+    assert values["tls.weak_ciphers_accepted"] is False, one(found, "tls.weak_ciphers_accepted")
     assert values["http.redirects_https"] is True
     assert values["hsts"] is True
     assert values["headers.security"] == 1.0
@@ -177,6 +178,8 @@ def test_injected_portal_with_legacy_tls(runner: BrowserRunner, kit: TlsKit,
     assert values["tls.cert_valid"] is True
     assert values["tls.legacy_accepted"] is True
     assert "TLSv1" in one(found, "tls.legacy_accepted").detail
+    weak = one(found, "tls.weak_ciphers_accepted")  # the server offers "ALL:@SECLEVEL=0"
+    assert weak.value is True and "accepted on TLSv1" in weak.detail, weak.detail
     assert values["hsts"] is False
     assert values["headers.security"] == pytest.approx(1 / 3, abs=1e-3)
     assert values["cookies.flags_ok"] is False and "track" in one(found, "cookies.flags_ok").detail
@@ -221,7 +224,7 @@ def test_plain_http_portal(runner: BrowserRunner, kit: TlsKit, sites: dict[str, 
     assert values["mixed_content.count"] is None
     assert values["injected.count"] == 0
     not_met = {o.name for o in found if o.outcome == "portal_error"}
-    assert not_met == {"tls.legacy_accepted", "mixed_content.count"}
+    assert not_met == {"tls.legacy_accepted", "tls.weak_ciphers_accepted", "mixed_content.count"}
 
 
 def test_unreachable_portal_is_a_portal_error(runner: BrowserRunner, kit: TlsKit,
@@ -233,6 +236,14 @@ def test_unreachable_portal_is_a_portal_error(runner: BrowserRunner, kit: TlsKit
     assert len(found) == len(security.NAMES)
     assert {o.outcome for o in found} == {"portal_error"}
     assert all(o.value is None for o in found)
+
+
+def test_weak_cipher_reasons() -> None:
+    assert security.weak_cipher_reason("AES128-GCM-SHA256") == (
+        "no forward secrecy (RSA key exchange)")
+    assert security.weak_cipher_reason("DES-CBC3-SHA") == "DES/3DES"
+    assert security.weak_cipher_reason("RC4-MD5") == "RC4"
+    assert security.weak_cipher_reason("ADH-AES128-SHA") == "anonymous"
 
 
 def test_verify_reason_names_the_failure() -> None:
