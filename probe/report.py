@@ -1,79 +1,91 @@
-"""`probe report`: a static HTML report that opens offline (no external assets)."""
+"""`probe report`: a static HTML report that opens offline (no external assets).
+
+The output folder holds, in Vietnamese (`*.html`) and English (`*.en.html`): the national
+summary (`index`), the vendors page (`vendors`) and one page per agency (`agency-<run>`);
+the stylesheet; the ranking and vendor tables as CSV and JSON; and under `evidence/` a copy
+of every artifact the pages show. Charts are inline SVG drawn here; nothing is fetched from
+elsewhere, so the folder can be zipped, e-mailed or opened from a file share.
+
+Text that comes from portals (names, titles, details, axe snippets) goes through Jinja's
+autoescaping and is never marked safe.
+"""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from probe import status as statuses
 from probe.db.store import Store
+from probe.models import utc_now
+from probe.report_evidence import ArtifactCopier
+from probe.report_exports import EXPORTS, write_exports
+from probe.report_labels import LANGS, TEXT
+from probe.report_views import (
+    SweepData,
+    agency_view,
+    load_sweep,
+    page_file,
+    summary_view,
+    vendors_view,
+)
 from probe.scoring import load_rubric
-from probe.tables import BLOCK_NAMES, STATUS_MARK, ranked
 
-TEXT = {
-    "vi": {"title": "Báo cáo đánh giá Cổng dịch vụ công", "sweep": "Đợt quét", "rank": "Hạng",
-           "agency": "Cơ quan", "grade": "Xếp loại", "score": "Điểm", "vendor": "Doanh nghiệp",
-           "status": "Trạng thái", "average": "Điểm trung bình", "distribution":
-           "Tỷ lệ mức độ xếp hạng", "item": "Mục", "result": "Kết quả", "reason": "Lý do",
-           "fix": "Cách khắc phục", "evidence": "Bằng chứng", "other": "English",
-           "rubric": "Bộ tiêu chí", "groups": "Nhóm tiêu chí", "handover": "Chuyển sang"},
-    "en": {"title": "Public-service portal evaluation report", "sweep": "Sweep", "rank": "Rank",
-           "agency": "Agency", "grade": "Grade", "score": "Score", "vendor": "Vendor",
-           "status": "Status", "average": "Average score", "distribution":
-           "Grade distribution", "item": "Item", "result": "Result", "reason": "Reason",
-           "fix": "How to fix", "evidence": "Evidence", "other": "Tiếng Việt",
-           "rubric": "Rubric", "groups": "Groups", "handover": "Handed over to"},
-}
+STATIC = ("report.css",)
 
 
 def _environment() -> Environment:
-    return Environment(loader=PackageLoader("probe", "templates"),
-                       autoescape=select_autoescape(["html"]), trim_blocks=True,
-                       lstrip_blocks=True)
+    return Environment(loader=PackageLoader("probe", "templates"), autoescape=True,
+                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
-def _agency_sections(store: Store, sweep_id: str, rubric: str,
-                     lang: str) -> list[dict[str, Any]]:
-    judged = load_rubric(rubric)
-    sections = []
-    for run in store.runs(sweep_id):
-        scored = store.score(run.id, rubric)
-        if scored is None:
-            continue
-        items = [_item_view(item, judged, lang) for item in scored["items"]]
-        names = {g.id: (g.name_vi if lang == "vi" else g.name_en) for g in judged.groups}
-        sections.append({"run": run, "score": scored, "item_rows": items, "group_names": names,
-                         "status_label": statuses.label(run.status, lang)})
-    return sections
+def default_evidence_root(store: Store) -> Path:
+    """Where the store's artifacts live: `evidence/` beside an SQLite file, else ./evidence."""
+    from probe.commands import evidence_root
+
+    return evidence_root(store.url)
 
 
-def _item_view(item: dict[str, Any], judged: Any, lang: str) -> dict[str, Any]:
-    spec = judged.item(item["id"])
-    return {**item,
-            "title": spec.title_vi if lang == "vi" else spec.title_en,
-            "fix": (spec.remediation_vi if lang == "vi" else spec.remediation_en)
-            if item["status"] not in ("pass", "attested") else "",
-            "reason_text": item["reason"] if lang == "vi" else item.get("reason_en") or "",
-            "mark": STATUS_MARK.get(item["status"], item["status"])}
-
-
-def write_report(store: Store, sweep_id: str, rubric: str, out_dir: Path,
-                 lang: str = "vi") -> Path:
-    """Write index.html (Vietnamese) and index.en.html (English); return the chosen one."""
+def write_report(store: Store, sweep_id: str, rubric: str, out_dir: Path, lang: str = "vi",
+                 evidence: Path | None = None) -> Path:
+    """Write the report of `sweep_id` into `out_dir`; return its index page in `lang`."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    sweep = store.sweep(sweep_id)
-    tables = ranked(store, sweep_id, rubric, None)
-    template = _environment().get_template("report.html")
-    for code, name in (("vi", "index.html"), ("en", "index.en.html")):
-        html = template.render(
-            t=TEXT[code], lang=code, sweep=sweep, rubric=rubric, tables=tables,
-            block_names=BLOCK_NAMES, other_page="index.en.html" if code == "vi" else "index.html",
-            agencies=_agency_sections(store, sweep_id, rubric, code))
-        (out_dir / name).write_text(html, encoding="utf-8")
-    css = Path(__file__).parent / "templates" / "report.css"
-    shutil.copyfile(css, out_dir / "report.css")
-    return out_dir / ("index.html" if lang == "vi" else "index.en.html")
+    judged = load_rubric(rubric)
+    data = load_sweep(store, store.sweep(sweep_id), judged)
+    copier = ArtifactCopier(evidence or default_evidence_root(store), out_dir)
+    meta = {"sweep": data.sweep.id, "started_at": data.sweep.started_at,
+            "rubric": judged.version, "generated_at": utc_now()}
+    renderer = _Renderer(_environment(), out_dir, data, meta)
+    for code in LANGS:
+        renderer.page("report.html", "index", code, lambda c: {"summary": summary_view(data, c)})
+        renderer.page("report_vendors.html", "vendors", code,
+                      lambda c: {"view": vendors_view(data, c)})
+        for run in data.runs:
+            renderer.page("report_agency.html", run.stem, code,
+                          lambda c, run=run: {"a": agency_view(run, data, copier, c)})
+    for name in STATIC:
+        shutil.copyfile(Path(__file__).parent / "templates" / name, out_dir / name)
+    write_exports(out_dir, meta, data.tables)
+    return out_dir / page_file("index", "vi" if lang == "vi" else "en")
+
+
+class _Renderer:
+    """Renders one page of the report in one language, with the shared frame."""
+
+    def __init__(self, env: Environment, out_dir: Path, data: SweepData,
+                 meta: dict[str, Any]) -> None:
+        self.env, self.out_dir, self.data, self.meta = env, out_dir, data, meta
+
+    def page(self, template: str, stem: str, lang: str,
+             content: Callable[[str], dict[str, Any]]) -> None:
+        other = "en" if lang == "vi" else "vi"
+        html = self.env.get_template(template).render(
+            t=TEXT[lang], lang=lang, other_page=page_file(stem, other),
+            index_page=page_file("index", lang), vendors_page=page_file("vendors", lang),
+            sweep=self.data.sweep, rubric=self.data.rubric, meta=self.meta,
+            published=self.data.published, exports=EXPORTS, stem=stem, **content(lang))
+        (self.out_dir / page_file(stem, lang)).write_text(html, encoding="utf-8")

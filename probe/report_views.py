@@ -1,0 +1,312 @@
+"""What each page of the HTML report shows: stored results read once, then one view per
+language for the national summary, the vendors page and each agency's page."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from probe import status as statuses
+from probe.db.schema import RunRow, SweepRow
+from probe.db.store import Store
+from probe.history import published_rows
+from probe.models import Observation, PageInfo
+from probe.ranking import BLOCK_NAMES, GRADES, BlockTable, block_tables
+from probe.report_charts import (
+    GRADE_CSS,
+    Column,
+    HBar,
+    Point,
+    Stack,
+    column_chart,
+    hbar_chart,
+    line_chart,
+    stacked_chart,
+)
+from probe.report_evidence import ArtifactCopier, index_observations, item_evidence
+from probe.report_labels import ITEM_STATUS, TEXT, number, pick
+from probe.scoring import Rubric, round2
+from probe.tables import sweep_rows
+from probe.trends import AgencyNotFound, TrendPoint, trend
+
+MAX_PAGES = 100  # site-map pages listed on an agency page
+
+
+@dataclass
+class RunData:
+    """One scored run with everything its page needs, read once for both languages."""
+
+    run: RunRow
+    score: dict[str, Any]
+    observations: list[Observation]
+    pages: list[PageInfo]
+    history: list[TrendPoint]
+    stem: str
+
+
+@dataclass
+class SweepData:
+    """The sweep being reported: its ranking tables and its scored runs."""
+
+    sweep: SweepRow
+    rubric: Rubric
+    tables: list[BlockTable]
+    runs: list[RunData] = field(default_factory=list)
+
+    @property
+    def published(self) -> bool:
+        return self.sweep.status == "imported"
+
+    def stems(self) -> dict[str, str]:
+        """Run id -> page file stem."""
+        return {data.run.id: data.stem for data in self.runs}
+
+
+def page_stem(run_id: str) -> str:
+    """A file-name-safe page stem for a run."""
+    return "agency-" + re.sub(r"[^A-Za-z0-9_-]", "_", run_id)
+
+
+def page_file(stem: str, lang: str) -> str:
+    """index.html (Vietnamese) or index.en.html (English), and the like."""
+    return f"{stem}.html" if lang == "vi" else f"{stem}.en.html"
+
+
+def load_sweep(store: Store, sweep: SweepRow, rubric: Rubric) -> SweepData:
+    """Everything the report shows about `sweep`, scored under `rubric`."""
+    if sweep.status == "imported":
+        rows = [asdict(r) for r in published_rows(store, sweep.id)]
+        return SweepData(sweep, rubric, block_tables(rows))
+    data = SweepData(sweep, rubric, block_tables(sweep_rows(store, sweep.id, rubric.version)))
+    observations = store.observations_by_run(sweep.id)
+    for run in store.runs(sweep.id):
+        scored = store.score(run.id, rubric.version)
+        if scored is not None:
+            data.runs.append(RunData(run, scored, observations.get(run.id, []),
+                                     store.sitemap(run.id).pages[:MAX_PAGES],
+                                     _history(store, run, sweep, rubric), page_stem(run.id)))
+    return data
+
+
+def _history(store: Store, run: RunRow, sweep: SweepRow, rubric: Rubric) -> list[TrendPoint]:
+    """The agency's points up to this sweep, oldest first."""
+    try:
+        points = trend(store, run.agency_id, rubric).points
+    except AgencyNotFound:
+        return []
+    return [p for p in points if p.date <= sweep.started_at or p.sweep_id == sweep.id]
+
+
+def grade_guides(rubric: Rubric, scale: float = 100.0) -> list[tuple[float, str]]:
+    """(share of the axis, grade) for every band above zero, as chart guides."""
+    return [(band.min / scale, band.grade) for band in rubric.grades if band.min > 0]
+
+
+def block_name(block: str, lang: str) -> str:
+    return pick(BLOCK_NAMES.get(block, (block, block)), lang)
+
+
+# --- the national summary ------------------------------------------------------------------
+
+
+def summary_view(data: SweepData, lang: str) -> dict[str, Any]:
+    """Block averages and grade shares as charts, then the ranking table of each block."""
+    t = TEXT[lang]
+    bars = [HBar(block_name(tb.block, lang), (tb.average or 0.0) / 100.0,
+                 number(tb.average, lang)) for tb in data.tables if tb.rows]
+    return {"averages": hbar_chart(t["chart_averages"], bars, grade_guides(data.rubric))
+            if bars else None,
+            "blocks": [_block_view(tb, data.stems(), lang) for tb in data.tables],
+            "common": common_fixes(data, lang)}
+
+
+def common_fixes(data: SweepData, lang: str, limit: int = 10) -> list[dict[str, Any]]:
+    """The items that cost the most points across the sweep: how many agencies lost points
+    on each, the points lost in all, and how to fix it."""
+    lost: dict[str, list[float]] = {}
+    for run in data.runs:
+        for item in run.score["items"]:
+            if item["status"] in ("partial", "fail") and item["points"] is not None:
+                lost.setdefault(item["id"], []).append(item["max"] - item["points"])
+    ranked = sorted(lost.items(), key=lambda pair: (-math.fsum(pair[1]), pair[0]))[:limit]
+    rows = []
+    for item_id, losses in ranked:
+        spec = _spec(data.rubric, item_id)
+        rows.append({"id": item_id, "title": _title(spec, lang), "fix": _fix(spec, lang),
+                     "agencies": len(losses), "lost": number(math.fsum(losses), lang)})
+    return rows
+
+
+def _block_view(table: BlockTable, stems: dict[str, str], lang: str) -> dict[str, Any]:
+    t = TEXT[lang]
+    name = block_name(table.block, lang)
+    columns = [Column(g, table.distribution[g]["percent"] / 100.0,
+                      f"{number(table.distribution[g]['percent'], lang, 1)}%", GRADE_CSS[g])
+               for g in GRADES]
+    return {"block": table.block, "name": name, "count": table.count,
+            "average": number(table.average, lang),
+            "distribution": [{"grade": g, "count": int(table.distribution[g]["count"]),
+                              "percent": number(table.distribution[g]["percent"], lang)}
+                             for g in GRADES],
+            "chart": column_chart(f"{t['chart_distribution']} — {name}", columns)
+            if table.rows else None,
+            "rows": [_table_row(r, stems, lang) for r in table.rows],
+            "unranked": [_table_row(r, stems, lang) for r in table.unranked]}
+
+
+def _table_row(row: dict[str, Any], stems: dict[str, str], lang: str) -> dict[str, Any]:
+    stem = stems.get(row.get("run_id") or "")
+    return {"rank": row.get("rank"), "agency": row["agency"], "grade": row["grade"],
+            "vendor": row.get("vendor") or "", "score": number(row.get("total"), lang),
+            "status": statuses.label(row.get("status") or "completed", lang),
+            "href": page_file(stem, lang) if stem else None}
+
+
+# --- vendors -------------------------------------------------------------------------------
+
+
+def vendors_view(data: SweepData, lang: str) -> dict[str, Any]:
+    """Per platform vendor: how many portals, their average, best, worst and grades."""
+    t = TEXT[lang]
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for table in data.tables:
+        for row in table.rows:
+            groups.setdefault(row.get("vendor") or "", []).append(row)
+    vendors = sorted((_vendor(name, rows, data.stems(), lang) for name, rows in groups.items()),
+                     key=lambda v: (-(v["mean"] or 0.0), v["name"]))
+    stacks = [Stack(v["name"], tuple((v["grades"][g], GRADE_CSS[g], f"{g}: {v['grades'][g]}")
+                                     for g in GRADES), f"{v['average']} ({v['portals']})")
+              for v in vendors]
+    return {"vendors": vendors,
+            "chart": stacked_chart(t["chart_vendors"], stacks) if stacks else None}
+
+
+def _vendor(name: str, rows: list[dict[str, Any]], stems: dict[str, str],
+            lang: str) -> dict[str, Any]:
+    totals = [r["total"] for r in rows if r.get("total") is not None]
+    mean = round2(math.fsum(totals) / len(totals)) if totals else None
+    ordered = sorted(rows, key=lambda r: -(r.get("total") or 0.0))
+    return {"name": name or TEXT[lang]["unknown_vendor"], "portals": len(rows), "mean": mean,
+            "average": number(mean, lang),
+            "best": number(max(totals), lang) if totals else "—",
+            "worst": number(min(totals), lang) if totals else "—",
+            "grades": {g: sum(1 for r in rows if r["grade"] == g) for g in GRADES},
+            "rows": [{**_table_row(r, stems, lang), "block": block_name(r["block"], lang)}
+                     for r in ordered]}
+
+
+# --- one agency ----------------------------------------------------------------------------
+
+
+def agency_view(data: RunData, sweep: SweepData, copier: ArtifactCopier,
+                lang: str) -> dict[str, Any]:
+    """An agency's page: total, groups, items with evidence, fixes and history."""
+    rubric, run, scored = sweep.rubric, data.run, data.score
+    index = index_observations(data.observations)
+    items = [_item(item, rubric, index, copier, lang) for item in scored["items"]]
+    return {"run": run, "total": number(scored["total"], lang), "grade": scored["grade"],
+            "status": statuses.label(run.status, lang), "rank": _rank(sweep, run, lang),
+            "groups": _groups(scored, rubric, lang), "item_rows": items,
+            "fixes": recoverable(scored["items"], rubric, lang),
+            "unmeasured": sum(1 for i in scored["items"] if i["status"] == "unmeasured"),
+            "history": _history_view(data.history, sweep.sweep.id, rubric, lang),
+            "pages": data.pages, "duration": number(run.duration_s, lang, 1),
+            "portal_href": run.url if _is_web_url(run.url) else None}
+
+
+def _is_web_url(url: str) -> bool:
+    return url.lower().startswith(("https://", "http://"))
+
+
+def _rank(sweep: SweepData, run: RunRow, lang: str) -> dict[str, Any] | None:
+    for table in sweep.tables:
+        for row in table.rows:
+            if row.get("run_id") == run.id:
+                return {"rank": row["rank"], "count": table.count,
+                        "block": block_name(table.block, lang)}
+    return None
+
+
+def _groups(scored: dict[str, Any], rubric: Rubric, lang: str) -> dict[str, Any]:
+    rows = []
+    for group in rubric.groups:
+        got = scored["groups"].get(group.id, {"points": 0.0, "max": group.points})
+        name = group.name_vi if lang == "vi" else group.name_en
+        rows.append({"name": name, "points": number(got["points"], lang),
+                     "max": number(got["max"], lang, 0),
+                     "share": got["points"] / got["max"] if got["max"] else 0.0})
+    bars = [HBar(r["name"], r["share"], f"{r['points']}/{r['max']}") for r in rows]
+    return {"rows": rows, "chart": hbar_chart(TEXT[lang]["chart_groups"], bars)}
+
+
+def _item(item: dict[str, Any], rubric: Rubric, index: Any, copier: ArtifactCopier,
+          lang: str) -> dict[str, Any]:
+    spec = _spec(rubric, item["id"])
+    lost = item["status"] not in ("pass", "attested")
+    points = "—" if item["points"] is None else number(item["points"], lang)
+    return {"id": item["id"], "status": item["status"],
+            "status_label": pick(ITEM_STATUS.get(item["status"], (item["status"],) * 2), lang),
+            "title": _title(spec, lang), "points": points, "max": number(item["max"], lang, 0),
+            "reason": item["reason"] if lang == "vi" else item.get("reason_en") or "",
+            "fix": _fix(spec, lang) if lost else "",
+            "evidence": item_evidence(item.get("observations") or [], index, copier, lang)}
+
+
+def _spec(rubric: Rubric, item_id: str) -> Any:
+    try:
+        return rubric.item(item_id)
+    except KeyError:
+        return None
+
+
+def _title(spec: Any, lang: str) -> str:
+    return "" if spec is None else (spec.title_vi if lang == "vi" else spec.title_en)
+
+
+def _fix(spec: Any, lang: str) -> str:
+    return "" if spec is None else (spec.remediation_vi if lang == "vi" else spec.remediation_en)
+
+
+def recoverable(items: Sequence[dict[str, Any]], rubric: Rubric,
+                lang: str) -> list[dict[str, Any]]:
+    """Items that lost points, most points recoverable first, with the total and grade
+    once that item and every one above it are fixed (under the rubric's unmeasured policy)."""
+    zero = rubric.unmeasured_policy == "zero"
+    counted = [i for i in items if zero or (i["status"] != "unmeasured"
+                                            and i["points"] is not None)]
+    earned = math.fsum(i["points"] or 0.0 for i in counted)
+    measured = rubric.max_points if zero else math.fsum(i["max"] for i in counted)
+    lost = [i for i in counted if i["max"] - (i["points"] or 0.0) > 0.005]
+    lost.sort(key=lambda i: (-(i["max"] - (i["points"] or 0.0)), i["id"]))
+    fixes, running = [], earned
+    for item in lost:
+        gain = item["max"] - (item["points"] or 0.0)
+        running += gain
+        after = round2(100.0 * running / measured) if measured else 0.0
+        spec = _spec(rubric, item["id"])
+        fixes.append({"id": item["id"], "title": _title(spec, lang), "fix": _fix(spec, lang),
+                      "gain": number(gain, lang),
+                      "gain_total": number(100.0 * gain / measured if measured else 0.0, lang),
+                      "after": number(after, lang), "grade_after": rubric.grade_for(after)})
+    return fixes
+
+
+def _history_view(points: list[TrendPoint], sweep_id: str, rubric: Rubric,
+                  lang: str) -> dict[str, Any]:
+    t = TEXT[lang]
+    days = [p.date[:10] for p in points]
+    same_day = len(set(days)) < len(days)  # several sweeps a day: show the time too
+    labels = [p.date[5:16].replace("T", " ") if same_day else p.date[:10] for p in points]
+    shown = [Point(label, p.total, number(p.total, lang) if p.total is not None
+                   else (p.grade or "—"), p.sweep_id == sweep_id)
+             for label, p in zip(labels, points, strict=True)]
+    rows = [{"date": p.date[:10], "sweep": p.sweep_id, "total": number(p.total, lang),
+             "grade": p.grade or "—", "current": p.sweep_id == sweep_id,
+             "source": t["source_probe"] if p.source == "probe" else t["source_published"]}
+            for p in points]
+    chart = line_chart(t["chart_history"], shown, guides=[(b.min, b.grade) for b in rubric.grades
+                                                          if b.min > 0])
+    return {"rows": rows, "chart": chart if shown else None}

@@ -1,0 +1,159 @@
+"""`probe report` without a browser: files, exports, escaping, fixes ordering, charts, CLI."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from probe.cli import app
+from probe.db import Store
+from probe.errors import UserError
+from probe.history import import_results
+from probe.report import write_report
+from probe.report_charts import Column, HBar, Point, column_chart, hbar_chart, line_chart
+from probe.report_views import recoverable
+from probe.scoring import load_rubric
+from tests.report_helpers import (
+    HOSTILE_NAME,
+    HOSTILE_SNIPPET,
+    HOSTILE_TITLE,
+    Built,
+    build,
+)
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "probe" / "templates"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    return build(tmp_path_factory.mktemp("report"))
+
+
+@pytest.fixture(scope="module")
+def report(built: Built) -> tuple[Path, str]:
+    out = Path(built.evidence).parent / "out"
+    index = write_report(built.store, built.sweep_id, "2024", out, evidence=built.evidence)
+    assert index == out / "index.html"
+    return out, built.hostile_run
+
+
+def _pages(out: Path) -> list[Path]:
+    return sorted(out.glob("*.html"))
+
+
+def test_pages_in_both_languages_with_exports_and_copied_evidence(
+        report: tuple[Path, str]) -> None:
+    out, hostile = report
+    stems = {p.name.removesuffix(".en.html").removesuffix(".html") for p in _pages(out)}
+    assert stems == {"index", "vendors", "agency-r-s-2026-11-0", f"agency-{hostile}",
+                     "agency-r-s-2026-11-2"}
+    for stem in stems:
+        assert (out / f"{stem}.en.html").is_file()
+    for name in ("report.css", "ranking.csv", "ranking.json", "vendors.csv", "vendors.json"):
+        assert (out / name).is_file()
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "Lỗi phổ biến nhất" in index and "Cách khắc phục" in index
+    copied = sorted(p.suffix for p in (out / "evidence" / hostile).iterdir())
+    assert copied == [".json", ".png"]
+    assert not list(out.rglob("passwd"))  # an artifact path outside the evidence root
+
+
+def test_pages_reference_nothing_outside_the_folder(report: tuple[Path, str]) -> None:
+    out, _ = report
+    for page in _pages(out):
+        html = page.read_text(encoding="utf-8")
+        assert "<script" not in html
+        for url in re.findall(r'src="([^"]*)"', html):
+            assert ":" not in url and not url.startswith("/"), (page.name, url)
+        for url in re.findall(r'href="([^"]*)"', html):
+            assert (":" not in url and not url.startswith("/")) \
+                or url.startswith("https://dichvucong."), (page.name, url)
+            target = url.split("#")[0]
+            assert ":" in url or not target or (out / target).exists(), (page.name, url)
+
+
+def test_portal_text_is_escaped(report: tuple[Path, str]) -> None:
+    out, hostile = report
+    for page in _pages(out):
+        html = page.read_text(encoding="utf-8")
+        for hostile_text in (HOSTILE_NAME, HOSTILE_SNIPPET, HOSTILE_TITLE, "<img src=x"):
+            assert hostile_text not in html, page.name
+    page = (out / f"agency-{hostile}.html").read_text(encoding="utf-8")
+    assert "Tỉnh &lt;script&gt;alert(1)&lt;/script&gt; Thử" in page
+    assert "&lt;b onmouseover=alert(6)&gt;" in page
+    for template in TEMPLATES.glob("report*.html"):
+        assert not re.search(r"\|\s*safe", template.read_text(encoding="utf-8")), template
+
+
+def test_exports_hold_the_official_tables(report: tuple[Path, str]) -> None:
+    out, _ = report
+    text = (out / "ranking.csv").read_bytes().decode("utf-8")
+    assert text.startswith("\ufeffblock,block_name,rank,agency,grade,vendor,score")
+    rows = list(csv.DictReader(text.lstrip("\ufeff").splitlines()))
+    assert [(r["block"], r["rank"]) for r in rows] == [("ministry", "1"), ("province", "1"),
+                                                       ("province", "2")]
+    assert any(r["vendor"].startswith("'=HYPERLINK") for r in rows)  # not a formula
+    document = json.loads((out / "ranking.json").read_text(encoding="utf-8"))
+    assert document["sweep"] == "s-2026-11" and document["rubric"] == "2024"
+    province = document["blocks"][1]
+    assert province["name_vi"] == "Tỉnh, thành phố" and province["count"] == 2
+    assert [r["rank"] for r in province["rows"]] == [1, 2]
+    assert province["rows"][0]["score"] >= province["rows"][1]["score"]
+    vendors = json.loads((out / "vendors.json").read_text(encoding="utf-8"))["vendors"]
+    assert sum(v["portals"] for v in vendors) == 3
+
+
+def test_fixes_are_ordered_by_points_recoverable_up_to_full_marks() -> None:
+    rubric = load_rubric("2024")
+    items = [{"id": "F1", "points": 8.0, "max": 8.0, "status": "pass"},
+             {"id": "F3", "points": 1.0, "max": 7.0, "status": "partial"},
+             {"id": "S1", "points": 0.0, "max": 3.0, "status": "fail"},
+             {"id": "P1", "points": None, "max": 4.0, "status": "unmeasured"},
+             {"id": "L1", "points": 0.5, "max": 2.0, "status": "partial"}]
+    fixes = recoverable(items, rubric, "en")
+    assert [f["id"] for f in fixes] == ["F3", "S1", "L1"]
+    assert [f["gain"] for f in fixes] == ["6.00", "3.00", "1.50"]
+    assert fixes[0]["gain_total"] == "30.00"  # 6 of the 20 measured points
+    assert fixes[-1]["after"] == "100.00" and fixes[-1]["grade_after"] == "A"
+    assert fixes[0]["title"] and fixes[0]["fix"]
+
+
+def test_chart_geometry_stays_inside_its_axes() -> None:
+    bars = hbar_chart("x", [HBar("a", 1.7, "170"), HBar("b", -1, "-1")], [(0.5, "D")])
+    widths = [r.w for r in bars.rects if r.title]
+    assert widths[0] == max(r.w for r in bars.rects) and widths[1] == 0
+    columns = column_chart("y", [Column("A", 0.5, "50%", "fill-A"),
+                                 Column("B", 0.0, "0%", "fill-B")])
+    assert [r.h for r in columns.rects] == [62.0, 0.0]
+    line = line_chart("z", [Point("2025", None, "B"), Point("2026", 80.0, "80", True)])
+    assert len(line.circles) == 1 and line.polyline == ""
+
+
+def test_cli_report_and_a_missing_sweep(built: Built, tmp_path: Path) -> None:
+    out = tmp_path / "cli-out"
+    result = CliRunner().invoke(app, ["report", "--db", built.db, "--out", str(out),
+                                      "--sweep", "s-2026-10", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert (out / "index.en.html").is_file()
+    assert "s-2026-10" in (out / "index.en.html").read_text(encoding="utf-8")
+    assert list((out / "evidence").iterdir())  # evidence/ beside results.db was found
+    missing = CliRunner().invoke(app, ["report", "--db", built.db, "--out", str(out),
+                                       "--sweep", "s-none"])
+    assert isinstance(missing.exception, UserError)
+
+
+def test_a_published_table_is_reported_without_agency_pages(tmp_path: Path) -> None:
+    source = tmp_path / "results-2023.csv"
+    source.write_text("block,rank,agency,grade,vendor\nministry,1,Bộ A,B,VNPT\n"
+                      "ministry,2,Bộ B,C,Viettel\n", encoding="utf-8")
+    store = Store(f"sqlite:///{tmp_path / 'r.db'}")
+    imported = import_results(store, source)
+    write_report(store, imported.sweep_id, "2024", tmp_path / "out")
+    html = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert "Bộ A" in html and "Bảng đã công bố" in html
+    assert not list((tmp_path / "out").glob("agency-*"))
