@@ -14,13 +14,13 @@ from rich.console import Console
 from rich.table import Table
 
 from probe import attestations, history
-from probe.commands import evidence_root, open_store
+from probe.commands import check_table_options, evidence_root, open_store
 from probe.db.store import Store, StoreError
 from probe.diffing import AgencyDiff, DiffError, EvidenceChange, SweepDiff, diff_sweeps
 from probe.errors import UserError
-from probe.ranking import BLOCK_NAMES, GRADES, BlockTable, block_tables
 from probe.rescoring import rescore as rescore_runs
 from probe.scoring import Rubric, RubricError, available_rubrics, load_rubric
+from probe.tables import emit_ranking, in_block, published
 from probe.trends import AgencyNotFound, Trend, TrendPoint, find_agency
 from probe.trends import trend as agency_trend
 
@@ -128,97 +128,35 @@ def _sweep_id(store: Store, sweep_id: str) -> str:
 def import_ranking(path: Path, db: str, block: str | None = None, fmt: str = "table",
                    published_on: str | None = None) -> int:
     """Store a published results CSV as an imported sweep and print its tables."""
-    _check_table_options(block, fmt)
+    check_table_options(block, fmt)
     store = open_store(db)
     try:
         imported = history.import_results(store, path, published_on)
     except history.HistoryError as error:
         raise UserError(str(error)) from error
-    tables = [t for t in imported.tables() if block is None or t.block == block]
     what = "Đã nhập (imported)" if imported.created else "Đã có sẵn (already imported)"
-    _print_published(tables, fmt, {"sweep": imported.sweep_id, "source": imported.source,
-                                    "created": imported.created},
-                     f"{what}: {len(imported.rows)} dòng (rows) → đợt (sweep) "
-                     f"{imported.sweep_id}")
+    emit_ranking(out, in_block(imported.tables(), block), fmt,
+                 {"sweep": imported.sweep_id, "source": imported.source,
+                  "created": imported.created}, with_status=False,
+                 footer=f"{what}: {len(imported.rows)} dòng (rows) → đợt (sweep) "
+                        f"{imported.sweep_id}")
     return 0
 
 
 def rank_published(sweep_id: str, db: str, block: str | None = None,
                    fmt: str = "table") -> int:
     """Print the tables of an imported sweep (`probe rank --sweep h-...`)."""
-    _check_table_options(block, fmt)
+    check_table_options(block, fmt)
     store = open_store(db)
     sweep = store.sweep(_sweep_id(store, sweep_id))
     if sweep.status != "imported":
         raise UserError(f"đợt '{sweep.id}' không phải bảng kết quả được nhập "
                         f"(sweep '{sweep.id}' is not an imported table)")
-    tables = [t for t in block_tables(history.published_rows(store, sweep.id))
-              if block is None or t.block == block]
-    _print_published(tables, fmt, {"sweep": sweep.id, "source": sweep.registry_path},
-                     f"Bảng kết quả công bố (published table) {sweep.registry_path}, "
-                     f"đợt (sweep) {sweep.id}")
+    emit_ranking(out, published(store, sweep.id, block), fmt,
+                 {"sweep": sweep.id, "source": sweep.registry_path}, with_status=False,
+                 footer=f"Bảng kết quả công bố (published table) {sweep.registry_path}, "
+                        f"đợt (sweep) {sweep.id}")
     return 0
-
-
-def _check_table_options(block: str | None, fmt: str) -> None:
-    if fmt not in ("table", "csv", "json"):
-        raise UserError(f"định dạng '{fmt}' không hợp lệ: table | csv | json (bad format)")
-    if block not in (None, "ministry", "province"):
-        raise UserError(f"khối '{block}' không hợp lệ (unknown block)")
-
-
-def _print_published(tables: list[BlockTable], fmt: str, header: dict[str, Any],
-                     footer: str) -> None:
-    if fmt == "json":
-        _dump({**header, "blocks": [t.to_dict() for t in tables]})
-    elif fmt == "csv":
-        print(published_csv(tables), end="")
-    else:
-        for table in tables:
-            out.print(_published_table(table))
-            out.print(_distribution_table(table))
-        out.print(footer)
-
-
-def published_csv(tables: list[BlockTable]) -> str:
-    """Published tables as CSV: block, rank, agency, grade, score, vendor."""
-    lines = ["block,rank,agency,grade,score,vendor"]
-    for table in tables:
-        for row in table.rows:
-            score = "" if row["total"] is None else f"{row['total']:.2f}"
-            cells = [table.block, str(row["rank"]), row["agency"], row["grade"], score,
-                     row.get("vendor", "")]
-            lines.append(",".join(_csv_cell(c) for c in cells))
-    return "\n".join(lines) + "\n"
-
-
-def _csv_cell(text: str) -> str:
-    return f'"{text.replace(chr(34), chr(34) * 2)}"' if any(c in text for c in ',"\n') \
-        else text
-
-
-def _published_table(table: BlockTable) -> Table:
-    name_vi, name_en = BLOCK_NAMES.get(table.block, (table.block, table.block))
-    average = "—" if table.average is None else f"{table.average:.2f}"
-    shown = Table(title=f"{name_vi} ({name_en}) — {table.count} cơ quan (agencies); "
-                        f"điểm trung bình (average) {average}")
-    for column in ("Hạng (rank)", "Cơ quan (agency)", "Xếp loại (grade)", "Điểm (score)",
-                   "Doanh nghiệp (vendor)"):
-        shown.add_column(column)
-    for row in table.rows:
-        score = "—" if row["total"] is None else f"{row['total']:.2f}"
-        shown.add_row(str(row["rank"]), row["agency"], row["grade"], score,
-                      row.get("vendor", ""))
-    return shown
-
-
-def _distribution_table(table: BlockTable) -> Table:
-    shown = Table(title="Tỷ lệ mức độ xếp hạng (grade distribution)")
-    for grade in GRADES:
-        shown.add_column(grade, justify="right")
-    shown.add_row(*[f"{int(table.distribution[g]['count'])}/{table.count} "
-                    f"({table.distribution[g]['percent']:g} %)" for g in GRADES])
-    return shown
 
 
 # --- trend --------------------------------------------------------------------------------
@@ -361,4 +299,5 @@ def describe(change: EvidenceChange) -> str:
     outcome = ""
     if change.outcome_before != change.outcome_after:
         outcome = f" [{change.outcome_before} → {change.outcome_after}]"
-    return f"{change.ref}: {change.before!r} → {change.after!r}{outcome}"
+    moved = f" (trước đó ở / before at {change.page_before})" if change.page_before else ""
+    return f"{change.ref}: {change.before!r} → {change.after!r}{outcome}{moved}"

@@ -2,7 +2,9 @@
 
 The comparison of two runs of one agency is pure (`diff_runs`); `diff_sweeps` reads both
 sweeps from the store. Rules:
-- Facts (stat None, and medians of untimed names) change when their value or outcome differs.
+- Facts (stat None, and medians of untimed names) change when their value or outcome differs;
+  the same findings on other pages (another sampled or deepest page) are no change, and a
+  fact seen on one page each side is compared across the two (`page_before` names the old).
 - Timed metrics (names with stat "run" observations) are compared run against run per page
   with `probe.stats.timing_shift`: only a regression or improvement beyond run-to-run noise
   counts; the median's outcome (ok / portal_error / probe_error) is compared as a fact.
@@ -34,6 +36,8 @@ EvidenceKind = Literal["value", "timing", "attestation"]
 ItemChangeKind = Literal["gained", "lost", "unmeasured", "measured", "changed"]
 POINT_EPSILON = 0.005  # points are stored rounded to 0.01
 Key = tuple[str, str]  # (observation name, page path)
+Finding = tuple[Any, str, str | None]  # a fact's (value, outcome, page)
+Facts = Mapping[Key, tuple[Finding, ...]]
 
 
 class DiffError(ValueError):
@@ -52,6 +56,7 @@ class EvidenceChange:
     outcome_before: str | None = None
     outcome_after: str | None = None
     timing: TimingShift | None = None
+    page_before: str | None = None  # a fact seen on another page before (None: same page)
 
     @property
     def ref(self) -> str:
@@ -64,7 +69,8 @@ class EvidenceChange:
         data: dict[str, Any] = {"kind": self.kind, "ref": self.ref, "name": self.name,
                                 "page": self.page, "before": self.before, "after": self.after,
                                 "outcome_before": self.outcome_before,
-                                "outcome_after": self.outcome_after}
+                                "outcome_after": self.outcome_after,
+                                "page_before": self.page_before}
         if self.timing is not None:
             data.update(verdict=self.timing.verdict, shift=_round(self.timing.shift),
                         p_value=_round(self.timing.p_value, 4), method=self.timing.method,
@@ -216,10 +222,9 @@ def timed_runs(observations: Sequence[Observation]) -> dict[Key, list[float]]:
     return series
 
 
-def facts(observations: Sequence[Observation],
-          timed: set[str]) -> dict[Key, tuple[tuple[Any, str, str | None], ...]]:
+def facts(observations: Sequence[Observation], timed: set[str]) -> dict[Key, tuple[Finding, ...]]:
     """(value, outcome, page) of each fact per (name, page); timed names keep only outcomes."""
-    found: dict[Key, list[tuple[Any, str, str | None]]] = {}
+    found: dict[Key, list[Finding]] = {}
     for o in observations:
         if o.stat == "run":
             continue
@@ -250,19 +255,39 @@ def _full_page(key: Key, observations: Sequence[Observation]) -> str | None:
     return next((o.page for o in observations if (o.name, page_key(o.page)) == key), None)
 
 
-def _fact_changes(before: Mapping[Key, tuple[tuple[Any, str, str | None], ...]],
-                  after: Mapping[Key, tuple[tuple[Any, str, str | None], ...]]
-                  ) -> list[EvidenceChange]:
+def _fact_changes(before: Facts, after: Facts) -> list[EvidenceChange]:
+    """Changed facts, name by name (see `_name_changes`)."""
     changes: list[EvidenceChange] = []
-    for key in sorted(set(before) | set(after)):
-        old, new = before.get(key, ()), after.get(key, ())
-        if [v[:2] for v in old] == [v[:2] for v in new]:
-            continue
-        page = (old or new)[0][2]
-        changes.append(EvidenceChange(
-            "value", key[0], page, _one([v[0] for v in old]), _one([v[0] for v in new]),
-            _one([v[1] for v in old]), _one([v[1] for v in new])))
+    for name in sorted({key[0] for key in (*before, *after)}):
+        changes += _name_changes(name, {k: v for k, v in before.items() if k[0] == name},
+                                 {k: v for k, v in after.items() if k[0] == name})
     return changes
+
+
+def _findings(found: Facts) -> list[str]:
+    return sorted(repr(v[:2]) for values in found.values() for v in values)
+
+
+def _name_changes(name: str, old: Facts, new: Facts) -> list[EvidenceChange]:
+    """One name's changes. The same findings on other pages (a sampled page, the deepest
+    page, the page a form was found on) are no change; a name seen on one page each side
+    is compared across the two pages; otherwise page by page."""
+    if _findings(old) == _findings(new):
+        return []
+    if len(old) == 1 and len(new) == 1 and set(old) != set(new):
+        (a,), (b,) = old.values(), new.values()
+        return [_value_change(name, a, b, page_before=a[0][2])]
+    return [_value_change(name, old.get(key, ()), new.get(key, ()))
+            for key in sorted(set(old) | set(new))
+            if [v[:2] for v in old.get(key, ())] != [v[:2] for v in new.get(key, ())]]
+
+
+def _value_change(name: str, old: tuple[Finding, ...], new: tuple[Finding, ...],
+                  page_before: str | None = None) -> EvidenceChange:
+    page = (new or old)[0][2] if page_before else (old or new)[0][2]
+    return EvidenceChange("value", name, page, _one([v[0] for v in old]),
+                          _one([v[0] for v in new]), _one([v[1] for v in old]),
+                          _one([v[1] for v in new]), page_before=page_before)
 
 
 def _one(values: list[Any]) -> Any:

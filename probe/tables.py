@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from typing import Any
 
 from rich.console import Console
@@ -11,8 +12,10 @@ from rich.table import Table
 
 from probe import status as statuses
 from probe.db.store import Store
+from probe.history import published_rows
 from probe.models import SiteMap
-from probe.ranking import BlockTable, block_tables
+from probe.ranking import BLOCK_NAMES as RANK_BLOCK_NAMES
+from probe.ranking import GRADES, BlockTable, block_tables
 
 BLOCK_NAMES = {"ministry": "Khối bộ, ngành (ministries)",
                "province": "Khối địa phương (provinces)", "other": "Khác (other)"}
@@ -33,57 +36,92 @@ def sweep_rows(store: Store, sweep_id: str, rubric: str) -> list[dict[str, Any]]
     return rows
 
 
-def ranked(store: Store, sweep_id: str, rubric: str, block: str | None) -> list[BlockTable]:
-    tables = block_tables(sweep_rows(store, sweep_id, rubric))
+def in_block(tables: list[BlockTable], block: str | None) -> list[BlockTable]:
+    """The tables of `block` (all of them for None)."""
     return [t for t in tables if block is None or t.block == block]
+
+
+def ranked(store: Store, sweep_id: str, rubric: str, block: str | None) -> list[BlockTable]:
+    """The tables of a measured sweep, ranked by its scores under `rubric`."""
+    return in_block(block_tables(sweep_rows(store, sweep_id, rubric)), block)
+
+
+def published(store: Store, sweep_id: str, block: str | None) -> list[BlockTable]:
+    """The tables of an imported (published) sweep, with their published ranks."""
+    return in_block(block_tables(published_rows(store, sweep_id)), block)
 
 
 def print_ranking(console: Console, store: Store, sweep_id: str, rubric: str,
                   block: str | None) -> None:
-    """The official-style ranking per block, with average and grade distribution."""
-    for table in ranked(store, sweep_id, rubric, block):
-        console.print(_rank_table(table))
+    """The official-style ranking of a measured sweep per block (with run status)."""
+    print_tables(console, ranked(store, sweep_id, rubric, block), with_status=True)
+
+
+def emit_ranking(console: Console, tables: list[BlockTable], fmt: str, header: dict[str, Any],
+                 with_status: bool, footer: str = "") -> None:
+    """Ranking tables as `fmt` (table | csv | json), for measured and published sweeps alike.
+
+    json: `header` (sweep, rubric or source, ...) plus each block's `BlockTable.to_dict()`;
+    csv: block, rank, agency, grade, score, vendor (and status for measured sweeps);
+    table: one table per block and its grade distribution, then `footer`.
+    """
+    if fmt == "json":
+        print(json.dumps({**header, "blocks": [t.to_dict() for t in tables]},
+                         ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        print(ranking_csv(tables, with_status), end="")
+    else:
+        print_tables(console, tables, with_status)
+        if footer:
+            console.print(footer)
+
+
+def ranking_csv(tables: list[BlockTable], with_status: bool = False) -> str:
+    """Ranking tables as CSV: block, rank, agency, grade, score, vendor[, status]."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["block", "rank", "agency", "grade", "score", "vendor",
+                     *(["status"] if with_status else [])])
+    for table in tables:
+        for row in table.rows:
+            status = [row.get("status")] if with_status else []
+            writer.writerow([table.block, row["rank"], row["agency"], row["grade"],
+                             _score(row["total"], ""), row.get("vendor", ""), *status])
+    return buffer.getvalue()
+
+
+def print_tables(console: Console, tables: list[BlockTable], with_status: bool) -> None:
+    """Each block's ranking table, then its grade distribution."""
+    for table in tables:
+        console.print(_rank_table(table, with_status))
         console.print(_distribution(table))
 
 
-def _rank_table(table: BlockTable) -> Table:
-    shown = Table(title=f"{BLOCK_NAMES.get(table.block, table.block)} — "
-                        f"điểm trung bình (average) {table.average:.2f}")
+def _score(total: float | None, missing: str = "—") -> str:
+    return missing if total is None else f"{total:.2f}"
+
+
+def _rank_table(table: BlockTable, with_status: bool) -> Table:
+    name_vi, name_en = RANK_BLOCK_NAMES.get(table.block, (table.block, table.block))
+    shown = Table(title=f"{name_vi} ({name_en}) — {table.count} cơ quan (agencies); "
+                        f"điểm trung bình (average) {_score(table.average)}")
     for column in ("Hạng (rank)", "Cơ quan (agency)", "Xếp loại (grade)", "Điểm (score)",
-                   "Doanh nghiệp (vendor)", "Trạng thái (status)"):
+                   "Doanh nghiệp (vendor)", *(["Trạng thái (status)"] if with_status else [])):
         shown.add_column(column)
     for row in table.rows:
-        shown.add_row(str(row["rank"]), row["agency"], row["grade"], f"{row['total']:.2f}",
-                      row.get("vendor", ""), statuses.label(row.get("status", "completed")))
+        status = [statuses.label(row.get("status") or "completed")] if with_status else []
+        shown.add_row(str(row["rank"]), row["agency"], row["grade"], _score(row["total"]),
+                      row.get("vendor", ""), *status)
     return shown
 
 
 def _distribution(table: BlockTable) -> Table:
     shown = Table(title="Tỷ lệ mức độ xếp hạng (grade distribution)")
-    for grade in "ABCDE":
+    for grade in GRADES:
         shown.add_column(grade, justify="right")
-    shown.add_row(*[f"{table.distribution[g]['count']} ({table.distribution[g]['percent']:.1f} %)"
-                    for g in "ABCDE"])
+    shown.add_row(*[f"{int(table.distribution[g]['count'])}/{table.count} "
+                    f"({table.distribution[g]['percent']:g} %)" for g in GRADES])
     return shown
-
-
-def ranking_document(store: Store, sweep_id: str, rubric: str,
-                     block: str | None) -> dict[str, Any]:
-    """The ranking as JSON-ready data."""
-    return {"sweep": sweep_id, "rubric": rubric,
-            "blocks": [t.to_dict() for t in ranked(store, sweep_id, rubric, block)]}
-
-
-def ranking_csv(store: Store, sweep_id: str, rubric: str, block: str | None) -> str:
-    """The ranking as CSV: block, rank, agency, grade, score, vendor."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["block", "rank", "agency", "grade", "score", "vendor", "status"])
-    for table in ranked(store, sweep_id, rubric, block):
-        for row in table.rows:
-            writer.writerow([table.block, row["rank"], row["agency"], row["grade"],
-                             f"{row['total']:.2f}", row.get("vendor", ""), row.get("status")])
-    return buffer.getvalue()
 
 
 def print_sitemap(console: Console, sitemap: SiteMap) -> None:

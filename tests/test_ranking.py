@@ -198,3 +198,33 @@ def test_scores_override_a_published_rank_but_keep_it() -> None:
     assert table.rank_source == "score"
     assert [(r["agency"], r["rank"], r.get("published_rank")) for r in table.rows] == [
         ("Y", 1, 2), ("X", 2, 1)]
+
+
+# --------------------------------------------------------------------------- one formatter
+
+def test_one_formatter_for_measured_and_published(capsys: pytest.CaptureFixture[str]) -> None:
+    from rich.console import Console
+
+    from probe.tables import emit_ranking, ranking_csv
+
+    measured = block_tables([{**r.__dict__, "status": "completed"} for r in SCORED])
+    assert ranking_csv(measured, with_status=True).splitlines()[:3] == [
+        "block,rank,agency,grade,score,vendor,status", "ministry,1,Bộ Y,B,81.00,FDS,completed",
+        "ministry,2,Bộ X,E,40.00,DTT,completed"]
+    historical = block_tables(rows_2023())
+    lines = ranking_csv(historical).splitlines()
+    assert lines[0] == "block,rank,agency,grade,score,vendor" and len(lines) == 84
+    assert lines[1].count(",") == 5 and ",A,," in lines[1]  # no published score
+    console = Console(width=200, highlight=False)
+    for tables, status in ((measured, True), (historical, False)):
+        emit_ranking(console, tables, "table", {}, with_status=status, footer="cuối (end)")
+        text = capsys.readouterr().out
+        assert "Hạng (rank)" in text and "Doanh nghiệp (vendor)" in text
+        assert ("Trạng thái (status)" in text) is status
+        assert "Tỷ lệ mức độ xếp hạng (grade distribution)" in text
+        assert text.rstrip().endswith("cuối (end)")
+    assert "2/20 (10 %)" in text and "43/63 (68.25 %)" in text and "average) —" in text
+    emit_ranking(console, measured, "json", {"sweep": "s-1", "rubric": "2024"}, True)
+    document = json.loads(capsys.readouterr().out)
+    assert list(document) == ["sweep", "rubric", "blocks"]
+    assert document["blocks"][1]["average"] == 85.0
