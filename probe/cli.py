@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from probe import commands, commands_discovery, commands_judging
 from probe.cli_evidence import register as register_evidence
@@ -33,6 +34,10 @@ RubricOpt = Annotated[str, typer.Option("--rubric", help="Bộ tiêu chí (rubri
 JsonOpt = Annotated[bool, typer.Option("--json", help="In JSON (print JSON)")]
 ConcurrencyOpt = Annotated[int, typer.Option(min=1, max=16,
                                              help="Số cổng quét đồng thời (portals at once)")]
+ThrottlingOpt = Annotated[str, typer.Option(
+    "--throttling", envvar="PROBE_THROTTLING",
+    help="Giới hạn tốc độ khi đo hiệu năng: none | mobile (Lighthouse mobile, DevTools "
+         "throttling) (timed-load throttling profile)")]
 DEFAULT_DB = "sqlite:///results.db"
 
 
@@ -71,11 +76,33 @@ def find(url: str, ca_file: CaOpt = None, allow_private: PrivateOpt = False,
 
 
 @app.command()
-def sweep(registry: Annotated[Path, typer.Option(help="Tệp sổ đăng ký (registry CSV)")],
+def sweep(sweep_id: Annotated[str | None, typer.Argument(
+              help="Mã đợt quét cần tiếp tục, với --resume (sweep id; default: the latest "
+                   "unfinished)")] = None,
+          registry: Annotated[Path | None, typer.Option(
+              help="Tệp sổ đăng ký hoặc tên gói: 2026 (registry CSV or packaged name)")] = None,
+          schedule: Annotated[str | None, typer.Option(
+              help="Lịch quét: tên (nightly, self-check) hoặc tệp YAML (schedule name or "
+                   "file)")] = None,
+          resume: Annotated[bool, typer.Option(
+              "--resume", help="Tiếp tục đợt quét dang dở (resume an unfinished sweep)")] = False,
+          ignore_window: Annotated[bool, typer.Option(
+              "--ignore-window", help="Bỏ qua khung giờ của lịch (ignore the time window)")]
+          = False,
           db: DbOpt = DEFAULT_DB, ca_file: CaOpt = None, allow_private: PrivateOpt = False,
-          rubric: RubricOpt = "2024", concurrency: ConcurrencyOpt = 2) -> None:
-    """Quét toàn bộ cơ quan trong sổ đăng ký (sweep a registry)."""
-    raise typer.Exit(commands.sweep(registry, db, ca_file, allow_private, rubric, concurrency))
+          rubric: Annotated[str | None, typer.Option(
+              "--rubric", help="Bộ tiêu chí (rubric version or file)")] = None,
+          concurrency: Annotated[int | None, typer.Option(
+              min=1, max=16, help="Số cổng quét đồng thời (portals at once)")] = None) -> None:
+    """Quét sổ đăng ký hoặc lịch quét; tiếp tục đợt dang dở (sweep a registry or a schedule;
+    resume)."""
+    from probe.commands_sweep import SweepRequest
+    from probe.commands_sweep import sweep as run
+
+    raise typer.Exit(run(SweepRequest(
+        registry=registry, schedule=schedule, resume=resume, sweep_id=sweep_id, db=db,
+        ca_file=ca_file, allow_private=allow_private, rubric=rubric, concurrency=concurrency,
+        ignore_window=ignore_window)))
 
 
 @app.command()
@@ -87,10 +114,10 @@ def check(url: str,
           fail_under: Annotated[str | None, typer.Option("--fail-under",
                                                          help="Hạng tối thiểu (A-E)")] = None,
           junit: Annotated[Path | None, typer.Option(help="Ghi JUnit XML")] = None,
-          ) -> None:
+          throttling: ThrottlingOpt = "none") -> None:
     """Tự kiểm tra một cổng (one-portal self-check)."""
     raise typer.Exit(commands.check(url, name, block, db, ca_file, allow_private, rubric,
-                                    as_json, fail_under, junit))
+                                    as_json, fail_under, junit, throttling))
 
 
 @app.command()
@@ -152,7 +179,8 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)  # click returns the code of typer.Exit here
     except UserError as error:
-        err.print(f"[bold red]Lỗi[/] (error): {error}", highlight=False, soft_wrap=True)
+        err.print(f"[bold red]Lỗi[/] (error): {escape(str(error))}", highlight=False,
+                  soft_wrap=True)
         sys.exit(error.exit_code)
     except typer.Exit as done:
         sys.exit(done.exit_code)
@@ -173,7 +201,8 @@ def _report_unexpected(error: Exception) -> None:
         sys.exit(error.exit_code)
     if os.environ.get("PROBE_DEBUG"):
         raise error
-    err.print(f"[bold red]Lỗi nội bộ[/] (internal error): {error.__class__.__name__}: {error} "
+    err.print(f"[bold red]Lỗi nội bộ[/] (internal error): {error.__class__.__name__}: "
+              f"{escape(str(error))} "
               "— đặt PROBE_DEBUG=1 để xem chi tiết (set PROBE_DEBUG=1 for details)",
               highlight=False, soft_wrap=True)
     sys.exit(70)

@@ -42,9 +42,13 @@ def settings_for(ca_file: str | None, allow_private: bool, **extra: Any) -> Prob
 
     PROBE_NATIONAL_PORTAL_HOSTS and PROBE_NATIONAL_SSO_HOSTS (comma-separated host or
     host:port) add to the national portal and SSO hosts the probe recognises.
+    PROBE_THROTTLING (none | mobile) chooses the timed loads' throttling profile unless
+    `throttling` is given.
     """
     if ca_file and not Path(ca_file).is_file():
         raise UserError(f"không tìm thấy tệp CA '{ca_file}' (CA file not found)")
+    extra.setdefault("throttling", os.environ.get("PROBE_THROTTLING", "none"))
+    _check_throttling(str(extra["throttling"]))
     defaults = ProbeSettings()
     hosts = {
         "national_portal_hosts": defaults.national_portal_hosts
@@ -52,6 +56,14 @@ def settings_for(ca_file: str | None, allow_private: bool, **extra: Any) -> Prob
         "national_sso_hosts": defaults.national_sso_hosts + _env_hosts("PROBE_NATIONAL_SSO_HOSTS"),
     }
     return ProbeSettings(ca_file=ca_file, allow_private=allow_private, **{**hosts, **extra})
+
+
+def _check_throttling(name: str) -> None:
+    from probe.throttling import NAMES
+
+    if name not in NAMES:
+        raise UserError(f"hồ sơ giới hạn tốc độ '{name}' không hợp lệ "
+                        f"(unknown throttling profile; use {' | '.join(NAMES)})")
 
 
 def _env_hosts(name: str) -> tuple[str, ...]:
@@ -95,28 +107,9 @@ def discover(url: str, ca_file: str | None, allow_private: bool, as_json: bool) 
     return EXIT_UNREACHABLE if sitemap.error else 0
 
 
-def sweep(registry: Path, db: str, ca_file: str | None, allow_private: bool,
-          rubric: str, concurrency: int = 2) -> int:
-    from probe.sweep import SweepOptions
-    from probe.sweep import sweep as run_sweep
-    from probe.tables import print_ranking
-
-    agencies = load_registry(registry)
-    _check_rubric(rubric)
-    store = open_store(db)
-    options = SweepOptions(settings=settings_for(ca_file, allow_private), rubric=rubric,
-                           evidence_root=evidence_root(db), concurrency=concurrency)
-    sweep_id = store.start_sweep(str(registry), rubric=rubric)
-    with sweep_progress(out, agencies) as progress:
-        run_sweep(agencies, store, options, sweep_id, progress)
-    store.finish_sweep(sweep_id)
-    print_ranking(out, store, sweep_id, rubric, None)
-    out.print(f"Đợt quét (sweep) {sweep_id}; CSDL (database) {db}")
-    return 0
-
-
 def check(url: str, name: str, block: str, db: str, ca_file: str | None, allow_private: bool,
-          rubric: str, as_json: bool, fail_under: str | None, junit: Path | None) -> int:
+          rubric: str, as_json: bool, fail_under: str | None, junit: Path | None,
+          throttling: str = "none") -> int:
     from probe.sweep import SweepOptions, probe_one
 
     url = checked_url(url, allow_private)
@@ -127,8 +120,8 @@ def check(url: str, name: str, block: str, db: str, ca_file: str | None, allow_p
     host = urlsplit(url).netloc
     agency = Agency(id=host, name=name or host, block=block, portal_url=url)  # type: ignore[arg-type]
     store = open_store(db)
-    options = SweepOptions(settings=settings_for(ca_file, allow_private), rubric=rubric,
-                           evidence_root=evidence_root(db))
+    options = SweepOptions(settings=settings_for(ca_file, allow_private, throttling=throttling),
+                           rubric=rubric, evidence_root=evidence_root(db))
     with sweep_progress(Console(stderr=True), [agency]) as progress:
         outcome = probe_one(agency, store, options, progress)
     document = check_document(outcome)
@@ -188,26 +181,27 @@ def _check_rubric(rubric: str) -> None:
 
 
 def rank(sweep_id: str, block: str | None, fmt: str, rubric: str, db: str) -> int:
-    from probe.tables import print_ranking, ranking_csv, ranking_document
-
-    if fmt not in ("table", "csv", "json"):
-        raise UserError(f"định dạng '{fmt}' không hợp lệ: table | csv | json (bad format)")
-    if block not in (None, "ministry", "province"):
-        raise UserError(f"khối '{block}' không hợp lệ (unknown block)")
+    """`probe rank`: a measured sweep ranked by its scores, an imported one as published."""
+    check_table_options(block, fmt)
     store = open_store(db)
     sweep_id = _sweep_id(store, sweep_id)
     if store.sweep(sweep_id).status == "imported":
         from probe.commands_judging import rank_published
 
         return rank_published(sweep_id, db, block, fmt)
-    if fmt == "json":
-        print(json.dumps(ranking_document(store, sweep_id, rubric, block), ensure_ascii=False,
-                         indent=2))
-    elif fmt == "csv":
-        print(ranking_csv(store, sweep_id, rubric, block), end="")
-    else:
-        print_ranking(out, store, sweep_id, rubric, block)
+    from probe.tables import emit_ranking, ranked
+
+    emit_ranking(out, ranked(store, sweep_id, rubric, block), fmt,
+                 {"sweep": sweep_id, "rubric": rubric}, with_status=True)
     return 0
+
+
+def check_table_options(block: str | None, fmt: str) -> None:
+    """A UserError unless `fmt` is table | csv | json and `block` ministry | province | None."""
+    if fmt not in ("table", "csv", "json"):
+        raise UserError(f"định dạng '{fmt}' không hợp lệ: table | csv | json (bad format)")
+    if block not in (None, "ministry", "province"):
+        raise UserError(f"khối '{block}' không hợp lệ (unknown block)")
 
 
 def _sweep_id(store: Store, sweep_id: str) -> str:
@@ -243,6 +237,9 @@ def show(run_id: str, rubric: str, db: str, as_json: bool) -> int:
 def report(out_dir: Path, sweep_id: str, rubric: str, lang: str, db: str) -> int:
     from probe.report import write_report
 
+    if lang not in ("vi", "en"):
+        raise UserError(f"ngôn ngữ '{lang}' không hợp lệ: vi | en (bad language)")
+    _check_rubric(rubric)
     store = open_store(db)
     index = write_report(store, _sweep_id(store, sweep_id), rubric, out_dir, lang)
     out.print(f"Báo cáo (report): {index}")
@@ -253,7 +250,7 @@ def registry_validate(path: Path) -> int:
     path = registries.resolve(path)
     problems = registries.validate(path)
     for problem in problems:
-        out.print(f"{path}:{problem}")
+        out.print(f"{path}:{problem}", markup=False, highlight=False)
     if problems:
         out.print(f"{len(problems)} lỗi (problems)")
         return 1

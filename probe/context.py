@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import httpx
 from playwright.async_api import Browser, BrowserContext, Page
 
+from probe.browser import refuse_private
 from probe.evidence import EvidenceStore
 from probe.models import Agency, SiteMap
 
@@ -23,7 +24,9 @@ class ProbeSettings:
     loopback_only: bool = True
     perf_runs: int = 3
     perf_pages: int = 3
+    throttling: str = "none"  # timed loads: "none" or "mobile" (Lighthouse's, probe.throttling)
     sample_pages: int = 6
+    traces: bool = True  # keep a Playwright trace of the functions check's interactions
     page_timeout_ms: int = 15_000
     user_agent: str = USER_AGENT
     national_portal_hosts: tuple[str, ...] = ("dichvucong.gov.vn",)
@@ -55,6 +58,7 @@ class PortalContext:
         options = {"user_agent": self.settings.user_agent, **context_options}
         context = await self.browser.new_context(**options)
         context.set_default_timeout(self.settings.page_timeout_ms)
+        await refuse_private(context, self.settings.allow_private)
         return context, await context.new_page()
 
     def http_client(self, **options: object) -> httpx.AsyncClient:

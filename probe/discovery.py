@@ -55,6 +55,7 @@ def build_request(urls: list[str], settings: ProbeSettings, budget: Budget,
         "settings": {
             "user_agent": settings.user_agent, "ca_file": settings.ca_file,
             "loopback_only": settings.loopback_only, "page_timeout_ms": settings.page_timeout_ms,
+            "allow_private": settings.allow_private,
             "national_portal_hosts": list(settings.national_portal_hosts),
             "resolve": resolve_map(settings),
         },

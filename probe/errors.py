@@ -5,6 +5,7 @@ from __future__ import annotations
 EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
 EXIT_BELOW = 1
+EXIT_INCOMPLETE = 4  # a sweep left portals unstarted (its time window closed)
 
 
 class UserError(Exception):

@@ -18,8 +18,12 @@ STATUSES: dict[str, tuple[str, str]] = {
     "redirect_loop": ("Chuyển hướng vòng lặp", "redirect loop"),
     "probe_error": ("Lỗi của công cụ đo", "probe-side failure"),
 }
-# Failures that another attempt may cure; the others are permanent.
-TRANSIENT = frozenset({"timeout", "connection_refused", "http_error", "blocked"})
+# Failures that another attempt may cure whatever the details: a slow or restarting server,
+# a flaky link, a resolver that failed for the night (DNS failures are cheap to ask again).
+TRANSIENT = frozenset({"timeout", "connection_refused", "dns_error"})
+# HTTP answers worth asking again later: the server is busy, restarting or rate-limiting.
+# Other codes (404, 410, 401, 403...) are permanent: asking again gives the same answer.
+TRANSIENT_HTTP = frozenset({408, 425, 429, 500, 502, 503, 504})
 # Failures of the probe itself: never scored against the agency.
 PROBE_SIDE = frozenset({"probe_error"})
 
@@ -55,6 +59,24 @@ def from_http_status(code: int) -> str:
     if code >= 400:
         return "http_error"
     return COMPLETED
+
+
+def retryable(status: str, http_code: int | None = None) -> bool:
+    """Whether another attempt at a portal that ended in `status` may succeed.
+
+    `http_code` is the home page's HTTP answer when there was one. An `http_error` without a
+    code is a broken connection (reset, empty answer): transient. A `blocked` without a code
+    is robots.txt or a WAF challenge page: permanent. tls_error, redirect_loop and
+    probe_error are permanent (a certificate or a redirect does not heal overnight, and the
+    probe's own failures are not the portal's to retry).
+    """
+    if status in TRANSIENT:
+        return True
+    if status in ("http_error", "blocked"):
+        if http_code is None:
+            return status == "http_error"
+        return http_code in TRANSIENT_HTTP
+    return False
 
 
 def from_browser_error(message: str) -> str:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from playwright.async_api import Browser, async_playwright
 
@@ -18,13 +19,17 @@ from probe import status as statuses
 from probe.audit.har import capture_har
 from probe.audit.manifest import seal_after_run
 from probe.context import PortalContext, ProbeSettings
+from probe.db.plan import SweepPlan
 from probe.db.store import Store, new_id, run_row
-from probe.discovery import discover
+from probe.discovery import crawl_summary, discover
 from probe.evidence import EvidenceStore
 from probe.models import Agency, Observation, PortalScore, SiteMap, utc_now
 from probe.observations import CATALOGUE
+from probe.retry import Attempt, RetryPolicy, attempts_note
+from probe.schedule import Window
 from probe.scoring import load_rubric, score
 from probe.urls import is_private_host
+from spiders.budget import Budget
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +47,34 @@ class SweepOptions:
     families: tuple[str, ...] = checks.FAMILIES
     evidence_root: Path = Path("evidence")
     concurrency: int = 1
+    retry: RetryPolicy = field(default_factory=RetryPolicy)  # one attempt unless told
+    window: Window | None = None  # no new portal starts outside it
+    batch_size: int | None = None  # portals taken through all phases together (None: all)
+    budget: Budget | None = None  # discovery budget and per-host politeness
+
+    def to_json(self) -> str:
+        """What a resume needs to go on as this sweep began (not the evidence root)."""
+        return json.dumps({
+            "settings": asdict(self.settings), "rubric": self.rubric,
+            "families": list(self.families), "concurrency": self.concurrency,
+            "retry": self.retry.to_dict(), "batch_size": self.batch_size,
+            "window": self.window.to_dict() if self.window else None,
+            "budget": self.budget.to_dict() if self.budget else None,
+        }, ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str, evidence_root: Path) -> SweepOptions:
+        """The options stored by `to_json`."""
+        data: dict[str, Any] = json.loads(text)
+        known = {f.name for f in fields(ProbeSettings)}  # fields added or dropped since
+        settings = {k: tuple(v) if isinstance(v, list) else v
+                    for k, v in data["settings"].items() if k in known}
+        return cls(settings=ProbeSettings(**settings), rubric=data["rubric"],
+                   families=tuple(data["families"]), evidence_root=evidence_root,
+                   concurrency=data["concurrency"], retry=RetryPolicy.from_dict(data["retry"]),
+                   window=Window(**data["window"]) if data.get("window") else None,
+                   batch_size=data.get("batch_size"),
+                   budget=Budget.from_dict(data["budget"]) if data.get("budget") else None)
 
 
 @dataclass
@@ -56,6 +89,7 @@ class PortalOutcome:
     observations: list[Observation]
     score: PortalScore
     duration_s: float
+    attempts: int = 1
 
 
 def _noop(_agency: Agency, _stage: str) -> None:
@@ -74,7 +108,7 @@ def _discovery_observations(sitemap: SiteMap, reachable: bool) -> list[Observati
         Observation("discovery", "portal.reachable", reachable, "bool", page=sitemap.portal,
                     detail=sitemap.error or "home page answered"),
         Observation("discovery", "discovery.pages", len(sitemap.pages), "count",
-                    page=sitemap.portal, detail=f"stopped by {sitemap.stopped_by or 'nothing'}"),
+                    page=sitemap.portal, detail=crawl_summary(sitemap)),
     ]
     if sitemap.handover:
         found.append(Observation("discovery", "portal.handover", sitemap.handover, "text",
@@ -111,19 +145,41 @@ class _PortalRun:
     status: str = statuses.COMPLETED
     detail: str = ""
     observations: list[Observation] = field(default_factory=list)
+    attempts: list[Attempt] = field(default_factory=list)
+    skipped: bool = False  # not started: the sweep's time window had closed
 
     @property
     def reachable(self) -> bool:
         return self.status == statuses.COMPLETED
 
 
-async def _discover(agency: Agency, settings: ProbeSettings) -> tuple[SiteMap, str, str]:
+class _Plan:
+    """The sweep's plan when there is one (a sweep id), else nothing is recorded."""
+
+    def __init__(self, store: Store, sweep_id: str | None) -> None:
+        self.plan = SweepPlan(store, sweep_id) if sweep_id else None
+
+    def start(self, run: _PortalRun) -> None:
+        if self.plan:
+            self.plan.start(run.agency.id, run.run_id)
+
+    def attempts(self, run: _PortalRun) -> None:
+        if self.plan:
+            self.plan.attempts(run.agency.id, [a.to_dict() for a in run.attempts])
+
+    def finish(self, run: _PortalRun, sealed: bool, duration: float) -> None:
+        if self.plan and sealed:  # unsealed: still half-written, a resume redoes it
+            self.plan.finish(run.agency.id, run.run_id, run.status, duration)
+
+
+async def _discover(agency: Agency, options: SweepOptions) -> tuple[SiteMap, str, str]:
+    settings = options.settings
     if is_private_host(agency.portal_url) and not settings.allow_private:
         detail = ("địa chỉ nội bộ bị từ chối, dùng --allow-private "
                   "(private address refused; use --allow-private)")
         return SiteMap(portal=agency.portal_url, error="probe_error"), "probe_error", detail
     try:
-        sitemap = await asyncio.to_thread(discover, agency.portal_url, settings)
+        sitemap = await asyncio.to_thread(discover, agency.portal_url, settings, options.budget)
     except Exception as error:
         log.warning("discovery failed on %s: %r", agency.portal_url, error)
         log.debug("traceback", exc_info=True)
@@ -133,9 +189,46 @@ async def _discover(agency: Agency, settings: ProbeSettings) -> tuple[SiteMap, s
     return sitemap, status, statuses.label(status, "en") if sitemap.error else ""
 
 
-async def _discovery_step(run: _PortalRun, options: SweepOptions, progress: Progress) -> None:
+def home_http_code(sitemap: SiteMap) -> int | None:
+    """The HTTP status the home page answered with, when discovery recorded one."""
+    home = [p for p in sitemap.pages if p.depth == 0 and p.status is not None]
+    return home[0].status if home else None
+
+
+async def _discover_with_retries(run: _PortalRun, options: SweepOptions, progress: Progress,
+                                 plan: _Plan) -> None:
+    """Discovery, tried again after a transient failure as `options.retry` allows."""
+    number = 0
+    while True:
+        number += 1
+        clock, started = time.monotonic(), utc_now()
+        sitemap, status, detail = await _discover(run.agency, options)
+        code = home_http_code(sitemap) if status != statuses.COMPLETED else None
+        run.attempts.append(Attempt(number, status, detail, code, started,
+                                    round(time.monotonic() - clock, 2)))
+        plan.attempts(run)
+        if not options.retry.again(number, status, code):
+            break
+        wait = options.retry.delay(number)
+        log.info("%s: %s, attempt %d; again in %.1f s", run.agency.portal_url, status, number,
+                 wait)
+        progress(run.agency, "retry")
+        await asyncio.sleep(wait)
+    note = attempts_note(run.attempts)
+    run.sitemap, run.status = sitemap, status
+    run.detail = f"{detail} — {note}" if detail and note else (detail or note)
+
+
+async def _discovery_step(run: _PortalRun, options: SweepOptions, progress: Progress,
+                          plan: _Plan) -> None:
+    if options.window is not None and not options.window.is_open():
+        run.skipped = True
+        progress(run.agency, "skipped")
+        return
+    run.started, run.clock = utc_now(), time.monotonic()
+    plan.start(run)  # before anything is written into the run's evidence folder
     progress(run.agency, "discover")
-    run.sitemap, run.status, run.detail = await _discover(run.agency, options.settings)
+    await _discover_with_retries(run, options, progress, plan)
     run.observations = _discovery_observations(run.sitemap, run.reachable)
     if not run.reachable:
         outcome = "probe_error" if run.status in statuses.PROBE_SIDE else "portal_error"
@@ -159,22 +252,27 @@ async def _check_step(run: _PortalRun, families: tuple[str, ...], browser: Brows
 
 
 def _finish(run: _PortalRun, store: Store, options: SweepOptions, sweep_id: str | None,
-            progress: Progress) -> PortalOutcome:
-    """Store the run with its site map and observations, then score it."""
+            progress: Progress, plan: _Plan) -> PortalOutcome:
+    """Store the run with its site map, observations and score in one transaction, seal it,
+    then mark it done in the sweep's plan."""
     sitemap = run.sitemap or SiteMap(portal=run.agency.portal_url)
+    if len(run.attempts) > 1:  # the attempts travel with the run, sealed with it
+        EvidenceStore(options.evidence_root, run.run_id).put_text(
+            json.dumps([a.to_dict() for a in run.attempts], ensure_ascii=False, indent=1),
+            ".attempts.json")
+    portal_score = score(run.observations, load_rubric(options.rubric),
+                         attestations.for_agency(store, run.agency.id))
     duration = round(time.monotonic() - run.clock, 2)
     store.save_run(run_row(run.agency, run.run_id, sweep_id, final_url=sitemap.portal,
                            handover=sitemap.handover, rendered=sitemap.rendered,
                            status=run.status, status_detail=run.detail,
                            started_at=run.started, finished_at=utc_now(),
-                           duration_s=duration), sitemap, run.observations)
-    portal_score = score(run.observations, load_rubric(options.rubric),
-                         attestations.for_agency(store, run.agency.id))
-    store.save_score(run.run_id, portal_score)
-    seal_after_run(store, options.evidence_root, run.run_id)  # manifest, its hash, the chain
+                           duration_s=duration), sitemap, run.observations, portal_score)
+    sealed = seal_after_run(store, options.evidence_root, run.run_id)  # manifest, hash, chain
+    plan.finish(run, sealed is not None, duration)
     progress(run.agency, "done")
     return PortalOutcome(run.run_id, run.agency, run.status, run.detail, sitemap,
-                         run.observations, portal_score, duration)
+                         run.observations, portal_score, duration, len(run.attempts))
 
 
 async def _bounded(limit: int, jobs: list[Awaitable[T]]) -> list[T]:
@@ -188,40 +286,69 @@ async def _bounded(limit: int, jobs: list[Awaitable[T]]) -> list[T]:
     return list(await asyncio.gather(*(one(job) for job in jobs)))
 
 
-async def _sweep(agencies: list[Agency], store: Store, options: SweepOptions,
-                 sweep_id: str | None, progress: Progress) -> list[PortalOutcome]:
+def _batches(agencies: list[Agency], size: int | None) -> Iterator[list[Agency]]:
+    step = size or max(1, len(agencies))
+    for start in range(0, len(agencies), step):
+        yield agencies[start:start + step]
+
+
+async def _batch(agencies: list[Agency], store: Store, options: SweepOptions,
+                 sweep_id: str | None, progress: Progress, plan: _Plan) -> list[PortalOutcome]:
     """Three phases: discovery side by side; timed checks one portal at a time with
     nothing else running (so concurrency cannot distort them); the other checks side by
-    side, each portal stored and scored as soon as its checks end."""
+    side, each portal stored, scored and sealed as soon as its checks end."""
     runs = [_PortalRun(agency) for agency in agencies]
-    timed = tuple(f for f in options.families if f in TIMED_FAMILIES)
-    untimed = tuple(f for f in options.families if f not in TIMED_FAMILIES)
-    async with async_playwright() as pw:
+    await _bounded(options.concurrency,
+                   [_discovery_step(run, options, progress, plan) for run in runs])
+    runs = [run for run in runs if not run.skipped]
+    if not runs:
+        return []
+    async with async_playwright() as pw:  # a fresh driver and browser per batch
         from probe.browser import launch
 
         browser = await launch(pw, loopback_only=options.settings.loopback_only,
                                ca_file=options.settings.ca_file)
         try:
-            await _bounded(options.concurrency,
-                           [_discovery_step(run, options, progress) for run in runs])
-            for run in runs:
-                await _check_step(run, timed, browser, options, progress)
-
-            async def rest(run: _PortalRun) -> PortalOutcome:
-                await _check_step(run, untimed, browser, options, progress, capture=True)
-                return _finish(run, store, options, sweep_id, progress)
-
-            return await _bounded(options.concurrency, [rest(run) for run in runs])
+            return await _checks(runs, browser, store, options, sweep_id, progress, plan)
         finally:
             await browser.close()
 
 
+async def _checks(runs: list[_PortalRun], browser: Browser, store: Store,
+                  options: SweepOptions, sweep_id: str | None, progress: Progress,
+                  plan: _Plan) -> list[PortalOutcome]:
+    timed = tuple(f for f in options.families if f in TIMED_FAMILIES)
+    untimed = tuple(f for f in options.families if f not in TIMED_FAMILIES)
+    for run in runs:
+        await _check_step(run, timed, browser, options, progress)
+
+    async def rest(run: _PortalRun) -> PortalOutcome:
+        await _check_step(run, untimed, browser, options, progress, capture=True)
+        return _finish(run, store, options, sweep_id, progress, plan)
+
+    return await _bounded(options.concurrency, [rest(run) for run in runs])
+
+
+async def _sweep(agencies: list[Agency], store: Store, options: SweepOptions,
+                 sweep_id: str | None, progress: Progress) -> list[PortalOutcome]:
+    plan = _Plan(store, sweep_id)
+    outcomes: list[PortalOutcome] = []
+    for batch in _batches(agencies, options.batch_size):
+        outcomes += await _batch(batch, store, options, sweep_id, progress, plan)
+    return outcomes
+
+
 def sweep(agencies: list[Agency], store: Store, options: SweepOptions, sweep_id: str | None = None,
           progress: Progress = _noop) -> list[PortalOutcome]:
-    """Probe the agencies, `options.concurrency` at a time, with one browser.
+    """Probe the agencies, `options.concurrency` at a time, `options.batch_size` portals
+    through all phases together, one fresh browser per batch.
 
-    Each run is stored as it finishes; outcomes come back in registry order.
+    Each run is stored and sealed as it finishes; outcomes come back in registry order
+    (portals left unstarted because the time window closed have none). In a sweep, the
+    agencies join its plan first (`probe.db.plan`), which `probe sweep --resume` reads.
     """
+    if sweep_id is not None:
+        SweepPlan(store, sweep_id).ensure(agencies)
     return asyncio.run(_sweep(agencies, store, options, sweep_id, progress))
 
 

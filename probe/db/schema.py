@@ -28,6 +28,37 @@ class SweepRow(Base):
     schedule: Mapped[str] = mapped_column(String(64), default="")
     status: Mapped[str] = mapped_column(String(20), default="running")
     rubric: Mapped[str] = mapped_column(String(64), default="2024")
+    # What `probe sweep --resume` needs to go on: the sweep's options as JSON (0004).
+    options_json: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # host:pid of the process sweeping now ("" when none), so two cannot resume one sweep.
+    owner: Mapped[str] = mapped_column(String(200), default="", server_default="")
+
+
+class SweepPortalRow(Base):
+    """One agency of a sweep's plan: pending, running (its run id known) or done (sealed).
+
+    The plan is what makes a sweep resumable: it is written before any portal starts, and a
+    portal counts as done only once its run is sealed. Attempts (retries) are kept here as
+    JSON; the run itself carries them as an artifact sealed with it.
+    """
+
+    __tablename__ = "sweep_portals"
+    __table_args__ = (UniqueConstraint("sweep_id", "agency_id", name="uq_sweep_portals_agency"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sweep_id: Mapped[str] = mapped_column(ForeignKey("sweeps.id", ondelete="CASCADE"),
+                                          index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    agency_id: Mapped[str] = mapped_column(String(120))
+    agency_json: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    run_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    status: Mapped[str] = mapped_column(String(32), default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    attempts_json: Mapped[str] = mapped_column(Text, default="[]")
+    started_at: Mapped[str] = mapped_column(String(32), default="")
+    finished_at: Mapped[str] = mapped_column(String(32), default="")
+    duration_s: Mapped[float] = mapped_column(Float, default=0.0)
+    redone: Mapped[int] = mapped_column(Integer, default=0)  # half-written runs discarded
 
 
 class RunRow(Base):

@@ -81,18 +81,29 @@ class Store:
 
     # sweeps -------------------------------------------------------------------------------
     def start_sweep(self, registry: str = "", schedule: str = "", rubric: str = "2024",
-                    sweep_id: str | None = None) -> str:
+                    sweep_id: str | None = None, options_json: str = "",
+                    owner: str = "") -> str:
         sweep_id = sweep_id or new_id("s")
         with self.session.begin() as session:
             session.add(SweepRow(id=sweep_id, started_at=utc_now(), registry_path=registry,
-                                 schedule=schedule, rubric=rubric))
+                                 schedule=schedule, rubric=rubric, options_json=options_json,
+                                 owner=owner))
         return sweep_id
+
+    def claim_sweep(self, sweep_id: str, owner: str, previous: str) -> bool:
+        """Mark a sweep as running again by `owner` (host:pid), for a resume, provided its
+        owner is still `previous`; False when another process claimed it first."""
+        with self.session.begin() as session:
+            done = session.execute(update(SweepRow).where(
+                SweepRow.id == sweep_id, SweepRow.owner == previous).values(
+                status="running", owner=owner, finished_at=None))
+        return bool(done.rowcount)
 
     def finish_sweep(self, sweep_id: str, status: str = "completed") -> None:
         with self.session.begin() as session:
             row = session.get(SweepRow, sweep_id)
             if row is not None:
-                row.status, row.finished_at = status, utc_now()
+                row.status, row.finished_at, row.owner = status, utc_now(), ""
 
     def sweep(self, sweep_id: str) -> SweepRow:
         with self.session() as session:
@@ -111,8 +122,9 @@ class Store:
 
     # runs ---------------------------------------------------------------------------------
     def save_run(self, run: RunRow, sitemap: SiteMap | None,
-                 observations: list[Observation]) -> None:
-        """Store a finished run with its site map and observations in one transaction."""
+                 observations: list[Observation], score: PortalScore | None = None) -> None:
+        """Store a finished run with its site map, observations and (given) score in one
+        transaction: a reader never sees part of it."""
         with self.session.begin() as session:
             session.add(run)
             session.flush()
@@ -120,6 +132,9 @@ class Store:
                 session.add(_page_row(run.id, page))
             for observation in observations:
                 session.add(_observation_row(run.id, observation))
+            if score is not None:
+                session.add(ScoreRow(run_id=run.id, rubric=score.rubric, scored_at=utc_now(),
+                                     **score_columns(score)))
 
     def save_score(self, run_id: str, score: PortalScore) -> None:
         """Store (or replace) the score of a run under `score.rubric`."""
