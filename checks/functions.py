@@ -59,6 +59,7 @@ from checks._dom import (
     submit_reading_form,
     url_template,
 )
+from probe.audit.trace import start_trace, stop_trace
 from probe.context import PortalContext
 from probe.models import Observation
 from probe.observations import CATALOGUE
@@ -66,6 +67,9 @@ from probe.urls import host_matches, netloc
 
 FAMILY = "functions"
 NAMES: tuple[str, ...] = tuple(n for n, s in CATALOGUE.items() if s.check == FAMILY)
+# Observations made by interacting with the portal: the trace shows how they were made.
+TRACED = frozenset({"search.works", "lookup.known_code", "lookup.unknown_code",
+                    "submission.entry", "sso.national", "payment.offered", "rating.available"})
 
 # ------------------------------------------------------------------------------------
 # Vocabulary (accent-insensitive on use)
@@ -929,15 +933,28 @@ async def run(ctx: PortalContext) -> list[Observation]:
         context, page = await ctx.new_page()
     except Exception as error:  # noqa: BLE001
         return failed(NAMES, "probe_error", f"browser: {type(error).__name__}: {error}", portal)
+    tracing = ctx.settings.traces and await start_trace(context)
+    try:
+        found = await _observed(ctx, context, page, portal)
+        if tracing and (trace := await stop_trace(context, ctx.evidence)):
+            for observation in found:
+                if observation.name in TRACED and observation.outcome == "ok":
+                    observation.artifacts.append(trace)
+        return found
+    finally:
+        with suppress(Exception):  # a crashed browser must not hide the observations
+            await context.close()
+
+
+async def _observed(ctx: PortalContext, context: BrowserContext, page: Page,
+                    portal: str) -> list[Observation]:
+    """`_run`, with a portal's or the probe's failure recorded against every name."""
     try:
         return await _run(ctx, context, page, portal)
     except PortalError as error:
         return failed(NAMES, "portal_error", str(error), portal)
     except Exception as error:  # noqa: BLE001
         return failed(NAMES, "probe_error", f"{type(error).__name__}: {error}", portal)
-    finally:
-        with suppress(Exception):  # a crashed browser must not hide the observations
-            await context.close()
 
 
 async def _run(ctx: PortalContext, context: BrowserContext, page: Page,

@@ -9,8 +9,12 @@ the national stand-in it hands citizens to.
 
 from __future__ import annotations
 
+import json
+import zipfile
+
 import pytest
 
+from probe.audit.har import REDACTED
 from probe.observations import CATALOGUE
 from tests.fixtures.checks_fl.runner import FarmRuns, farm_results
 
@@ -159,3 +163,25 @@ def test_farm_portals_take_seconds_not_minutes(farm: FarmRuns) -> None:
         budget = 30 + 15 * profile.latency_ms / 1000
         for family, seconds in farm.runs[agency_id].seconds.items():
             assert seconds < budget, (agency_id, family, seconds)
+
+
+def test_interactions_keep_a_redacted_trace(farm: FarmRuns) -> None:
+    """search and look-up carry a Playwright trace (DOM snapshots, network) with every
+    cookie value redacted; the farm sets a random session cookie on every answer."""
+    for agency_id in working(farm):
+        run = farm.runs[agency_id]
+        traces = {a for name in ("search.works", "lookup.known_code")
+                  for a in run.one(name).artifacts if a.endswith(".trace.zip")}
+        if run.one("search.works").outcome != "ok":
+            continue
+        assert len(traces) == 1, agency_id
+        assert run.evidence_root is not None
+        with zipfile.ZipFile(run.evidence_root / traces.pop()) as archive:
+            names = archive.namelist()
+            network = archive.read(next(n for n in names if n.endswith(".network")))
+        assert any(n.endswith(".trace") for n in names)
+        headers = [h for line in network.splitlines()
+                   for part in ("request", "response")
+                   for h in json.loads(line).get("snapshot", {}).get(part, {}).get("headers", [])]
+        cookies = [h["value"] for h in headers if h["name"].lower() in ("cookie", "set-cookie")]
+        assert cookies and set(cookies) == {REDACTED}, agency_id

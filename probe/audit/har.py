@@ -23,6 +23,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
+from probe.browser import refuse_private
 from probe.context import PortalContext
 from probe.urls import netloc
 
@@ -153,12 +154,18 @@ def _redact_response(response: dict[str, Any]) -> None:
         content["size"] = len(content["text"].encode("utf-8"))
 
 
+def redact_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    """One HAR entry (request and response) with its secrets replaced (in place, returned)."""
+    _redact_request(entry.get("request") or {})
+    _redact_response(entry.get("response") or {})
+    return entry
+
+
 def redact_har(har: dict[str, Any]) -> dict[str, Any]:
     """The HAR with cookies, authorization headers and tokens replaced (in place, returned)."""
     log_part = har.get("log", {})
     for entry in log_part.get("entries", []):
-        _redact_request(entry.get("request", {}))
-        _redact_response(entry.get("response", {}))
+        redact_entry(entry)
     log_part["comment"] = ("dvc-probe: cookie, authorization and token values redacted "
                            f"before storage ({REDACTED})")
     return har
@@ -232,6 +239,7 @@ async def _record(ctx: PortalContext, urls: list[str], path: Path) -> list[str]:
     visited: list[str] = []
     try:
         context.set_default_timeout(ctx.settings.page_timeout_ms)
+        await refuse_private(context, ctx.settings.allow_private)
         page = await context.new_page()
         queue = list(urls)
         while queue:

@@ -1,0 +1,125 @@
+"""Playwright traces of the probe's interactions, redacted before they are stored.
+
+A trace (`playwright show-trace FILE`) replays what the functions check did on a portal:
+each action, a DOM snapshot before and after it, screenshots and the network log. Before
+storage the network log gets the HAR redaction (cookies, authorization headers, tokens in
+URLs and bodies), HTML bodies and DOM snapshots lose hidden-input and token values, and the
+zip is rewritten deterministically, so the same capture stores as the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import BrowserContext
+
+from probe.audit.har import REDACTED, redact_entry, redact_html, sensitive
+from probe.evidence import EvidenceStore
+
+log = logging.getLogger(__name__)
+
+TRACE_SUFFIX = ".trace.zip"
+_FIXED_TIME = (2000, 1, 1, 0, 0, 0)
+
+
+async def start_trace(context: BrowserContext) -> bool:
+    """Start recording `context` (screenshots and DOM snapshots); False when it cannot."""
+    try:
+        await context.tracing.start(screenshots=True, snapshots=True)
+    except Exception as error:  # noqa: BLE001 - a trace is evidence, never a reason to fail
+        log.warning("trace not started: %s", error)
+        return False
+    return True
+
+
+async def stop_trace(context: BrowserContext, evidence: EvidenceStore) -> str | None:
+    """Stop recording and store the redacted trace; its artifact path (None on failure)."""
+    with tempfile.TemporaryDirectory(prefix="dvc-trace-") as folder:
+        path = Path(folder) / "trace.zip"
+        try:
+            await context.tracing.stop(path=str(path))
+            data = redact_trace(path.read_bytes())
+        except Exception as error:  # noqa: BLE001
+            log.warning("trace not stored: %s", error)
+            return None
+    return evidence.put(data, TRACE_SUFFIX)
+
+
+def redact_trace(data: bytes) -> bytes:
+    """The trace zip with secrets replaced by REDACTED, members in a fixed order and time."""
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        members = {info.filename: source.read(info) for info in source.infolist()}
+    html = _html_resources(members)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in sorted(members):
+            body = _redacted_member(name, members[name], html)
+            target.writestr(zipfile.ZipInfo(name, _FIXED_TIME), body,
+                            compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def _redacted_member(name: str, body: bytes, html: set[str]) -> bytes:
+    if name.endswith(".network"):
+        return _map_lines(body, _redact_network_event)
+    if name.endswith(".trace"):
+        return _map_lines(body, _redact_snapshot_values)
+    if name in html:
+        return redact_html(body.decode("utf-8", "replace")).encode("utf-8")
+    return body
+
+
+def _html_resources(members: dict[str, bytes]) -> set[str]:
+    """Names of resources/ members that hold HTML bodies (from the network log)."""
+    found: set[str] = set()
+    for name, body in members.items():
+        if not name.endswith(".network"):
+            continue
+        for line in body.splitlines():
+            content = _json(line).get("snapshot", {}).get("response", {}).get("content", {})
+            if "html" in str(content.get("mimeType", "")) and content.get("_sha1"):
+                found.add(f"resources/{content['_sha1']}")
+    return found
+
+
+def _map_lines(body: bytes, change: Any) -> bytes:
+    lines = []
+    for line in body.splitlines():
+        event = _json(line)
+        lines.append(json.dumps(change(event), ensure_ascii=False).encode("utf-8")
+                     if event else line)
+    return b"\n".join(lines) + (b"\n" if lines else b"")
+
+
+def _json(line: bytes) -> dict[str, Any]:
+    try:
+        value = json.loads(line)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _redact_network_event(event: dict[str, Any]) -> dict[str, Any]:
+    snapshot = event.get("snapshot")
+    if isinstance(snapshot, dict):
+        redact_entry(snapshot)
+    return event
+
+
+def _redact_snapshot_values(value: Any) -> Any:
+    """Hidden inputs' and token-named fields' values in DOM snapshots become REDACTED."""
+    if isinstance(value, list):
+        return [_redact_snapshot_values(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    hidden = str(value.get("type", "")).lower() == "hidden" or sensitive(
+        str(value.get("name", "")))
+    return {key: (REDACTED if key == "value" and hidden and isinstance(item, str)
+                  else _redact_snapshot_values(item))
+            for key, item in value.items()}

@@ -1,0 +1,51 @@
+"""probe.audit.trace: stored traces carry no cookies, tokens or hidden-input values."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+from probe.audit.har import REDACTED
+from probe.audit.trace import redact_trace
+
+PAGE = ('<form><input type="hidden" name="__RequestVerificationToken" value="csrf-123">'
+        '<input name="q" value="khai sinh"></form>')
+
+
+def _trace_zip() -> bytes:
+    network = {"type": "resource-snapshot", "snapshot": {
+        "request": {"url": "https://dvc.example.vn/tra-cuu?token=abc&ma=1",
+                    "headers": [{"name": "Cookie", "value": "JSESSIONID=s3cr3t"},
+                                {"name": "Authorization", "value": "Bearer xyz"},
+                                {"name": "Accept", "value": "text/html"}],
+                    "cookies": [{"name": "JSESSIONID", "value": "s3cr3t"}], "queryString": []},
+        "response": {"headers": [{"name": "Set-Cookie", "value": "JSESSIONID=s3cr3t; Path=/"}],
+                     "cookies": [], "content": {"mimeType": "text/html", "_sha1": "page.html"}}}}
+    snapshot = {"type": "frame-snapshot", "snapshot": {"html": [
+        "HTML", {}, ["BODY", {}, ["INPUT", {"type": "hidden", "name": "__VIEWSTATE",
+                                            "value": "state-456"}],
+                     ["INPUT", {"name": "q", "value": "khai sinh"}]]]}}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("trace.network", json.dumps(network) + "\n")
+        archive.writestr("trace.trace", json.dumps(snapshot) + "\n")
+        archive.writestr("resources/page.html", PAGE)
+        archive.writestr("resources/logo.png", b"\x89PNG\r\n")
+    return out.getvalue()
+
+
+def test_secrets_are_redacted_and_the_rest_kept() -> None:
+    stored = redact_trace(_trace_zip())
+    with zipfile.ZipFile(io.BytesIO(stored)) as archive:
+        text = b"".join(archive.read(n) for n in archive.namelist()).decode("utf-8", "replace")
+        logo = archive.read("resources/logo.png")
+    for secret in ("s3cr3t", "xyz", "abc", "csrf-123", "state-456"):
+        assert secret not in text, secret
+    assert REDACTED in text or "%5BREDACTED%5D" in text
+    assert text.count("khai sinh") >= 2 and "text/html" in text and "ma=1" in text
+    assert logo == b"\x89PNG\r\n"
+
+
+def test_redaction_is_deterministic() -> None:
+    assert redact_trace(_trace_zip()) == redact_trace(redact_trace(_trace_zip()))
