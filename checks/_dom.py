@@ -456,6 +456,8 @@ def route_key(url: str) -> str:
     return f"{parts.netloc.lower()}{parts.path.rstrip('/')}#{route.rstrip('/')}"
 
 
+# IP-literal and localhost URLs: only these can name a private address by themselves, so only
+# these are intercepted (other requests never pause for the route handler).
 class NavigationRecorder:
     """Records the URLs of main-frame navigation requests (redirect hops included)."""
 

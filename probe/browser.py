@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
-from playwright.async_api import Browser, Playwright
+from playwright.async_api import Browser, BrowserContext, Playwright, Route
+
+from probe.urls import is_private_host
 
 DEFAULT_CHROMIUM = "/usr/lib/chromium/chromium"
 EXTRA_ARGS = ("--disable-dev-shm-usage", "--disable-quic")
@@ -95,3 +99,37 @@ def nss_home(ca_file: str) -> str:
         shutil.rmtree(home, ignore_errors=True)
         raise TrustStoreError(error.stderr.decode(errors="replace").strip()) from error
     return str(home)
+
+
+# Requests to an address written in the URL (or localhost) go through the guard; a host
+# name never does, so a public portal pays nothing for it.
+_ADDRESS_URL = re.compile(r"^[a-z][a-z0-9+.-]*://(?:[^/?#@]*@)?(?:\[[0-9a-f:.%]+\]|"
+                          r"\d{1,3}(?:\.\d{1,3}){3}|(?:[^/?#:@]*\.)?localhost)(?::\d+)?(?:[/?#]|$)",
+                          re.IGNORECASE)
+
+
+@dataclass
+class PrivateGuard:
+    """Refuses a browser context's requests (navigations and subresources) to loopback,
+    link-local and private addresses; `refused` lists their URLs."""
+
+    refused: list[str] = field(default_factory=list)
+
+    async def handle(self, route: Route) -> None:
+        """Abort a private-address request; let any other one through."""
+        url = route.request.url
+        if not is_private_host(url):
+            await route.fallback()
+            return
+        if len(self.refused) < 50:
+            self.refused.append(url[:300])
+        await route.abort("blockedbyclient")
+
+
+async def refuse_private(context: BrowserContext, allow_private: bool) -> PrivateGuard | None:
+    """Unless `allow_private`, refuse `context`'s requests to private addresses (sweeps)."""
+    if allow_private:
+        return None
+    guard = PrivateGuard()
+    await context.route(_ADDRESS_URL, guard.handle)
+    return guard

@@ -18,6 +18,7 @@ from bs4 import BeautifulSoup, Tag
 
 from probe.urls import host_matches
 
+_SURROGATE = re.compile("[\ud800-\udfff]")  # lone surrogates: lxml cannot encode them
 LONG_TEXT_WORDS = 10  # a longer text is a headline or a sentence, not a menu label
 ACCEPT_SCORE = 3.0
 
@@ -139,10 +140,10 @@ def portal_host_signal(url: str) -> str:
 
 def extract_links(html: str, base_url: str) -> list[Link]:
     """Every http(s) link of a page (a, area, option values), in document order."""
-    soup = BeautifulSoup(html, "lxml")
+    soup = BeautifulSoup(_SURROGATE.sub("\ufffd", html), "lxml")
     base = soup.find("base", href=True)
     if isinstance(base, Tag):
-        base_url = urljoin(base_url, str(base["href"]))
+        base_url = _absolute(str(base["href"]), base_url, keep_fragment=True) or base_url
     links: list[Link] = []
     for element in soup.find_all(["a", "area", "option"]):
         raw = element.get("value" if element.name == "option" else "href")
@@ -166,16 +167,21 @@ def link_text(element: Tag) -> str:
     return ""
 
 
-def _absolute(raw: str, base_url: str) -> str:
-    """`raw` as an absolute http(s) URL without fragment, or '' for other links."""
+def _absolute(raw: str, base_url: str, keep_fragment: bool = False) -> str:
+    """`raw` as an absolute http(s) URL without fragment, or '' for other links (and for
+    URLs that cannot be parsed: an unbalanced '[' in the host, a port out of range)."""
     raw = raw.strip()
     if not raw or raw.startswith("#"):
         return ""
-    url = urljoin(base_url, raw)
-    parts = urlsplit(url)
+    try:
+        url = urljoin(base_url, raw)
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        return ""
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return ""
-    return parts._replace(fragment="").geturl()
+    return url if keep_fragment else parts._replace(fragment="").geturl()
 
 
 def _row(element: Tag) -> str:

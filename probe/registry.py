@@ -8,6 +8,7 @@ README there for what their columns mean. Columns beyond `COLUMNS` (the packaged
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -76,18 +77,37 @@ def _agency(row: dict[str, str]) -> Agency:
 
 def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     """The rows of a registry CSV with their line numbers; RegistryError when unreadable."""
+    text = _read_text(Path(path))
+    # csv reads line ends itself (newline=""): str.splitlines() would also split a field at
+    # U+2028, \x0b or \x1c and misnumber every following line.
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
+        header = reader.fieldnames or []
+        missing = [c for c in REQUIRED if c not in header]
+        if missing:
+            raise RegistryError(str(path), [RegistryProblem(
+                1, f"thiếu cột {', '.join(missing)}", f"missing columns {', '.join(missing)}")])
+        return [(reader.line_num, row) for row in reader]
+    except csv.Error as error:  # e.g. a field over csv's size limit
+        line = reader.line_num + 1  # the line being read when csv gave up
+        raise RegistryError(str(path), [RegistryProblem(line, f"CSV hỏng: {error}",
+                                                        f"broken CSV: {error}")]) from error
+
+
+def _read_text(path: Path) -> str:
+    """The file's text (UTF-8, BOM allowed); RegistryError naming the line of a bad byte."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
         raise RegistryError(str(path), [RegistryProblem(0, f"không đọc được tệp: {error}",
                                                         f"cannot read file: {error}")]) from error
-    reader = csv.DictReader(text.splitlines())
-    header = reader.fieldnames or []
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise RegistryError(str(path), [RegistryProblem(1, f"thiếu cột {', '.join(missing)}",
-                                                        f"missing columns {', '.join(missing)}")])
-    return [(reader.line_num, row) for row in reader]
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        raise RegistryError(str(path), [RegistryProblem(
+            line, f"không phải UTF-8 (byte {data[error.start]:#04x}); hãy lưu tệp dạng UTF-8",
+            f"not UTF-8 (byte {data[error.start]:#04x}); save the file as UTF-8")]) from error
 
 
 def validate(path: Path) -> list[RegistryProblem]:

@@ -52,8 +52,15 @@ def same_scope(url: str, portal_url: str) -> bool:
 
 
 def is_private_host(url: str) -> bool:
-    """True for loopback, link-local and private addresses (and localhost)."""
-    host = (urlsplit(url).hostname or "").lower()
+    """True for loopback, link-local and private addresses (and localhost).
+
+    Only the URL's own host is looked at (an IP literal or a localhost name); a URL that
+    cannot be parsed at all names no host and is False (`parse_portal_url` rejects it).
+    """
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return False
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:

@@ -1,8 +1,9 @@
 """One place that maps what went wrong to the status taxonomy of an unmappable portal.
 
-Statuses: dns_error, connection_refused, timeout, tls_error, http_error, blocked (403/429,
-or robots.txt forbidding the home page), redirect_loop, probe_error (the probe's own fault,
-never scored against the agency).
+Statuses: dns_error, connection_refused, timeout, tls_error, http_error (also a home page
+that redirects to a private address the crawl refuses), blocked (403/429, or robots.txt
+forbidding the home page), redirect_loop, probe_error (the probe's own fault, never scored
+against the agency).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ _BY_CLASS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("http_error", ("responsefailed", "connectionlost", "connectiondone", "remoteprotocol",
                     "downloadfailed", "httperror",
                     "dataloss", "connectionreset", "connectionaborted", "responsenever",
-                    "noroute", "unreachable")),
+                    "noroute", "unreachable", "privateaddressrefused")),
 )
 # (status, words in a message, e.g. Chromium's net::ERR_* names) checked in order.
 _BY_MESSAGE: tuple[tuple[str, tuple[str, ...]], ...] = (

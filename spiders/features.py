@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -11,6 +12,7 @@ from lxml.etree import ParserError, _Element
 from spiders.text import squash
 
 MAIN_TEXT_LIMIT = 4000
+_SURROGATE = re.compile("[\ud800-\udfff]")
 # Elements that repeat on every page (menus, header, footer): not the page's own content.
 _CHROME_TAGS = ("header", "nav", "footer", "aside")
 _CHROME_ROLES = ("navigation", "banner", "contentinfo", "complementary")
@@ -54,9 +56,30 @@ def parse_html(html: str) -> _Element | None:
     if not html or not html.strip():
         return None
     try:
-        return lxml.html.fromstring(html)
+        return lxml.html.fromstring(valid_text(html))
     except (ParserError, ValueError):
         return None
+
+
+def valid_text(text: str) -> str:
+    """`text` without lone surrogates (a rendered DOM may hold them; lxml cannot encode
+    them), each replaced by U+FFFD."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text)
+    return text
+
+
+def absolute(base_url: str, href: str) -> str | None:
+    """`href` resolved against `base_url`, or None when either is not a parseable URL
+    (an unbalanced '[' or ']' in the host: urlsplit raises ValueError)."""
+    try:
+        url = urljoin(base_url, href)
+        urlsplit(url).port  # noqa: B018 - raises ValueError on a malformed host or port
+    except ValueError:
+        return None
+    return url
 
 
 def _text(element: _Element) -> str:
@@ -133,8 +156,11 @@ def _links(root: _Element, base_url: str) -> list[Link]:
         href = (anchor.get("href") or anchor.get("routerlink") or "").strip()
         if not href or href.lower().startswith(("javascript:", "mailto:", "tel:", "data:")):
             continue
+        url = absolute(base_url, href)
+        if url is None:
+            continue
         text = _text(anchor) or anchor.get("title") or anchor.get("aria-label") or ""
-        links.append(Link(urljoin(base_url, href), squash(text)[:120]))
+        links.append(Link(url, squash(text)[:120]))
     return links
 
 
@@ -142,7 +168,8 @@ def _embeds(root: _Element, base_url: str) -> list[str]:
     """iframe sources and form actions, resolved: where else the page sends a citizen."""
     targets = [e.get("src") for e in root.xpath("//iframe[@src]")]
     targets += [e.get("action") for e in root.xpath("//form[@action]")]
-    return [urljoin(base_url, t.strip()) for t in targets if t and t.strip()]
+    resolved = [absolute(base_url, t.strip()) for t in targets if t and t.strip()]
+    return [url for url in resolved if url is not None]
 
 
 def _get_forms(root: _Element, base_url: str) -> list[Link]:
@@ -155,8 +182,9 @@ def _get_forms(root: _Element, base_url: str) -> list[Link]:
         buttons = [_text(b) for b in form.xpath(".//button|.//input[@type='submit']")]
         name = form.get("aria-label") or next((b for b in buttons if b), "") or \
             ("search" if form.get("role") == "search" else "")
-        action = urljoin(base_url, (form.get("action") or "").strip())
-        found.append(Link(action.split("#", 1)[0], squash(name)[:120]))
+        action = absolute(base_url, (form.get("action") or "").strip())
+        if action is not None:
+            found.append(Link(action.split("#", 1)[0], squash(name)[:120]))
     return found
 
 
@@ -179,7 +207,7 @@ def extract_features(html: str, url: str) -> PageFeatures:
     if root is None:
         return PageFeatures()
     base = root.xpath("//base/@href")
-    base_url = urljoin(url, base[0]) if base else url
+    base_url = (absolute(url, base[0]) if base else None) or url
     links = _links(root, base_url)
     shell = is_app_shell(root, links)
     _drop_invisible(root)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
@@ -18,12 +18,13 @@ from scrapy.linkextractors import IGNORED_EXTENSIONS
 from twisted.python.failure import Failure
 
 from probe.models import PageInfo, SiteMap
-from probe.urls import host_matches
+from probe.urls import host_matches, is_private_host
 from spiders.budget import Budget, worst_stop
 from spiders.classify import classify_features
 from spiders.errors import classify_error, status_for_http
-from spiders.features import Link, PageFeatures, extract_features
+from spiders.features import Link, PageFeatures, absolute, extract_features
 from spiders.pipelines import Sink
+from spiders.scope import PrivateAddressRefused, refuses
 from spiders.urlrules import Frontier, is_hash_route, scope_of, url_template
 
 MAX_EXTERNAL_SIGNALS = 20
@@ -57,10 +58,13 @@ class PortalMapSpider(scrapy.Spider):
 
     name = "portal_map"
 
-    def __init__(self, portal_url: str, sink: Sink | None = None,
+    def __init__(self, portal_url: str, sink: Sink | None = None, allow_private: bool = False,
                  *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.start_url = portal_url
+        # A portal on a private host was only let in with --allow-private (see spiders.scope).
+        self.allow_private = allow_private or is_private_host(portal_url)
+        self.refused: list[str] = []
         self.sink = sink
         self.portal = portal_url
         self.scope = scope_of(portal_url)
@@ -133,6 +137,11 @@ class PortalMapSpider(scrapy.Spider):
         self.error = classify_error(failure.value)
         self.error_detail = f"{type(failure.value).__name__}: {failure.value}"[:300]
 
+    def note_refused(self, url: str) -> None:
+        """Remember a URL the scope guard refused (a private address)."""
+        if url not in self.refused and len(self.refused) < MAX_EXTERNAL_SIGNALS:
+            self.refused.append(url[:300])
+
     # -- every page ----------------------------------------------------------------------
 
     def parse_page(self, response: Response, is_home: bool = False) -> Iterator[Item | Request]:
@@ -163,7 +172,7 @@ class PortalMapSpider(scrapy.Spider):
                     ) -> Iterator[Item | Request]:
         """A redirect: follow it inside the scope; record it as a page when it leaves."""
         location = response.headers.get(b"Location", b"").decode("latin-1")
-        target = urljoin(response.url, location) if location else ""
+        target = (absolute(response.url, location) or "") if location else ""
         if target and scope_of(target) == self.scope:
             self.frontier.release(response.url)
             yield from self._follow([Link(target, link_text)], depth)
@@ -173,6 +182,9 @@ class PortalMapSpider(scrapy.Spider):
             parts = urlsplit(target)
             signals += [f"redirect:{parts.scheme}://{parts.netloc}{parts.path}",
                         f"external:{scope_of(target)}"]
+            if refuses(target, self.allow_private):
+                self.note_refused(target)
+                signals.append(f"refused:private {scope_of(target)}")
         yield {"page": PageInfo(url=response.url, type=page_type, depth=depth,
                                 template=url_template(response.url), signals=signals,
                                 status=response.status)}
@@ -202,13 +214,15 @@ class PortalMapSpider(scrapy.Spider):
         """A page other than home failed: robots refusals give their slot back; other
         failures are recorded as a page with no status and an 'error:' signal."""
         request = failure.request  # type: ignore[attr-defined]
-        if failure.check(IgnoreRequest):
+        if failure.check(IgnoreRequest) and not failure.check(PrivateAddressRefused):
             self.frontier.release(request.url)
             return
         status = classify_error(failure.value)
         depth = request.meta.get("page_depth", 0)
         page = self._bare_page(request.url, depth, None, request.meta.get("link_text", ""))
         page.signals.append(f"error:{status}")
+        if failure.check(PrivateAddressRefused):
+            page.signals.append("refused:private")
         yield {"page": page}
 
     def _bare_page(self, url: str, depth: int, status: int | None, link_text: str,
@@ -233,4 +247,5 @@ class PortalMapSpider(scrapy.Spider):
         """What the runner needs beyond the SiteMap: app-shell hints, error detail, budgets."""
         return {"app_shell": self.app_shell, "hash_routes": self.hash_routes,
                 "error_detail": self.error_detail, "hits": sorted(self.frontier.hits),
+                "refused": list(self.refused),
                 "seconds": round(time.monotonic() - self.started, 3)}

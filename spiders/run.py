@@ -42,6 +42,7 @@ class DiscoveryRequest:
     user_agent: str = USER_AGENT
     ca_file: str | None = None
     loopback_only: bool = True
+    allow_private: bool = False  # else private addresses are refused (spiders.scope)
     page_timeout_ms: int = 15_000
     national_hosts: tuple[str, ...] = ()
     resolve: dict[str, str] = field(default_factory=dict)  # test host -> loopback address
@@ -55,6 +56,7 @@ class DiscoveryRequest:
             urls=list(data["urls"]), budget=Budget.from_dict(data.get("budget", {})),
             user_agent=settings.get("user_agent") or USER_AGENT,
             ca_file=settings.get("ca_file"), loopback_only=settings.get("loopback_only", True),
+            allow_private=bool(settings.get("allow_private", False)),
             page_timeout_ms=int(settings.get("page_timeout_ms", 15_000)),
             national_hosts=tuple(settings.get("national_portal_hosts", ())),
             resolve=dict(settings.get("resolve", {})), parallel=int(data.get("parallel", 4)),
@@ -124,7 +126,8 @@ async def crawl_all(request: DiscoveryRequest) -> dict[str, dict[str, Any]]:
                 results[url] = {"sitemap": sitemap, "notes": notes}
 
             try:
-                await runner.crawl(PortalMapSpider, portal_url=url, sink=sink)
+                await runner.crawl(PortalMapSpider, portal_url=url, sink=sink,
+                                   allow_private=request.allow_private)
             except Exception as error:  # noqa: BLE001 - recorded as the probe's own failure
                 results[url] = {"sitemap": SiteMap(portal=url, error="probe_error"),
                                 "notes": {"error_detail": f"{type(error).__name__}: {error}"}}

@@ -8,6 +8,7 @@ from spiders.budget import Budget
 
 PIPELINE = "spiders.pipelines.SiteMapPipeline"
 CONTEXT_FACTORY = "spiders.tls.VerifyingContextFactory"
+SCOPE_GUARD = "spiders.scope.PrivateHostGuard"
 MAX_PAGE_BYTES = 8 * 1024 * 1024
 # Scrapy 2.19 starts a slot's downloads asynchronously, so with a zero delay its loop hands
 # out the whole queue before the per-host concurrency is counted. Any non-zero delay makes
@@ -54,6 +55,8 @@ def scrapy_settings(budget: Budget, user_agent: str, ca_file: str | None = None,
         "RETRY_EXCEPTIONS": RETRY_EXCEPTIONS,
         "REDIRECT_MAX_TIMES": 10,
         "DOWNLOADER_CLIENTCONTEXTFACTORY": CONTEXT_FACTORY,
+        # Before robots.txt (100): a private address is refused before anything is fetched.
+        "DOWNLOADER_MIDDLEWARES": {SCOPE_GUARD: 50},
         "ITEM_PIPELINES": {PIPELINE: 100},
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "WARNING",

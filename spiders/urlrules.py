@@ -1,6 +1,8 @@
 """URL rules of a crawl: canonical form, templates, session ids, and the crawl frontier.
 
-Everything here is pure (no network), so traps and budgets can be unit-tested.
+Everything here is pure (no network), so traps and budgets can be unit-tested. The URLs
+come from `spiders.features` (already resolved and parseable); given a string `urlsplit`
+cannot parse (an unbalanced '[' in the host) the functions raise ValueError.
 """
 
 from __future__ import annotations

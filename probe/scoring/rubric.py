@@ -222,7 +222,7 @@ def parse_rubric_text(text: str, source: str = "<rubric>") -> Rubric:
         data = parse_yaml(text)
     except YamlProblem as problem:
         where = f"{source}:{problem.line}" if problem.line else source
-        raise RubricError([f"{where}: {problem.message_vi} ({problem.message_en})"],
+        raise RubricError([one_line(f"{where}: {problem.message_vi} ({problem.message_en})")],
                           source) from problem
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return parse_rubric(data, source=source, sha256=digest)
@@ -240,6 +240,13 @@ def parse_rubric(data: Any, source: str = "<rubric>", sha256: str = "") -> Rubri
 # --------------------------------------------------------------------------- validation
 
 
+def one_line(text: str) -> str:
+    """`text` with line breaks and other control characters escaped (values quoted from the
+    file may hold them), so that each problem stays one line."""
+    return "".join(ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape")
+                   .decode("ascii") for ch in text)
+
+
 def _fmt(number: float) -> str:
     """A number for messages: 0.9, 50, 0.35 (no float noise)."""
     return f"{round(number, 6):g}"
@@ -250,9 +257,22 @@ def _line(data: Any) -> int | None:
 
 
 def _is_number(value: Any) -> TypeGuard[float]:
-    """True for a finite int or float (bools excluded)."""
-    return (isinstance(value, int | float) and not isinstance(value, bool)
-            and math.isfinite(value))
+    """True for a finite int or float (bools excluded; ints beyond float range too)."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer too large for a float
+        return False
+
+
+def _sum(values: Any) -> float:
+    """math.fsum, but inf instead of OverflowError when finite values add up past floats."""
+    values = list(values)
+    try:
+        return math.fsum(values)
+    except OverflowError:
+        return math.inf
 
 
 @dataclass(frozen=True)
@@ -279,7 +299,7 @@ class _Reader:
             loc = f"{loc}:{where.line}"
         if where is not None and where.vi:
             vi, en = f"{where.vi}: {vi}", f"{where.en}: {en}"
-        self.problems.append(f"{loc}: {vi} ({en})")
+        self.problems.append(one_line(f"{loc}: {vi} ({en})"))
 
     def unknown_keys(self, data: dict[str, Any], allowed: tuple[str, ...], where: _Where) -> None:
         """Report keys outside `allowed`."""
@@ -522,7 +542,7 @@ class _Reader:
         built = [self.criterion(raw, n, where) for n, raw in enumerate(value, start=1)]
         criteria = tuple(c for c in built if c is not None)
         if len(criteria) == len(built):
-            total = math.fsum(c.weight for c in criteria)
+            total = _sum(c.weight for c in criteria)
             if abs(total - 1.0) > TOLERANCE:
                 self.problem(where, f"tổng trọng số {_fmt(total)} ≠ 1",
                              f"weights sum to {_fmt(total)}, not 1")
@@ -662,13 +682,13 @@ class _Reader:
         """Item points sum to their group's points; group points sum to 100."""
         for group in groups:
             where = _Where(f"nhóm {group.id}", f"group {group.id}", None)
-            total = math.fsum(i.points for i in items if i.group == group.id)
+            total = _sum(i.points for i in items if i.group == group.id)
             if abs(total - group.points) > TOLERANCE:
                 self.problem(where, f"tổng điểm các mục {_fmt(total)} ≠ {_fmt(group.points)} "
                                     f"điểm của nhóm",
                              f"item points sum to {_fmt(total)}, not the group's "
                              f"{_fmt(group.points)}")
-        total = math.fsum(g.points for g in groups)
+        total = _sum(g.points for g in groups)
         if groups and abs(total - TOTAL_POINTS) > TOLERANCE:
             self.problem(None, f"tổng điểm các nhóm {_fmt(total)} ≠ 100",
                          f"group points sum to {_fmt(total)}, not 100")
