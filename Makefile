@@ -11,7 +11,7 @@ demo: install browser
 	$(VENV)/bin/probe demo
 
 test: install browser
-	$(VENV)/bin/python -m pytest -q
+	$(VENV)/bin/python -m pytest -q --durations=25
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -15,6 +15,7 @@ import pytest
 
 from probe.farm import Farm, start_farm
 from probe.farm.cli import env_lines
+from probe.farm.profiles import PROFILES
 
 pytestmark = pytest.mark.slow
 GROUP_MAX = {"functions": 50, "layout": 5, "performance": 20, "security": 15, "access": 5,
@@ -70,6 +71,24 @@ def test_rank_json_is_the_official_form(demo) -> None:
                     cwd=work).stdout.splitlines()
     assert csv_out[0] == "block,rank,agency,grade,score,vendor,status"
     assert len(csv_out) == 1 + len(blocks["province"]["rows"])
+
+
+def test_every_rubric_item_gets_its_designed_status_on_every_portal(demo) -> None:
+    """Each farm profile says which 2024 items it is built not to pass (probe/farm/profiles.py,
+    `not_passing`, following its features and gaps); every item's status is checked."""
+    _, work = demo
+    query = ("select r.agency_id, s.items_json from scores s join runs r on r.id = s.run_id "
+             "where s.rubric = '2024'")
+    rows = sqlite3.connect(work / "results.db").execute(query).fetchall()
+    assert {agency_id for agency_id, _ in rows} == {p.id for p in PROFILES}
+    wrong = []
+    for agency_id, items_json in rows:
+        profile = next(p for p in PROFILES if p.id == agency_id)
+        for item in json.loads(items_json):
+            if item["status"] != profile.item_status(item["id"]):
+                wrong.append(f"{agency_id} {item['id']}: {item['status']} "
+                             f"(want {profile.item_status(item['id'])}) {item['reason']}")
+    assert not wrong, "\n".join(wrong)
 
 
 def test_show_latest_lists_observations_with_units_and_runs(demo) -> None:

@@ -53,7 +53,9 @@ def test_second_rubric_changes_totals_and_keeps_both(store: Store) -> None:
         assert attest["total"] < default["total"]  # paperwork not attested: 5 points lost
         assert {i["id"] for i in attest["items"]} - {i["id"] for i in default["items"]} == {
             "S7", "S8", "S9"}
-    assert first.grades != second.grades
+        assert attest["grade"] >= default["grade"]  # never a better letter for less evidence
+    # (whether a 5-point drop crosses a grade line depends on the synthetic data)
+    assert sum(first.grades.values()) == sum(second.grades.values()) == 16
     assert stored_rows(store, "2024")[store.runs()[0].id][4] == load_rubric("2024").sha256
 
 

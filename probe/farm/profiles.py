@@ -24,7 +24,7 @@ thanh-pho-hai-dang  prov.  C      F2 search finds nothing -6; F3 unknown code bl
                                   levels -2; F9 no hotline -0.9; L3 footer 2/5 -0.6;
                                   S4 X-Frame-Options only -1.33; A2 unlabelled
                                   inputs, low contrast -2; A3 no sitemap.xml -0.3;
-                                  E1/E2 snippet commented out -5. 700 ms: TTFB full
+                                  E1/E2 snippet commented out -5. 600 ms: TTFB full
 tinh-son-cuoc       prov.  E      F1 no fee/deadline -1.6; F2 no search -6; F3 no     ~39
                                   look-up -8; F4 no login -5; F6 -4; F7 -5; F9 no
                                   guides -0.9; F10 -2; L2 nav 4/9 -0.56; L3 2/5 -0.6;
@@ -220,7 +220,7 @@ KINH_TE_BIEN = Profile(
 HAI_DANG = Profile(
     id="thanh-pho-hai-dang", name="Thành phố Hải Đăng", name_en="Hai Dang City",
     block="province", vendor="FPT", kind=Kind.CLASSIC, style="liferay",
-    expected_grade="C", intended_score=74.5, latency_ms=700,
+    expected_grade="C", intended_score=74.5, latency_ms=600,
     features=without(Feature.SEARCH_RESULTS, Feature.LOOKUP_NOT_FOUND, Feature.SSO,
                      Feature.RATING_THREE_LEVELS, Feature.HOTLINE, Feature.FOOTER_PHONE,
                      Feature.FOOTER_EMAIL, Feature.FOOTER_RESPONSIBLE, Feature.LABELS,
