@@ -22,7 +22,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
 from playwright.async_api import BrowserContext, Page
@@ -189,10 +189,20 @@ def example_code(text: str) -> str | None:
     return codes[0][1]
 
 
+def as_of(ctx: PortalContext) -> date | None:
+    """The date the probe acts as of: settings.extra['today'] (a replay sets the run's date),
+    else None for today."""
+    try:
+        return date.fromisoformat(ctx.settings.extra.get("today", ""))
+    except ValueError:
+        return None
+
+
 def unknown_code(known: str | None, today: date | None = None) -> str:
-    """A well-formed code that surely does not exist: the agency part, today, sequence 9999."""
+    """A well-formed code that surely does not exist: the agency part, today (UTC, as run
+    times are stored), sequence 9999."""
     prefix = known.rsplit("-", 2)[0] if known else "000.00.00.H00"
-    return f"{prefix}-{(today or date.today()):%y%m%d}-9999"
+    return f"{prefix}-{(today or datetime.now(UTC).date()):%y%m%d}-9999"
 
 
 def new_lines(before: str, after: str) -> str:
@@ -664,7 +674,7 @@ class FunctionsProbe:
             return [form, *failed(("lookup.known_code", "lookup.unknown_code"), "probe_error",
                                   "the look-up form asks for a captcha", url)]
         known = self.known_code(words)
-        code = unknown_code(known)
+        code = unknown_code(known, as_of(self.ctx))
         if known is None:
             return [form, observe("lookup.known_code", None, url, "the portal publishes no "
                                   "example dossier code", "probe_error"),

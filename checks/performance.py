@@ -2,15 +2,21 @@
 
 For each of up to `settings.perf_pages` sampled pages (home first) the page is loaded
 `settings.perf_runs` times (at least 3), each time in a fresh browser context (cold HTTP
-cache, no cookies, new connections), at Playwright's default 1280x720 viewport, without
-network or CPU throttling: what a citizen on the probe's network would see. Timed loads
-never overlap (`timed_lock`). Each run is recorded (stat="run"), then the median per page
-(stat="median", with min/max in the detail).
+cache, no cookies, new connections). With `settings.throttling` "none" (the default) that is
+Playwright's default 1280x720 viewport without network or CPU throttling: what a citizen on
+the probe's network would see; with "mobile", Lighthouse 12.8.2's mobile device, network and
+4x CPU throttling applied through the DevTools protocol (`probe.throttling`), lifted once
+the page has been measured. Every timed observation's detail ends with the conditions.
+Timed loads never overlap (`timed_lock`). Each run is recorded (stat="run"), then the
+median per page (stat="median", with min/max in the detail).
 
 Metrics, all in ms from the navigation start (`performance.timeOrigin`):
 - ttfb: `responseStart` of the navigation entry, i.e. redirects + DNS + connect + TLS +
   server wait, as web-vitals defines TTFB (the rubric's 0.8 s / 1.8 s thresholds are the
   web-vitals ones). The detail gives the breakdown, server wait = responseStart - requestStart.
+  Under a throttling profile the navigation entry does not see the emulated latency (Chromium
+  holds the headers after they arrived), so the hold is added: TTFB is then when the page
+  received the headers (`probe.throttling.held_ms`).
 - fcp: the `first-contentful-paint` paint entry.
 - lcp: the last `largest-contentful-paint` entry of a buffered PerformanceObserver.
 - tbt: sum over long tasks (observer installed before any page script) of the part beyond
@@ -34,11 +40,12 @@ import contextlib
 import statistics
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from playwright.async_api import CDPSession, Page
 
+from checks._dom import short
 from checks._sampling import (
     error_detail,
     error_outcome,
@@ -48,8 +55,10 @@ from checks._sampling import (
     timed_lock,
     unmeasured,
 )
+from probe import throttling
 from probe.context import PortalContext
 from probe.models import Observation, Outcome
+from probe.throttling import Throttling
 
 METRICS = ("ttfb", "fcp", "lcp", "tbt", "cls", "speed_index")
 QUIET_CAP_MS = 5000  # longest observation after the load event
@@ -58,6 +67,7 @@ CPU_QUIET_MS = 1000  # ... and until no long task ended for this long
 MAX_FRAMES = 120  # screencast frames kept per run (the last frame is always kept)
 LONG_TASK_MS = 50.0
 WHITE = 249  # speedline ignores pixels whose three channels are all >= this value
+DETAIL_LIMIT = 240  # observation details are cut to this length
 
 # Installed before any page script runs: records LCP candidates, long tasks, layout shifts.
 OBSERVERS_JS = """(() => {
@@ -131,10 +141,11 @@ class Run:
 # Pure computations
 # --------------------------------------------------------------------------------------
 
-def ttfb(nav: dict[str, Any]) -> tuple[float, str]:
-    """TTFB (responseStart from the navigation start) and its breakdown as text."""
+def ttfb(nav: dict[str, Any], held: float = 0.0) -> tuple[float, str]:
+    """TTFB (responseStart from the navigation start, plus the time network emulation `held`
+    the headers) and its breakdown as text."""
     start = float(nav.get("startTime") or 0.0)
-    value = float(nav["responseStart"]) - start
+    value = float(nav["responseStart"]) - start + held
 
     def span(begin: str, end: str) -> float:
         first, last = float(nav.get(begin) or 0.0), float(nav.get(end) or 0.0)
@@ -148,6 +159,7 @@ def ttfb(nav: dict[str, Any]) -> tuple[float, str]:
         "connect": span("connectStart", "connectEnd") - tls,
         "tls": tls,
         "server wait": span("requestStart", "responseStart"),
+        "emulated latency": held,
     }
     text = ", ".join(f"{k} {v:.0f}" for k, v in parts.items() if v >= 0.5 or k == "server wait")
     return value, f"responseStart from navigation start ({text} ms)"
@@ -317,11 +329,12 @@ async def _speed_index(page: Page, frames: list[tuple[float, str]], time_origin:
                    "anchored on first paint")
 
 
-def _metrics(run: Run, raw: dict[str, Any]) -> None:
-    """Fill `run` with the metrics read from the page."""
+def _metrics(run: Run, raw: dict[str, Any], timing: dict[str, float] | None = None) -> None:
+    """Fill `run` with the metrics read from the page (`timing`: Playwright's timing of the
+    document request, given under a throttling profile)."""
     nav = raw.get("nav")
     if nav and nav.get("responseStart"):
-        run.metrics["ttfb"], run.notes["ttfb"] = ttfb(nav)
+        run.metrics["ttfb"], run.notes["ttfb"] = ttfb(nav, throttling.held_ms(nav, timing))
     fcp = raw.get("fcp")
     if fcp is None:
         run.outcome, run.error = "portal_error", "the page painted no content"
@@ -343,35 +356,44 @@ def _metrics(run: Run, raw: dict[str, Any]) -> None:
 async def timed_run(ctx: PortalContext, url: str) -> Run:
     """One cold load of `url` in a fresh context, holding the timed lock; never raises."""
     run = Run(url=url)
+    chosen = throttling.profile(ctx.settings.throttling)
     async with timed_lock():
-        context, page = await ctx.new_page()
+        options = throttling.context_options(chosen, ctx.settings.user_agent)
+        context, page = await ctx.new_page(timed=True, **options)
         try:
-            await page.add_init_script(OBSERVERS_JS)
-            cast = Screencast(await context.new_cdp_session(page))
-            await cast.start()
-            response = await page.goto(url, wait_until="load",
-                                       timeout=ctx.settings.page_timeout_ms)
-            run.status = response.status if response else None
-            run.final_url = page.url
-            if run.status is not None and run.status >= 400:
-                run.outcome, run.error = "portal_error", f"HTTP {run.status}"
-                return run
-            await _quiet(page)
-            raw = await page.evaluate(COLLECT_JS)
-            frames = await cast.stop()
-            _metrics(run, raw)
-            if run.ok:
-                value, note = await _speed_index(page, frames, float(raw["timeOrigin"]),
-                                                 raw.get("fp"))
-                run.notes["speed_index"] = note
-                if value is not None:
-                    run.metrics["speed_index"] = value
+            await _measure(ctx, run, page, await context.new_cdp_session(page), chosen)
         except Exception as error:  # recorded as an observation
             run.outcome, run.error = error_outcome(error), error_detail(error)
             run.reachable = run.status is not None
         finally:
             await context.close()
     return run
+
+
+async def _measure(ctx: PortalContext, run: Run, page: Page, session: CDPSession,
+                   chosen: Throttling | None) -> None:
+    """Load the page under the profile, wait until quiet, read the metrics into `run`."""
+    await page.add_init_script(OBSERVERS_JS)
+    cast = Screencast(session)
+    await cast.start()
+    await throttling.apply(session, chosen)
+    response = await page.goto(run.url, wait_until="load", timeout=ctx.settings.page_timeout_ms)
+    run.status = response.status if response else None
+    run.final_url = page.url
+    if run.status is not None and run.status >= 400:
+        run.outcome, run.error = "portal_error", f"HTTP {run.status}"
+        return
+    await _quiet(page)
+    raw = await page.evaluate(COLLECT_JS)
+    frames = await cast.stop()
+    await throttling.release(session, chosen)
+    timing = dict(response.request.timing) if response and chosen else None
+    _metrics(run, raw, timing)
+    if run.ok:
+        value, note = await _speed_index(page, frames, float(raw["timeOrigin"]), raw.get("fp"))
+        run.notes["speed_index"] = note
+        if value is not None:
+            run.metrics["speed_index"] = value
 
 
 # --------------------------------------------------------------------------------------
@@ -475,27 +497,40 @@ async def availability(ctx: PortalContext, timed: dict[str, list[Run]]) -> Obser
     return observation("availability.ok_ratio", round(ok / len(pages), 4), home, detail)
 
 
+def with_conditions(found: Sequence[Observation], conditions: str) -> list[Observation]:
+    """`found` with the measuring conditions at the end of every timed metric's detail."""
+    room = DETAIL_LIMIT - len(conditions) - 2
+    return [replace(o, detail="; ".join(filter(None, (short(o.detail, room), conditions))))
+            if o.name in METRICS else o for o in found]
+
+
+async def _timed_pages(ctx: PortalContext, home: str) -> list[Observation]:
+    """Timed runs of the sampled pages, then availability (none when the home page failed)."""
+    pages = sampled_pages(ctx, ctx.settings.perf_pages)
+    count = max(3, ctx.settings.perf_runs)
+    found: list[Observation] = []
+    timed: dict[str, list[Run]] = {}
+    for index, page in enumerate(pages):
+        runs = await _page_runs(ctx, page.url, count)
+        timed[page.url] = runs
+        found += run_observations(page.url, runs)
+        if index == 0 and not any(r.ok for r in runs) and \
+                all(r.outcome == "portal_error" for r in runs):
+            detail = f"home page failed: {runs_errors(runs)}"
+            for other in pages[1:]:
+                found += unmeasured(METRICS, other.url, "portal_error", detail, "median")
+            found += unmeasured(("availability.ok_ratio",), home, "portal_error", detail)
+            return found
+    found.append(await availability(ctx, timed))
+    return found
+
+
 async def run(ctx: PortalContext) -> list[Observation]:
     """Timed cold loads of sampled pages: per-run values, per-page medians, availability."""
     home = portal_url(ctx)
     try:
-        pages = sampled_pages(ctx, ctx.settings.perf_pages)
-        count = max(3, ctx.settings.perf_runs)
-        found: list[Observation] = []
-        timed: dict[str, list[Run]] = {}
-        for index, page in enumerate(pages):
-            runs = await _page_runs(ctx, page.url, count)
-            timed[page.url] = runs
-            found += run_observations(page.url, runs)
-            if index == 0 and not any(r.ok for r in runs) and \
-                    all(r.outcome == "portal_error" for r in runs):
-                detail = f"home page failed: {runs_errors(runs)}"
-                for other in pages[1:]:
-                    found += unmeasured(METRICS, other.url, "portal_error", detail, "median")
-                found += unmeasured(("availability.ok_ratio",), home, "portal_error", detail)
-                return found
-        found.append(await availability(ctx, timed))
-        return found
+        conditions = throttling.describe(throttling.profile(ctx.settings.throttling))
+        return with_conditions(await _timed_pages(ctx, home), conditions)
     except Exception as error:  # a probe bug must not sink the run
         names = (*METRICS, "availability.ok_ratio")
         return unmeasured(names, home, "probe_error", f"probe failure: {error_detail(error)}")

@@ -15,13 +15,14 @@ PAGE = ('<form><input type="hidden" name="__RequestVerificationToken" value="csr
 
 def _trace_zip() -> bytes:
     network = {"type": "resource-snapshot", "snapshot": {
-        "request": {"url": "https://dvc.example.vn/tra-cuu?token=abc&ma=1",
+        "request": {"method": "GET", "url": "https://dvc.example.vn/tra-cuu?token=abc&ma=1",
                     "headers": [{"name": "Cookie", "value": "JSESSIONID=s3cr3t"},
                                 {"name": "Authorization", "value": "Bearer xyz"},
                                 {"name": "Accept", "value": "text/html"}],
                     "cookies": [{"name": "JSESSIONID", "value": "s3cr3t"}], "queryString": []},
         "response": {"headers": [{"name": "Set-Cookie", "value": "JSESSIONID=s3cr3t; Path=/"}],
-                     "cookies": [], "content": {"mimeType": "text/html", "_sha1": "page.html"}}}}
+                     "cookies": [], "content": {"mimeType": "text/html",
+                                                 "_file": "resources/page.html"}}}}
     snapshot = {"type": "frame-snapshot", "snapshot": {"html": [
         "HTML", {}, ["BODY", {}, ["INPUT", {"type": "hidden", "name": "__VIEWSTATE",
                                             "value": "state-456"}],
@@ -49,3 +50,17 @@ def test_secrets_are_redacted_and_the_rest_kept() -> None:
 
 def test_redaction_is_deterministic() -> None:
     assert redact_trace(_trace_zip()) == redact_trace(redact_trace(_trace_zip()))
+
+
+def test_a_trace_becomes_a_har_with_bodies_inlined() -> None:
+    import base64
+
+    from probe.audit.trace import har_from_trace
+
+    har = har_from_trace(redact_trace(_trace_zip()))
+    [entry] = har["log"]["entries"]
+    assert entry["request"]["method"] == "GET" and "ma=1" in entry["request"]["url"]
+    content = entry["response"]["content"]
+    assert content["encoding"] == "base64" and "_file" not in content
+    body = base64.b64decode(content["text"]).decode("utf-8")
+    assert "khai sinh" in body and "csrf-123" not in body

@@ -239,7 +239,7 @@ async def _record(ctx: PortalContext, urls: list[str], path: Path) -> list[str]:
     visited: list[str] = []
     try:
         context.set_default_timeout(ctx.settings.page_timeout_ms)
-        await refuse_private(context, ctx.settings.allow_private)
+        await refuse_private(context, ctx.private_allowed())
         page = await context.new_page()
         queue = list(urls)
         while queue:

@@ -1,6 +1,10 @@
 """Offline replay: re-run the browser checks of a stored run against its recorded HAR and list
 every observation that comes out different.
 
+Layout and access replay from the run's HAR (a visit of the sampled pages); functions
+replays from the network log of its own trace (its searches and look-ups as they were made),
+acting as of the run's date so that the unknown dossier code it tries is the same.
+
 Each browser context the checks open is routed from the HAR
 (`context.route_from_har(har, not_found="abort")`); the checks' Python HTTP client is served
 from the same HAR. Nothing reaches the network: a request the HAR does not hold is aborted.
@@ -14,7 +18,7 @@ import json
 import logging
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +37,14 @@ from probe.models import Observation
 log = logging.getLogger(__name__)
 # Families that look at rendered pages; performance (timings) and security (TLS, live
 # headers) cannot be judged from a recording.
-DEFAULT_FAMILIES: tuple[str, ...] = ("layout", "access")
+DEFAULT_FAMILIES: tuple[str, ...] = ("layout", "access", "functions")
+TRACE_FAMILIES = frozenset({"functions"})  # replayed from the check's own trace
 LIMITS: tuple[str, ...] = (
     "Yêu cầu GET lặp lại được trả lời bằng bản ghi đầu tiên "
     "(a repeated GET is answered with its first recording)",
-    "Thân yêu cầu POST không được so khớp: tìm kiếm, tra cứu không phát lại đúng "
-    "(POST bodies are not matched: searches and look-ups do not replay faithfully)",
+    "Thân yêu cầu POST không được so khớp: tìm kiếm, tra cứu bằng POST không phát lại đúng "
+    "(POST bodies are not matched: searches and look-ups sent by POST do not replay "
+    "faithfully)",
     "Chỉ có những gì HAR đã ghi (các trang được lấy mẫu); mọi yêu cầu khác bị huỷ "
     "(only what the HAR recorded — the sampled pages; every other request is aborted)",
     "Không có TLS, chứng chỉ hay thời gian tải thật: hiệu năng và bảo mật không phát lại "
@@ -134,7 +140,8 @@ class ReplayContext(PortalContext):
     har_path: Path = Path()
     har: dict[str, Any] = field(default_factory=dict)
 
-    async def new_page(self, **context_options: object) -> tuple[BrowserContext, Page]:
+    async def new_page(self, timed: bool = False,
+                       **context_options: object) -> tuple[BrowserContext, Page]:
         """A fresh context routed from the HAR (unrecorded requests aborted) and a page."""
         options = {"user_agent": self.settings.user_agent, **context_options}
         context = await self.browser.new_context(**options)  # type: ignore[arg-type]
@@ -201,20 +208,26 @@ def _difference(key: tuple[Any, ...], a: Observation | None,
 
 def stored_har(store: Store, root: Path, run_id: str) -> bytes:
     """The run's HAR artifact, checked against its manifest; ReplayError otherwise."""
+    return stored_artifact(store, root, run_id, "har", "HAR")
+
+
+def stored_artifact(store: Store, root: Path, run_id: str, kind: str, label: str) -> bytes:
+    """The run's first artifact of `kind`, checked against its manifest; ReplayError
+    otherwise."""
     seal = manifest_row(store, run_id)
     stored = read_manifest(root, seal) if seal is not None else None
     if stored is None or not stored.intact or stored.document is None:
         raise ReplayError(f"run {run_id} has no intact manifest")
-    entries = [e for e in stored.document["artifacts"] if e.get("kind") == "har"]
+    entries = [e for e in stored.document["artifacts"] if e.get("kind") == kind]
     if not entries:
-        raise ReplayError(f"run {run_id} has no recorded HAR")
+        raise ReplayError(f"run {run_id} has no recorded {label}")
     entry = entries[0]
     path = root / str(entry["path"])
     if not inside(root, str(entry["path"])) or not path.is_file():
-        raise ReplayError(f"the HAR of run {run_id} is no longer stored (pruned?)")
+        raise ReplayError(f"the {label} of run {run_id} is no longer stored (pruned?)")
     data = path.read_bytes()
     if sha256_bytes(data) != entry["sha256"]:
-        raise ReplayError(f"the HAR of run {run_id} does not match its manifest")
+        raise ReplayError(f"the {label} of run {run_id} does not match its manifest")
     return data
 
 
@@ -230,21 +243,38 @@ async def _run_families(ctx: PortalContext, families: Sequence[str]) -> list[Obs
     return found
 
 
+def _recordings(store: Store, root: Path, run_id: str, families: tuple[str, ...]
+                ) -> list[tuple[tuple[str, ...], dict[str, Any]]]:
+    """(families, HAR) pairs: the pages' HAR for most families, the trace's for functions."""
+    from probe.audit.trace import har_from_trace
+
+    paged = tuple(f for f in families if f not in TRACE_FAMILIES)
+    traced = tuple(f for f in families if f in TRACE_FAMILIES)
+    found = [(paged, load_har(stored_har(store, root, run_id)))] if paged else []
+    if traced:
+        found.append((traced, har_from_trace(stored_artifact(store, root, run_id, "trace",
+                                                             "trace"))))
+    return found
+
+
 async def _replay(store: Store, root: Path, run_id: str, families: tuple[str, ...],
                   settings: ProbeSettings, browser_factory: Any) -> ReplayReport:
-    har = load_har(stored_har(store, root, run_id))
     run = store.run(run_id)
-    report = ReplayReport(run.id, families, har_entries=len(har.get("log", {})
-                                                               .get("entries", [])))
+    recordings = _recordings(store, root, run.id, families)
+    report = ReplayReport(run.id, families, har_entries=sum(
+        len(har["log"]["entries"]) for _, har in recordings))
+    as_of = replace(settings, extra={**settings.extra, "today": run.started_at[:10]})
+    replayed: list[Observation] = []
     with tempfile.TemporaryDirectory(prefix="probe-replay-") as folder:
-        har_path = Path(folder) / "pages.har"
-        har_path.write_text(json.dumps(har, ensure_ascii=False), "utf-8")
         async with browser_factory() as browser:
-            ctx = ReplayContext(agency=agency_of(run), sitemap=store.sitemap(run.id),
-                                browser=browser, settings=settings,
-                                evidence=EvidenceStore(Path(folder) / "evidence", run.id),
-                                har_path=har_path, har=har)
-            replayed = await _run_families(ctx, families)
+            for index, (chosen, har) in enumerate(recordings):
+                har_path = Path(folder) / f"recording-{index}.har"
+                har_path.write_text(json.dumps(har, ensure_ascii=False), "utf-8")
+                ctx = ReplayContext(agency=agency_of(run), sitemap=store.sitemap(run.id),
+                                    browser=browser, settings=as_of,
+                                    evidence=EvidenceStore(Path(folder) / "evidence", run.id),
+                                    har_path=har_path, har=har)
+                replayed += await _run_families(ctx, chosen)
     report.compared, report.same, report.differences = compare(
         store.observations(run.id), replayed, families)
     return report

@@ -9,6 +9,7 @@ zip is rewritten deterministically, so the same capture stores as the same bytes
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import logging
@@ -83,9 +84,17 @@ def _html_resources(members: dict[str, bytes]) -> set[str]:
             continue
         for line in body.splitlines():
             content = _json(line).get("snapshot", {}).get("response", {}).get("content", {})
-            if "html" in str(content.get("mimeType", "")) and content.get("_sha1"):
-                found.add(f"resources/{content['_sha1']}")
+            if "html" in str(content.get("mimeType", "")) and _body_member(content):
+                found.add(_body_member(content))
     return found
+
+
+def _body_member(content: dict[str, Any]) -> str:
+    """The zip member holding a response body: `_file` (a path inside the zip, as recorded
+    by current Playwright) or `_sha1` (a name under resources/)."""
+    if content.get("_file"):
+        return str(content["_file"])
+    return f"resources/{content['_sha1']}" if content.get("_sha1") else ""
 
 
 def _map_lines(body: bytes, change: Any) -> bytes:
@@ -123,3 +132,30 @@ def _redact_snapshot_values(value: Any) -> Any:
     return {key: (REDACTED if key == "value" and hidden and isinstance(item, str)
                   else _redact_snapshot_values(item))
             for key, item in value.items()}
+
+
+def har_from_trace(data: bytes) -> dict[str, Any]:
+    """A HAR 1.2 document of the trace's network log, bodies inlined (base64), for
+    `route_from_har`: the functions check's own requests, in the order they were made."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = set(archive.namelist())
+        entries = []
+        for name in sorted(n for n in names if n.endswith(".network")):
+            for line in archive.read(name).splitlines():
+                snapshot = _json(line).get("snapshot")
+                if isinstance(snapshot, dict) and snapshot.get("request"):
+                    entries.append(_inline_body(snapshot, archive, names))
+    return {"log": {"version": "1.2", "creator": {"name": "dvc-probe trace", "version": "1"},
+                    "pages": [], "entries": entries}}
+
+
+def _inline_body(entry: dict[str, Any], archive: zipfile.ZipFile,
+                 names: set[str]) -> dict[str, Any]:
+    content = (entry.get("response") or {}).get("content") or {}
+    member = _body_member(content)
+    content.pop("_file", None)
+    content.pop("_sha1", None)
+    if member in names:
+        content["text"] = base64.b64encode(archive.read(member)).decode("ascii")
+        content["encoding"] = "base64"
+    return entry
