@@ -1,4 +1,11 @@
-"""The status taxonomy of a portal run, and the one place errors are mapped to it."""
+"""The status taxonomy of a portal run, and the one place errors are mapped to it.
+
+Statuses: dns_error, connection_refused, timeout, tls_error, http_error (also a home page
+that redirects to a private address the crawl refuses), blocked (403/429, or robots.txt
+forbidding the home page), redirect_loop, probe_error (the probe's own fault, never scored
+against the agency). Exceptions (Python, httpx, Twisted), Chromium's net::ERR_* messages and
+HTTP answers all map here; the crawler (spiders/errors.py) uses `classify`.
+"""
 
 from __future__ import annotations
 
@@ -27,23 +34,33 @@ TRANSIENT_HTTP = frozenset({408, 425, 429, 500, 502, 503, 504})
 # Failures of the probe itself: never scored against the agency.
 PROBE_SIDE = frozenset({"probe_error"})
 
-_BROWSER_ERRORS: tuple[tuple[str, str], ...] = (
-    ("ERR_NAME_NOT_RESOLVED", "dns_error"),
-    ("ERR_NAME_RESOLUTION_FAILED", "dns_error"),
-    ("ERR_CONNECTION_REFUSED", "connection_refused"),
-    ("ERR_CONNECTION_RESET", "connection_refused"),
-    ("ERR_CONNECTION_CLOSED", "connection_refused"),
-    ("ERR_EMPTY_RESPONSE", "connection_refused"),
-    ("ERR_ADDRESS_UNREACHABLE", "connection_refused"),
-    ("ERR_TIMED_OUT", "timeout"),
-    ("ERR_CONNECTION_TIMED_OUT", "timeout"),
-    ("Timeout", "timeout"),
-    ("ERR_CERT_", "tls_error"),
-    ("ERR_SSL_", "tls_error"),
-    ("ERR_BAD_SSL_CLIENT_AUTH_CERT", "tls_error"),
-    ("ERR_TOO_MANY_REDIRECTS", "redirect_loop"),
-    ("ERR_BLOCKED_BY_CLIENT", "probe_error"),
+# (status, words in exception class names) checked in order.
+_BY_CLASS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("dns_error", ("dnslookuperror", "gaierror", "nameresolution", "cannotresolvehost")),
+    ("tls_error", ("ssl", "tls", "certificate", "verificationerror")),
+    ("connection_refused", ("connectionrefused",)),
+    ("timeout", ("timeout", "timedout")),
+    ("redirect_loop", ("toomanyredirects", "redirectloop")),
+    ("http_error", ("responsefailed", "connectionlost", "connectiondone", "remoteprotocol",
+                    "downloadfailed", "httperror",
+                    "dataloss", "connectionreset", "connectionaborted", "responsenever",
+                    "noroute", "unreachable", "privateaddressrefused")),
 )
+# (status, words in a message, e.g. Chromium's net::ERR_* names) checked in order.
+_BY_MESSAGE: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("dns_error", ("err_name_not_resolved", "name or service not known", "dns lookup",
+                   "nodename nor servname", "err_name_resolution_failed")),
+    ("tls_error", ("err_cert_", "err_ssl_", "certificate verify failed", "ssl routines",
+                   "tlsv1 alert", "sslv3 alert", "wrong version number")),
+    ("connection_refused", ("err_connection_refused", "connection refused",
+                            "connection was refused")),
+    ("timeout", ("err_timed_out", "timed out", "timeout")),
+    ("redirect_loop", ("err_too_many_redirects", "max redirections", "redirect loop")),
+    ("blocked", ("robots.txt", "forbidden by robots")),
+    ("http_error", ("err_empty_response", "err_connection_reset", "err_connection_closed",
+                    "err_invalid_response", "err_http", "connection lost", "err_aborted")),
+)
+
 
 
 def label(status: str, lang: str = "vi") -> str:
@@ -54,7 +71,7 @@ def label(status: str, lang: str = "vi") -> str:
 
 def from_http_status(code: int) -> str:
     """The status of a portal whose entry page answered HTTP `code`."""
-    if code in (401, 403, 429):
+    if code in (403, 429):  # 401 asks for a login: an HTTP error, not a block
         return "blocked"
     if code >= 400:
         return "http_error"
@@ -81,10 +98,7 @@ def retryable(status: str, http_code: int | None = None) -> bool:
 
 def from_browser_error(message: str) -> str:
     """The status of a Playwright/Chromium navigation error message."""
-    for marker, status in _BROWSER_ERRORS:
-        if marker in message:
-            return status
-    return "probe_error"
+    return classify(message)
 
 
 def from_exception(error: BaseException) -> str:
@@ -99,7 +113,7 @@ def from_exception(error: BaseException) -> str:
         return _from_connect_error(error)
     if isinstance(error, ConnectionRefusedError):
         return "connection_refused"
-    return "probe_error"
+    return classify(error)
 
 
 def _from_connect_error(error: httpx.ConnectError) -> str:
@@ -111,3 +125,54 @@ def _from_connect_error(error: httpx.ConnectError) -> str:
             or "Temporary failure in name resolution" in text:
         return "dns_error"
     return "connection_refused"
+
+
+def _class_names(error: BaseException) -> str:
+    """Lower-cased names of the exception's classes (its MRO), one string."""
+    return " ".join(cls.__name__.lower() for cls in type(error).__mro__)
+
+
+def _inner_errors(error: BaseException) -> list[BaseException]:
+    """Exceptions wrapped by `error`: Twisted's `reasons` (Failures) and `__cause__`."""
+    inner: list[BaseException] = []
+    for reason in getattr(error, "reasons", None) or []:
+        value = getattr(reason, "value", reason)
+        if isinstance(value, BaseException):
+            inner.append(value)
+    if error.__cause__ is not None:
+        inner.append(error.__cause__)
+    return inner
+
+
+def _by_message(text: str) -> str | None:
+    """Status named by words in a message, or None."""
+    lowered = text.lower()
+    for status, words in _BY_MESSAGE:
+        if any(word in lowered for word in words):
+            return status
+    return None
+
+
+def classify(error: BaseException | str | None = None, http_status: int | None = None
+             ) -> str:
+    """The taxonomy status for an exception, an error message, or an HTTP status.
+
+    Wrapped causes are looked at first (Twisted's ResponseNeverReceived wraps the TLS error
+    that caused it); class names decide before message words. Anything unknown is the
+    probe's own failure: probe_error.
+    """
+    if http_status is not None and (status := from_http_status(http_status)) != COMPLETED:
+        return status
+    if error is None:
+        return "probe_error"
+    if isinstance(error, str):
+        return _by_message(error) or "probe_error"
+    for inner in _inner_errors(error):
+        status = classify(inner)
+        if status != "probe_error":
+            return status
+    names = _class_names(error)
+    for status, words in _BY_CLASS:
+        if any(word in names for word in words):
+            return status
+    return _by_message(str(error)) or "probe_error"

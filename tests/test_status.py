@@ -21,7 +21,7 @@ def test_browser_errors(message: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(("code", "expected"), [
-    (200, "completed"), (301, "completed"), (403, "blocked"), (429, "blocked"),
+    (200, "completed"), (301, "completed"), (403, "blocked"), (429, "blocked"), (401, "http_error"),
     (404, "http_error"), (500, "http_error"), (503, "http_error"),
 ])
 def test_http_status(code: int, expected: str) -> None:
@@ -43,3 +43,12 @@ def test_every_status_has_both_labels() -> None:
     for code in status.STATUSES:
         assert status.label(code, "vi") and status.label(code, "en")
         assert status.label(code, "vi") != status.label(code, "en")
+
+
+def test_the_crawler_maps_through_the_same_place() -> None:
+    from spiders.errors import classify_error, status_for_http
+
+    for code in (200, 401, 403, 404, 429, 503):
+        assert status_for_http(code) == (None if code == 200 else status.from_http_status(code))
+    for message in ("net::ERR_NAME_NOT_RESOLVED", "net::ERR_CERT_DATE_INVALID", "odd"):
+        assert classify_error(message) == status.from_browser_error(message)
