@@ -43,7 +43,8 @@ def settings_for(ca_file: str | None, allow_private: bool, **extra: Any) -> Prob
     PROBE_NATIONAL_PORTAL_HOSTS and PROBE_NATIONAL_SSO_HOSTS (comma-separated host or
     host:port) add to the national portal and SSO hosts the probe recognises.
     PROBE_THROTTLING (none | mobile) chooses the timed loads' throttling profile unless
-    `throttling` is given.
+    `throttling` is given; PROBE_PERF_RUNS, PROBE_PERF_PAGES and PROBE_SAMPLE_PAGES set
+    sample sizes (see `env_sampling`).
     """
     if ca_file and not Path(ca_file).is_file():
         raise UserError(f"không tìm thấy tệp CA '{ca_file}' (CA file not found)")
@@ -55,7 +56,27 @@ def settings_for(ca_file: str | None, allow_private: bool, **extra: Any) -> Prob
         + _env_hosts("PROBE_NATIONAL_PORTAL_HOSTS"),
         "national_sso_hosts": defaults.national_sso_hosts + _env_hosts("PROBE_NATIONAL_SSO_HOSTS"),
     }
-    return ProbeSettings(ca_file=ca_file, allow_private=allow_private, **{**hosts, **extra})
+    return ProbeSettings(ca_file=ca_file, allow_private=allow_private,
+                         **{**hosts, **env_sampling(), **extra})
+
+
+SAMPLING_ENV = {"perf_runs": "PROBE_PERF_RUNS", "perf_pages": "PROBE_PERF_PAGES",
+                "sample_pages": "PROBE_SAMPLE_PAGES"}
+
+
+def env_sampling() -> dict[str, int]:
+    """Sample sizes set in the environment (PROBE_PERF_RUNS, PROBE_PERF_PAGES,
+    PROBE_SAMPLE_PAGES: whole numbers 1-50), for a quicker or a more thorough pass."""
+    found: dict[str, int] = {}
+    for field, name in SAMPLING_ENV.items():
+        raw = os.environ.get(name, "").strip()
+        if not raw:
+            continue
+        if not raw.isdigit() or not 1 <= int(raw) <= 50:
+            raise UserError(f"{name}='{raw}' phải là số nguyên từ 1 đến 50 "
+                            f"(must be a whole number from 1 to 50)")
+        found[field] = int(raw)
+    return found
 
 
 def _check_throttling(name: str) -> None:

@@ -17,7 +17,7 @@ from probe.sweep import PortalOutcome, SweepOptions, sweep
 def run_demo(console: Console, workdir: Path, db: str, out_dir: Path, strict: bool,
              rubric: str = "2024", concurrency: int = 3) -> int:
     """Sweep the farm; print the ranking and how each grade compares with the farm's design."""
-    from probe.commands import evidence_root, open_store
+    from probe.commands import env_sampling, evidence_root, open_store
     from probe.farm import start_farm
     from probe.report import write_report
     from probe.tables import print_ranking
@@ -29,8 +29,9 @@ def run_demo(console: Console, workdir: Path, db: str, out_dir: Path, strict: bo
         console.print(f"Trang trại cổng mẫu (portal farm): {len(farm.agencies)} cổng trên "
                       f"127.0.0.1; sổ đăng ký (registry) {registry}")
         # Two timed pages per portal (3 runs each) keep the demo within minutes.
+        sampling = {"perf_pages": 2, **env_sampling()}
         settings = ProbeSettings(ca_file=farm.ca_file, allow_private=True, loopback_only=True,
-                                 perf_pages=2, **farm.settings_overrides())
+                                 **sampling, **farm.settings_overrides())
         options = SweepOptions(settings=settings, rubric=rubric, evidence_root=evidence_root(db),
                                concurrency=concurrency)
         outcomes = _sweep(console, store, farm.agencies, options, str(registry))

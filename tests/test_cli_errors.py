@@ -79,3 +79,17 @@ def test_unopenable_database(tmp_path: Path) -> None:
     (tmp_path / "dir.db").mkdir()
     assert_clean_failure(probe("show", "latest", "--db", f"sqlite:///{tmp_path / 'dir.db'}",
                                cwd=tmp_path), 2, "cannot open database")
+
+
+def test_sample_sizes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from probe.commands import env_sampling, settings_for
+    from probe.errors import UserError
+
+    monkeypatch.setenv("PROBE_SAMPLE_PAGES", "3")
+    monkeypatch.setenv("PROBE_PERF_RUNS", "5")
+    settings = settings_for(None, False)
+    assert (settings.sample_pages, settings.perf_runs, settings.perf_pages) == (3, 5, 3)
+    for bad in ("0", "x", "51", "-2"):
+        monkeypatch.setenv("PROBE_PERF_PAGES", bad)
+        with pytest.raises(UserError, match="PROBE_PERF_PAGES"):
+            env_sampling()

@@ -20,6 +20,9 @@ from probe.farm.profiles import PROFILES
 pytestmark = pytest.mark.slow
 GROUP_MAX = {"functions": 50, "layout": 5, "performance": 20, "security": 15, "access": 5,
              "emc": 5}
+# Fewer sampled pages than a real sweep (designed grades and item statuses do not depend on
+# it) keep the suite within its time; `make demo` runs the defaults.
+QUICKER = {"PROBE_SAMPLE_PAGES": "3", "PROBE_PERF_PAGES": "1"}
 CHECK_KEYS = {"url", "agency", "run_id", "rubric", "status", "total", "grade", "groups", "items",
               "pages", "duration_s"}
 
@@ -35,8 +38,10 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Completed
                                                             Path]:
     """`probe demo --strict` run once; the other tests read what it stored."""
     work = tmp_path_factory.mktemp("demo")
+    quicker = {**os.environ, **QUICKER, "PROBE_PERF_PAGES": "2"}
     result = probe("demo", "--strict", "--workdir", str(work), "--db",
-                   f"sqlite:///{work / 'results.db'}", "--out", str(work / "report"), cwd=work)
+                   f"sqlite:///{work / 'results.db'}", "--out", str(work / "report"), cwd=work,
+                   env=quicker)
     return result, work
 
 
@@ -131,7 +136,7 @@ def farm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Farm]:
 
 def check(farm: Farm, agency_id: str, tmp_path: Path, *extra: str) -> tuple[int, dict]:
     agency = next(a for a in farm.agencies if a.id == agency_id)
-    env = {**os.environ, **dict(line.split("=", 1) for line in env_lines(farm))}
+    env = {**os.environ, **QUICKER, **dict(line.split("=", 1) for line in env_lines(farm))}
     result = probe("check", agency.portal_url, "--name", agency.name, "--json", "--ca-file",
                    farm.ca_file, "--allow-private", "--db", f"sqlite:///{tmp_path / 'r.db'}",
                    *extra, cwd=tmp_path, env=env)
