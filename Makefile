@@ -4,13 +4,14 @@ PYTHON    ?= python3
 CHROMIUM  ?= /usr/lib/chromium/chromium
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STAMP     := $(VENV)/.installed
+REDIS     ?= /usr/bin/redis-server
 
-.PHONY: demo test lint browser install clean
+.PHONY: demo test lint browser services install clean
 
 demo: install browser
 	$(VENV)/bin/probe demo
 
-test: install browser
+test: install browser services
 	$(VENV)/bin/python -m pytest -q --durations=25
 
 lint: install
@@ -34,6 +35,15 @@ browser:
 	  echo "Installing Debian chromium and libnss3-tools"; \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium libnss3-tools; \
+	fi
+
+# Redis and PostgreSQL for the distributed-sweep test (tests/test_distributed.py), which
+# starts private instances of both on loopback; the packages' own services are not used.
+services:
+	@if [ ! -x "$(REDIS)" ] || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  echo "Installing Debian redis-server and postgresql"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq redis-server postgresql; \
 	fi
 
 clean:

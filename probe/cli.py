@@ -162,6 +162,66 @@ def report(out: Annotated[Path, typer.Option(help="Thư mục báo cáo")] = Pat
     raise typer.Exit(commands.report(out, sweep_id, rubric, lang, db))
 
 
+BrokerOpt = Annotated[str, typer.Option(
+    "--broker", envvar="PROBE_BROKER",
+    help="Hàng đợi Celery, ví dụ redis://máy-chủ:6379/0 (Celery broker URL)")]
+
+
+@app.command()
+def dispatch(sweep_id: Annotated[str | None, typer.Argument(
+                 help="Mã đợt quét cần gửi lại phần còn lại, với --resume (sweep id)")] = None,
+             registry: Annotated[Path | None, typer.Option(
+                 help="Tệp sổ đăng ký hoặc tên gói: 2026 (registry CSV or packaged name)")]
+             = None,
+             schedule: Annotated[str | None, typer.Option(
+                 help="Lịch quét: tên hoặc tệp YAML (schedule name or file)")] = None,
+             resume: Annotated[bool, typer.Option(
+                 "--resume", help="Gửi lại các cổng chưa xong của đợt quét (enqueue what the "
+                                  "sweep has left)")] = False,
+             ignore_window: Annotated[bool, typer.Option(
+                 "--ignore-window", help="Bỏ qua khung giờ của lịch (ignore the time window)")]
+             = False,
+             broker: BrokerOpt = "", db: DbOpt = DEFAULT_DB, ca_file: CaOpt = None,
+             allow_private: PrivateOpt = False,
+             rubric: Annotated[str | None, typer.Option(
+                 "--rubric", help="Bộ tiêu chí (rubric version or file)")] = None,
+             wait: Annotated[bool, typer.Option(
+                 "--wait/--no-wait", help="Chờ các máy quét xong (wait for the workers)")]
+             = True,
+             timeout: Annotated[float, typer.Option(
+                 min=0, help="Chờ tối đa, giây; 0: không giới hạn (seconds to wait; 0: no "
+                             "limit)")] = 0.0,
+             as_json: JsonOpt = False) -> None:
+    """Chia đợt quét cho các máy quét qua Celery (dispatch a sweep to Celery workers)."""
+    from probe.commands_sweep import SweepRequest
+    from probe.workers.dispatch import DispatchRequest
+    from probe.workers.dispatch import dispatch as run
+
+    request = SweepRequest(registry=registry, schedule=schedule, resume=resume,
+                           sweep_id=sweep_id, db=db, ca_file=ca_file,
+                           allow_private=allow_private, rubric=rubric,
+                           ignore_window=ignore_window)
+    raise typer.Exit(run(DispatchRequest(request, broker, wait, timeout, as_json)))
+
+
+@app.command()
+def worker(broker: BrokerOpt = "", db: DbOpt = DEFAULT_DB, ca_file: CaOpt = None,
+           concurrency: Annotated[int, typer.Option(
+               min=1, max=16, help="Số cổng quét đồng thời trên máy này (portals at once on "
+                                   "this machine)")] = 1,
+           evidence: Annotated[Path | None, typer.Option(
+               "--evidence", envvar="PROBE_EVIDENCE",
+               help="Thư mục bằng chứng, nên dùng chung giữa các máy (evidence folder, shared "
+                    "between machines)")] = None,
+           hostname: Annotated[str | None, typer.Option(
+               "--hostname", help="Tên máy quét, ví dụ w1@%h (worker name)")] = None,
+           loglevel: Annotated[str, typer.Option("--loglevel")] = "INFO") -> None:
+    """Chạy một máy quét Celery nhận việc từ probe dispatch (run a Celery worker)."""
+    from probe.workers.worker import start
+
+    raise typer.Exit(start(broker, db, ca_file, concurrency, evidence, hostname, loglevel))
+
+
 register(app)
 register_evidence(app)
 

@@ -59,8 +59,9 @@ def sweep(request: SweepRequest) -> int:
     return start(request)
 
 
-def start(request: SweepRequest) -> int:
-    """A new sweep of the schedule or registry in `request`."""
+def prepare(request: SweepRequest) -> tuple[Schedule, SweepOptions]:
+    """The schedule (or registry) of a new sweep and its options; a UserError when the
+    sweep's window is closed (unless --ignore-window). `probe dispatch` uses it too."""
     plan = _schedule(request)
     options = _options(plan, request)
     if options.window and not request.ignore_window and not options.window.is_open():
@@ -69,6 +70,12 @@ def start(request: SweepRequest) -> int:
                         EXIT_INCOMPLETE)
     if request.ignore_window:
         options = replace(options, window=None)
+    return plan, options
+
+
+def start(request: SweepRequest) -> int:
+    """A new sweep of the schedule or registry in `request`."""
+    plan, options = prepare(request)
     store = open_store(request.db)
     label = str(plan.registry or plan.source)
     sweep_id = store.start_sweep(label, schedule=plan.name, rubric=options.rubric,

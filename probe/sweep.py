@@ -7,6 +7,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, TypeVar
@@ -29,6 +30,7 @@ from probe.retry import Attempt, RetryPolicy, attempts_note
 from probe.schedule import Window
 from probe.scoring import load_rubric, score
 from probe.urls import is_private_host
+from probe.workers.locks import MachineLock, chain_lock
 from spiders.budget import Budget
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,9 @@ class SweepOptions:
     window: Window | None = None  # no new portal starts outside it
     batch_size: int | None = None  # portals taken through all phases together (None: all)
     budget: Budget | None = None  # discovery budget and per-host politeness
+    # Several processes on one machine (`probe worker`): timed runs take it exclusively, the
+    # other phases share it. Not stored with the sweep: each machine has its own.
+    machine_lock: MachineLock | None = None
 
     def to_json(self) -> str:
         """What a resume needs to go on as this sweep began (not the evidence root)."""
@@ -268,7 +273,8 @@ def _finish(run: _PortalRun, store: Store, options: SweepOptions, sweep_id: str 
                            status=run.status, status_detail=run.detail,
                            started_at=run.started, finished_at=utc_now(),
                            duration_s=duration), sitemap, run.observations, portal_score)
-    sealed = seal_after_run(store, options.evidence_root, run.run_id)  # manifest, hash, chain
+    with chain_lock(store.engine, sweep_id):  # one link at a time, across machines
+        sealed = seal_after_run(store, options.evidence_root, run.run_id)  # manifest, chain
     plan.finish(run, sealed is not None, duration)
     progress(run.agency, "done")
     return PortalOutcome(run.run_id, run.agency, run.status, run.detail, sitemap,
@@ -298,8 +304,9 @@ async def _batch(agencies: list[Agency], store: Store, options: SweepOptions,
     nothing else running (so concurrency cannot distort them); the other checks side by
     side, each portal stored, scored and sealed as soon as its checks end."""
     runs = [_PortalRun(agency) for agency in agencies]
-    await _bounded(options.concurrency,
-                   [_discovery_step(run, options, progress, plan) for run in runs])
+    async with _machine(options, exclusive=False):
+        await _bounded(options.concurrency,
+                       [_discovery_step(run, options, progress, plan) for run in runs])
     runs = [run for run in runs if not run.skipped]
     if not runs:
         return []
@@ -319,14 +326,24 @@ async def _checks(runs: list[_PortalRun], browser: Browser, store: Store,
                   plan: _Plan) -> list[PortalOutcome]:
     timed = tuple(f for f in options.families if f in TIMED_FAMILIES)
     untimed = tuple(f for f in options.families if f not in TIMED_FAMILIES)
-    for run in runs:
-        await _check_step(run, timed, browser, options, progress)
+    if timed and any(run.reachable for run in runs):
+        async with _machine(options, exclusive=True):
+            for run in runs:
+                await _check_step(run, timed, browser, options, progress)
 
     async def rest(run: _PortalRun) -> PortalOutcome:
         await _check_step(run, untimed, browser, options, progress, capture=True)
         return _finish(run, store, options, sweep_id, progress, plan)
 
-    return await _bounded(options.concurrency, [rest(run) for run in runs])
+    async with _machine(options, exclusive=False):
+        return await _bounded(options.concurrency, [rest(run) for run in runs])
+
+
+def _machine(options: SweepOptions, exclusive: bool) -> AbstractAsyncContextManager[None]:
+    """This machine's timed-run lock when several processes sweep on it, else nothing."""
+    if options.machine_lock is None:
+        return nullcontext()
+    return options.machine_lock.hold(exclusive)
 
 
 async def _sweep(agencies: list[Agency], store: Store, options: SweepOptions,
