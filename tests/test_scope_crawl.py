@@ -105,20 +105,7 @@ def test_home_redirect_to_a_private_address_is_refused(portal: Server) -> None:
     assert sitemap.error == "http_error" and not sitemap.pages[1:]
 
 
-def _with_allow_private(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Until probe.discovery.build_request passes `allow_private` itself (see the xfail)."""
-    original = discovery.build_request
-
-    def build(urls: list[str], settings: ProbeSettings, *args: Any) -> dict[str, Any]:
-        request = original(urls, settings, *args)
-        request["settings"].setdefault("allow_private", settings.allow_private)
-        return request
-    monkeypatch.setattr(discovery, "build_request", build)
-
-
-def test_allow_private_lets_a_home_redirect_to_loopback_through(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    _with_allow_private(monkeypatch)
+def test_allow_private_lets_a_home_redirect_to_loopback_through() -> None:
 
     def routes(box: list[Server]) -> Any:
         def answer(path: str, _query: dict[str, list[str]]) -> Reply | None:

@@ -84,8 +84,8 @@ def _html_resources(members: dict[str, bytes]) -> set[str]:
             continue
         for line in body.splitlines():
             content = _json(line).get("snapshot", {}).get("response", {}).get("content", {})
-            if "html" in str(content.get("mimeType", "")) and _body_member(content):
-                found.add(_body_member(content))
+            if "html" in str(content.get("mimeType", "")) and (member := _body_member(content)):
+                found.add(member)
     return found
 
 
