@@ -98,6 +98,14 @@ HOTLINE_WORDS = ("đường dây nóng", "hotline", "tổng đài", "số điệ
                  "điện thoại hỗ trợ", "hỗ trợ")
 STAT_WORDS = ("tiếp nhận", "đã giải quyết", "đang giải quyết", "đúng hạn", "trước hạn",
               "trễ hạn", "quá hạn", "tỷ lệ", "tỉ lệ", "đã xử lý", "đang xử lý", "hài lòng")
+# The figures rubric F10 names, each recognised by words of its label (folded, checked in
+# this order: 'tỷ lệ giải quyết đúng hạn' is the on-time rate, not the resolved count).
+STAT_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("hài lòng", ("hai long",)),
+    ("đúng hạn", ("dung han", "truoc han", "tre han", "qua han")),
+    ("đã giải quyết", ("da giai quyet", "da xu ly", "giai quyet")),
+    ("tiếp nhận", ("tiep nhan",)),
+)
 STATUS_WORDS = ("đang xử lý", "đã tiếp nhận", "tiếp nhận", "trạng thái", "tình trạng",
                 "đã trả kết quả", "trả kết quả", "hoàn thành", "đã giải quyết", "đang giải quyết",
                 "chờ bổ sung", "yêu cầu bổ sung", "đúng hạn", "quá hạn", "trễ hạn",
@@ -238,14 +246,40 @@ def hotline_in(text: str) -> str | None:
     return None
 
 
-def statistic_figures(text: str) -> list[str]:
-    """'word: figure' pairs of dossier statistics in `text` ('Đã tiếp nhận: 125.400',
-    'Tỷ lệ đúng hạn 97,6%'); dates and clock times are not figures."""
-    folded = fold(text)
+def _figure_matches(text: str) -> list[re.Match[str]]:
+    """Labelled dossier figures in folded `text`: group 0 the label and figure, 1 the figure."""
     words = "|".join(re.escape(fold(w)) for w in STAT_WORDS)
     figure = r"(\d{1,3}(?:[.,]\d{3})+|\d+(?:[.,]\d+)?\s?%|\d+)(?![\d/:h])"
     pattern = re.compile(rf"(?<![a-z])(?:{words})(?![a-z])[^\d\n]{{0,30}}?(?<![\d/]){figure}")
-    return [m.group(0) for m in pattern.finditer(folded)]
+    return list(pattern.finditer(fold(text)))
+
+
+def statistic_figures(text: str) -> list[str]:
+    """'word: figure' pairs of dossier statistics in `text` ('Đã tiếp nhận: 125.400',
+    'Tỷ lệ đúng hạn 97,6%'); dates and clock times are not figures."""
+    return [m.group(0) for m in _figure_matches(text)]
+
+
+def statistic_fields(text: str) -> dict[str, str]:
+    """Which of rubric F10's figures `text` publishes: field label -> its first figure
+    ('tiếp nhận' -> '125.400')."""
+    found: dict[str, str] = {}
+    for match in _figure_matches(text):
+        label = next((label for label, words in STAT_FIELDS
+                      if any(word in match.group(0) for word in words)), None)
+        if label is not None:
+            found.setdefault(label, match.group(1))
+    return found
+
+
+def fields_detail(found: dict[str, str]) -> str:
+    """'tiếp nhận: ...; ...; thiếu (missing): hài lòng' for a `statistic_fields` result."""
+    order = [label for label, _ in reversed(STAT_FIELDS)]
+    shown = [f"{label}: {found[label]}" for label in order if label in found]
+    missing = [label for label in order if label not in found]
+    if missing:
+        shown.append("thiếu (missing): " + ", ".join(missing))
+    return "; ".join(shown)
 
 
 def has_statistics(text: str) -> bool:
@@ -869,19 +903,28 @@ class FunctionsProbe:
         return [faq, hotline, guides]
 
     async def statistics(self, page: Page) -> list[Observation]:
-        """statistics.published: a statistics page (or home widget) shows dossier figures."""
+        """statistics.published: a statistics page (or home widget) shows dossier figures;
+        statistics.fields: how many of F10's four figures it shows."""
         target = self.target("statistics", SECTIONS["statistics"])
         obs, text = await self.reachable(page, "statistics.published", target,
                                          "no statistics link")
         if obs.value and text and not self.offsite(obs.page or ""):
             if has_statistics(text):
-                return [obs]
+                return [obs, self.statistic_fields(obs.page, text)]
             obs = observe("statistics.published", False, obs.page,
                           "the statistics page shows no dossier figures")
         if not obs.value and has_statistics(self.home.text):
             return [observe("statistics.published", True, self.home.url,
-                            "dossier figures on the home page")]
-        return [obs]
+                            "dossier figures on the home page"),
+                    self.statistic_fields(self.home.url, self.home.text)]
+        if obs.value:  # published on another host: its figures were not read
+            return [obs, observe("statistics.fields", None, obs.page, obs.detail)]
+        return [obs, observe("statistics.fields", 0, obs.page, "no statistics published")]
+
+    def statistic_fields(self, url: str | None, text: str) -> Observation:
+        """statistics.fields from the text of the page that publishes the figures."""
+        found = statistic_fields(text)
+        return observe("statistics.fields", len(found), url, fields_detail(found))
 
     # -- running --------------------------------------------------------------------------
 
@@ -899,7 +942,7 @@ class FunctionsProbe:
              (("rating.available", "rating.three_levels"), self.rating),
              (("feedback.available",), self.feedback),
              (("support.faq", "support.hotline", "support.guides"), self.support),
-             (("statistics.published",), self.statistics)],
+             (("statistics.published", "statistics.fields"), self.statistics)],
         ]
 
     async def run_lane(self, page: Page, steps: list[tuple[tuple[str, ...], Step]]

@@ -44,6 +44,9 @@ _SPECS: tuple[tuple[str, str, str, str], ...] = (
     ("functions", "support.hotline", "bool", "a hotline number is published"),
     ("functions", "support.guides", "bool", "user guides (huong dan) are published"),
     ("functions", "statistics.published", "bool", "dossier statistics are published"),
+    ("functions", "statistics.fields", "count",
+     "of the four figures F10 names (received, resolved, on-time rate, satisfaction), how "
+     "many the published statistics show"),
     # layout (L1-L4)
     ("layout", "header.agency_name", "bool", "the header names the agency"),
     ("layout", "header.logo", "bool", "the header shows an emblem or logo"),

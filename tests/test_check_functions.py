@@ -142,6 +142,18 @@ def test_rating_levels_need_labels_of_their_own() -> None:
         ["hai long"]
 
 
+def test_statistic_fields_name_each_f10_figure_and_what_is_missing() -> None:
+    table = ("Hồ sơ tiếp nhận\t125.400\nHồ sơ tiếp nhận trực tuyến\t80.000\n"
+             "Hồ sơ đã giải quyết\t122.101\nTỷ lệ giải quyết đúng hạn\t97,6%\n")
+    found = F.statistic_fields(table)
+    assert found == {"tiếp nhận": "125.400", "đã giải quyết": "122.101", "đúng hạn": "97,6%"}
+    assert F.fields_detail(found) == ("tiếp nhận: 125.400; đã giải quyết: 122.101; "
+                                      "đúng hạn: 97,6%; thiếu (missing): hài lòng")
+    widget = "Tiếp nhận 9.000 hồ sơ; đã xử lý 8.700; mức độ hài lòng 96,5%"
+    assert set(F.statistic_fields(widget)) == {"tiếp nhận", "đã giải quyết", "hài lòng"}
+    assert F.statistic_fields("Ngày tiếp nhận 02/06/2025") == {}
+
+
 def test_statistics_need_two_labelled_figures_not_dates() -> None:
     assert F.has_statistics("Hồ sơ đã tiếp nhận: 125.400\nTỷ lệ giải quyết đúng hạn: 97,6%")
     assert not F.has_statistics("Triển khai tiếp nhận hồ sơ trực tuyến 02/06/2025\n"
@@ -269,7 +281,8 @@ def test_good_portal_has_every_function(runs: dict[str, PortalRun]) -> None:
     for name in FUNCTION_NAMES:
         for o in run.of(name):
             assert o.outcome == "ok", o
-            expected = {"catalogue.procedures": 12, "procedure.fields": 1.0}.get(name, True)
+            expected = {"catalogue.procedures": 12, "procedure.fields": 1.0,
+                        "statistics.fields": 4}.get(name, True)
             assert o.value == expected, o
     assert len(run.of("procedure.fields")) == 3
     assert run.one("lookup.known_code").detail.startswith(f"code {KNOWN_CODE}")

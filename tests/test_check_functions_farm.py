@@ -79,6 +79,8 @@ def expected(farm: FarmRuns, agency_id: str) -> dict[str, object]:
     values["footer.fields"] = pytest.approx(sum(f in have for f in FOOTER) / len(FOOTER),
                                             abs=1e-3)
     values["sitemap_or_breadcrumbs"] = "sitemap_page" in have or "breadcrumbs" in have
+    values["statistics.fields"] = (3 + ("statistics_satisfaction" in have)
+                                   if "statistics" in have else 0)
     return values
 
 

@@ -241,6 +241,19 @@ NOTICES: tuple[str, ...] = (
 )
 
 
+NEWS: tuple[str, ...] = (
+    "Hội nghị tập huấn sử dụng Cổng Dịch vụ công cho cán bộ một cửa cấp xã",
+    "Thông báo lịch bảo trì hệ thống từ 22h00 thứ Bảy đến 02h00 Chủ nhật",
+    "Tổ chức hội nghị đối thoại với doanh nghiệp trên địa bàn năm 2025",
+    "Ra mắt ứng dụng trên điện thoại di động của Cổng Dịch vụ công",
+)
+DOCUMENTS: tuple[tuple[str, str], ...] = (
+    ("107/2021/NĐ-CP", "Sửa đổi Nghị định 61/2018/NĐ-CP về thực hiện cơ chế một cửa"),
+    ("42/2022/NĐ-CP", "Cung cấp thông tin và dịch vụ công trực tuyến trên môi trường mạng"),
+    ("766/QĐ-TTg", "Bộ chỉ số chỉ đạo, điều hành và đánh giá chất lượng phục vụ người dân"),
+)
+
+
 @dataclass(frozen=True)
 class Statistics:
     """Published dossier statistics of one agency (Bộ chỉ số phục vụ người dân)."""
@@ -259,6 +272,19 @@ def statistics(seed: int) -> Statistics:
     resolved = int(received * 0.974)
     return Statistics(received, online, resolved, round(96.1 + 0.4 * (seed % 7), 1),
                       round(95.3 + 0.5 * (seed % 6), 1))
+
+
+def statistic_rows(s: Statistics, online: bool, satisfaction: bool) -> list[tuple[str, str]]:
+    """The statistics table's rows (label, figure): with the online count and the
+    satisfaction rate when asked."""
+    rows = [("Hồ sơ tiếp nhận", vnd(s.received))]
+    if online:
+        rows.append(("Hồ sơ tiếp nhận trực tuyến", vnd(s.online)))
+    rows += [("Hồ sơ đã giải quyết", vnd(s.resolved)),
+             ("Tỷ lệ giải quyết đúng hạn", f"{s.on_time_percent}%")]
+    if satisfaction:
+        rows.append(("Mức độ hài lòng", f"{s.satisfaction_percent}%"))
+    return rows
 
 
 def vnd(number: int) -> str:

@@ -147,9 +147,10 @@ def home(site: Site, request: Request, key: str) -> Page:
         s = site.statistics
         stats = (f'<section class="card"><h2>Tình hình giải quyết hồ sơ năm 2025</h2>'
                  f"<p>Tiếp nhận {content.vnd(s.received)} hồ sơ; đã giải quyết "
-                 f"{content.vnd(s.resolved)}; đúng hạn {s.on_time_percent}%; mức độ hài lòng "
-                 f'{s.satisfaction_percent}%. <a href="{site.url("statistics")}">Xem thống kê'
-                 f"</a></p></section>")
+                 f"{content.vnd(s.resolved)}; đúng hạn {s.on_time_percent}%"
+                 + (f"; mức độ hài lòng {s.satisfaction_percent}%"
+                    if site.has(Feature.STATISTICS_SATISFACTION) else "")
+                 + f'. <a href="{site.url("statistics")}">Xem thống kê</a></p></section>')
     banner_alt = ' alt=""' if site.has(Feature.ALT_TEXT) else ""
     body = (f'<section class="hero"><img class="hero-img" src="/static/banner.svg"{banner_alt} '
             f'width="1200" height="240"><div class="hero-text"><h1>{title}</h1>'
@@ -371,12 +372,8 @@ def guides(site: Site, request: Request, key: str) -> Page:
 
 def statistics(site: Site, request: Request, key: str) -> Page:
     """Dossier statistics: received, resolved, on time, satisfaction."""
-    s = site.statistics
-    rows = (("Hồ sơ tiếp nhận", content.vnd(s.received)),
-            ("Hồ sơ tiếp nhận trực tuyến", content.vnd(s.online)),
-            ("Hồ sơ đã giải quyết", content.vnd(s.resolved)),
-            ("Tỷ lệ giải quyết đúng hạn", f"{s.on_time_percent}%"),
-            ("Mức độ hài lòng", f"{s.satisfaction_percent}%"))
+    rows = content.statistic_rows(site.statistics, online=True, satisfaction=site.has(
+        Feature.STATISTICS_SATISFACTION))
     inner = "".join(f'<tr><th scope="row">{label}</th><td>{value}</td></tr>'
                     for label, value in rows)
     body = ("<h1>Thống kê tình hình giải quyết hồ sơ</h1><p class=\"meta\">Số liệu từ "
@@ -453,6 +450,48 @@ def _month(key: str) -> tuple[int, int]:
     return (year, month) if 1 <= month <= 12 and 1900 < year < 3000 else (2026, 11)
 
 
+NEWS_SECTIONS = frozenset({"news", "article", "documents", "contact"})
+
+
+def news(site: Site, request: Request, key: str) -> Page:
+    """'Tin tức': the notices, each linking to its article."""
+    items = "".join(f'<li><a href="{escape(site.url("article", str(i + 1)))}">{escape(n)}</a> '
+                    f'<span class="notice-date">0{i + 2}/06/2025</span></li>'
+                    for i, n in enumerate(content.NEWS))
+    return Page("Tin tức", f"<h1>Tin tức, thông báo</h1><ul>{items}</ul>", "other",
+                ("Tin tức",))
+
+
+def article(site: Site, request: Request, key: str) -> Page:
+    """One notice in full (404 for an unknown number)."""
+    index = int(key) - 1 if key.isdigit() else -1
+    if not 0 <= index < len(content.NEWS):
+        return not_found(site, request, key)
+    title = content.NEWS[index]
+    body = (f"<h1>{escape(title)}</h1><p class=\"meta\">Ngày đăng: 0{index + 2}/06/2025</p>"
+            f"<p>{escape(site.profile.governing_body)} thông báo: {escape(title.lower())}. "
+            "Mọi thắc mắc xin liên hệ Trung tâm Phục vụ hành chính công.</p>")
+    return Page(title, body, "other", ("Tin tức", title))
+
+
+def documents(site: Site, request: Request, key: str) -> Page:
+    """'Văn bản chỉ đạo điều hành': the legal basis of the portal."""
+    rows = "".join(f"<tr><td>{escape(number)}</td><td>{escape(subject)}</td></tr>"
+                   for number, subject in content.DOCUMENTS)
+    body = ("<h1>Văn bản chỉ đạo điều hành</h1>"
+            + table_wrap("Văn bản", "<thead><tr><th scope=\"col\">Số hiệu</th>"
+                         f"<th scope=\"col\">Trích yếu</th></tr></thead><tbody>{rows}</tbody>"))
+    return Page("Văn bản chỉ đạo điều hành", body, "other", ("Văn bản",))
+
+
+def contact(site: Site, request: Request, key: str) -> Page:
+    """'Liên hệ': where to reach the portal's operators."""
+    p = site.profile
+    body = (f"<h1>Liên hệ</h1><p>{escape(p.governing_body)}</p><p>Địa chỉ: {escape(p.address)}"
+            f"</p><p>Điện thoại: {escape(p.phone)}</p>")
+    return Page("Liên hệ", body, "other", ("Liên hệ",))
+
+
 def not_found(site: Site, request: Request, key: str) -> Page:
     """404: the page does not exist (or the feature was removed)."""
     body = (f"<h1>Không tìm thấy trang</h1><p>Trang bạn yêu cầu không tồn tại hoặc đã được "
@@ -465,5 +504,6 @@ BUILDERS: dict[str, Builder] = {
     "submission": submission, "search": search, "lookup": lookup, "payment": payment,
     "rating": rating, "feedback": feedback, "faq": faq, "guides": guides,
     "statistics": statistics, "sitemap": sitemap, "intro": intro, "login": login,
-    "calendar": calendar,
+    "calendar": calendar, "news": news, "article": article, "documents": documents,
+    "contact": contact,
 }

@@ -8,7 +8,7 @@ from email.message import Message
 from html import escape
 from importlib import resources
 
-from probe.farm.pages import BUILDERS, SECTION_FEATURE, not_found
+from probe.farm.pages import BUILDERS, NEWS_SECTIONS, SECTION_FEATURE, not_found
 from probe.farm.profiles import Feature, Kind
 from probe.farm.server import Request, Response
 from probe.farm.site import Site
@@ -146,7 +146,8 @@ def _section(site: Site, request: Request) -> Response:
     needed = SECTION_FEATURE.get(section)
     if needed is not None and not site.has(needed):
         return page_response(site, not_found(site, request, key))
-    if section == "calendar" and not site.profile.calendar_trap:
+    if section == "calendar" and not site.profile.calendar_trap or \
+            section in NEWS_SECTIONS and not site.profile.news:
         return page_response(site, not_found(site, request, key))
     if section == "login" and site.has(Feature.SSO):
         return redirect(site.login_url(), 302, site.delay_s, security_headers(site))

@@ -80,6 +80,7 @@ class Feature(StrEnum):
     GUIDES = "guides"
     HOTLINE = "hotline"
     STATISTICS = "statistics"
+    STATISTICS_SATISFACTION = "statistics_satisfaction"  # the statistics show satisfaction
     HEADER_NAME = "header_name"
     LOGO = "logo"
     BREADCRUMBS = "breadcrumbs"
@@ -161,6 +162,7 @@ class Profile:
     level_labels: tuple[str, str] = ("Mức độ 4", "Mức độ 3")  # shown without TOAN_TRINH_LABEL
     gaps: tuple[str, ...] = field(default=())
     calendar_trap: bool = False  # an endless 'Lịch tiếp công dân' (prev/next month, week views)
+    news: bool = False  # news, an article per notice, documents and contact pages (4 templates)
     # Rubric 2024 items designed not to pass, with the status they should get ("partial" or
     # "fail"); every other item should pass. Each follows from `features` and `gaps`.
     not_passing: tuple[tuple[str, str], ...] = ()
@@ -189,7 +191,7 @@ BINH_MINH = Profile(
     phone="0290 3 822 001", email="dichvucong@binhminh.gov.vn",
     responsible="Ông Nguyễn Văn Hòa, Chánh Văn phòng UBND tỉnh",
     hotline="1900 8198", code_suffix="H71", emc_site_id="2271", theme="#a3161a",
-    gaps=(),
+    news=True, gaps=(),
 )
 
 KINH_TE_BIEN = Profile(
@@ -225,7 +227,7 @@ HAI_DANG = Profile(
                      Feature.RATING_THREE_LEVELS, Feature.HOTLINE, Feature.FOOTER_PHONE,
                      Feature.FOOTER_EMAIL, Feature.FOOTER_RESPONSIBLE, Feature.LABELS,
                      Feature.CONTRAST, Feature.SITEMAP_XML, Feature.CSP, Feature.NOSNIFF,
-                     Feature.REFERRER_POLICY),
+                     Feature.REFERRER_POLICY, Feature.STATISTICS_SATISFACTION),
     header_title="ỦY BAN NHÂN DÂN THÀNH PHỐ HẢI ĐĂNG",
     system_name="Cổng Dịch vụ công Thành phố Hải Đăng",
     governing_body="Ủy ban nhân dân Thành phố Hải Đăng",
@@ -236,7 +238,8 @@ HAI_DANG = Profile(
     theme="#00695c", server_header="Apache-Coyote/1.1",
     gaps=("F2 search returns nothing", "F3 unknown code answers a blank result",
           "F4 local account login, not the national SSO", "F7 rating with two levels",
-          "F9 no hotline", "L3 footer without phone, email, person responsible",
+          "F9 no hotline", "F10 statistics without satisfaction (not scored)",
+          "L3 footer without phone, email, person responsible",
           "S4 X-Frame-Options only", "A2 inputs without labels, low contrast",
           "A3 no sitemap.xml", "E1/E2 EMC snippet commented out"),
     not_passing=(("F2", "fail"), ("F3", "partial"), ("F4", "fail"), ("F7", "partial"),

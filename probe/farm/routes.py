@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 SECTIONS = ("home", "catalogue", "online", "procedure", "submission", "search", "lookup",
             "payment", "rating", "feedback", "faq", "guides", "statistics", "sitemap", "intro",
-            "login", "calendar")
+            "login", "calendar", "news", "article", "documents", "contact")
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,8 @@ STYLES: dict[str, Routes] = {
         "guides": "/huong-dan-su-dung", "statistics": "/thong-ke", "sitemap": "/so-do-trang",
         "intro": "/gioi-thieu", "login": "/dang-nhap",
         "calendar": "/lich-tiep-cong-dan?thang={ma}",
+        "news": "/tin-tuc", "article": "/tin-tuc/{ma}", "documents": "/van-ban",
+        "contact": "/lien-he",
     }),
     # .NET portals (/portaldvc/...).
     "portaldvc": Routes({
@@ -71,6 +73,8 @@ STYLES: dict[str, Routes] = {
         "statistics": "/portaldvc/thong-ke", "sitemap": "/portaldvc/so-do-cong",
         "intro": "/portaldvc/gioi-thieu", "login": "/portaldvc/dang-nhap",
         "calendar": "/portaldvc/lich-tiep-cong-dan?thang={ma}",
+        "news": "/portaldvc/tin-tuc", "article": "/portaldvc/tin-tuc/chi-tiet?id={ma}",
+        "documents": "/portaldvc/van-ban", "contact": "/portaldvc/lien-he",
     }, search_param="keyword"),
     # Liferay portals (/web/guest/...).
     "liferay": Routes({
@@ -84,6 +88,8 @@ STYLES: dict[str, Routes] = {
         "statistics": "/web/guest/thong-ke", "sitemap": "/web/guest/so-do-cong-thong-tin",
         "intro": "/web/guest/gioi-thieu", "login": "/c/portal/login",
         "calendar": "/web/guest/lich-tiep-cong-dan?thang={ma}",
+        "news": "/web/guest/tin-tuc", "article": "/web/guest/tin-tuc/-/asset/{ma}",
+        "documents": "/web/guest/van-ban", "contact": "/web/guest/lien-he",
     }),
     # The national portal (dichvucong.gov.vn/p/home/...).
     "national": Routes({
@@ -100,5 +106,7 @@ STYLES: dict[str, Routes] = {
         "statistics": "/p/home/dvc-thong-ke.html", "sitemap": "/p/home/dvc-so-do-cong.html",
         "intro": "/p/home/dvc-gioi-thieu.html", "login": "/p/home/dvc-dang-nhap.html",
         "calendar": "/p/home/dvc-lich-tiep-cong-dan.html?thang={ma}",
+        "news": "/p/home/dvc-tin-tuc.html", "article": "/p/home/dvc-tin-tuc-chi-tiet.html?id={ma}",
+        "documents": "/p/home/dvc-van-ban.html", "contact": "/p/home/dvc-lien-he.html",
     }, search_param="search"),
 }

@@ -164,11 +164,9 @@ def api(site: Site, request: Request) -> tuple[int, Any]:
     if name == "guides" and site.has(Feature.GUIDES):
         return 200, {"items": list(content.GUIDES)}
     if name == "statistics" and site.has(Feature.STATISTICS):
-        s = site.statistics
-        return 200, {"rows": [("Hồ sơ tiếp nhận", content.vnd(s.received)),
-                              ("Hồ sơ đã giải quyết", content.vnd(s.resolved)),
-                              ("Tỷ lệ giải quyết đúng hạn", f"{s.on_time_percent}%"),
-                              ("Mức độ hài lòng", f"{s.satisfaction_percent}%")]}
+        rows = content.statistic_rows(site.statistics, online=False, satisfaction=site.has(
+            Feature.STATISTICS_SATISFACTION))
+        return 200, {"rows": rows}
     return 404, {"message": "Không tìm thấy dữ liệu"}
 
 

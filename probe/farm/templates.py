@@ -189,6 +189,10 @@ def footer(site: Site) -> str:
     links.append(f'<a href="{site.url("intro")}">Giới thiệu</a>')
     if p.calendar_trap:
         links.append(f'<a href="{site.url("calendar", FIRST_MONTH)}">Lịch tiếp công dân</a>')
+    if p.news:
+        links += [f'<a href="{site.url("news")}">Tin tức</a>',
+                  f'<a href="{site.url("documents")}">Văn bản chỉ đạo điều hành</a>',
+                  f'<a href="{site.url("contact")}">Liên hệ</a>']
     if site.has(Feature.HOTLINE):
         links.append(f"Tổng đài hỗ trợ: {escape(p.hotline)}")
     return (f'<footer class="site-footer"><div class="container"><ul class="contact">{lines}</ul>'
