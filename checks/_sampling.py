@@ -28,6 +28,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from checks._dom import PortalError, observe
 from probe.context import PortalContext
 from probe.models import Observation, ObservationValue, Outcome, PageInfo, Stat
+from probe.urls import host_matches
 
 GOVERNMENT_SUFFIX = ".gov.vn"
 # Government sites outside gov.vn (the government portal and its newspaper).
@@ -46,7 +47,9 @@ def sampled_pages(ctx: PortalContext, limit: int) -> list[PageInfo]:
     """
     limit = max(1, limit)
     home_url = portal_url(ctx)
-    pages = ctx.sitemap.sample(per_template=1, limit=limit) if ctx.sitemap.pages else []
+    usable = [p for p in ctx.sitemap.pages if p.depth == 0 or not leaves_scope(ctx, p)]
+    mapped = replace(ctx.sitemap, pages=usable)
+    pages = mapped.sample(per_template=1, limit=limit) if usable else []
     home = ctx.sitemap.first("home")
     if home is not None:
         pages = [home, *[p for p in pages if p.url != home.url]]
@@ -55,6 +58,29 @@ def sampled_pages(ctx: PortalContext, limit: int) -> list[PageInfo]:
     else:
         pages = sorted(pages, key=lambda p: p.url != home_url)
     return pages[:limit]
+
+
+# axe-core needs minutes on a 100,000-element page; Lighthouse already flags 1,400.
+AXE_MAX_ELEMENTS = 20_000
+
+
+async def dom_elements(page: Page) -> int:
+    """How many elements the page's document holds."""
+    return int(await page.evaluate("() => document.getElementsByTagName('*').length"))
+
+
+TOO_LARGE = "too_large"  # the crawler's signal for a page over its size cap
+
+
+def leaves_scope(ctx: PortalContext, page: PageInfo) -> bool:
+    """True for a page no browser should open: one the crawler saw redirect to a host
+    outside the portal (other than the national portal and SSO), or one over the crawler's
+    size cap. Loading either would leave the portal's scope or blow the time budget."""
+    if TOO_LARGE in page.signals:
+        return True
+    trusted = (*ctx.settings.national_portal_hosts, *ctx.settings.national_sso_hosts)
+    targets = [s.split(":", 1)[1] for s in page.signals if s.startswith("redirect:")]
+    return any(not host_matches(target, trusted) for target in targets)
 
 
 def observation(name: str, value: ObservationValue, page: str | None, detail: str = "",

@@ -52,7 +52,9 @@ from playwright.async_api import Page
 
 from checks._dom import PortalError, fold, open_url, screenshot
 from checks._sampling import (
+    AXE_MAX_ELEMENTS,
     browser_page,
+    dom_elements,
     error_detail,
     error_outcome,
     observation,
@@ -325,6 +327,10 @@ async def _axe_page(page: Page, ctx: PortalContext, url: str) -> PageFacts:
         return facts
     head = await page.evaluate(HEAD_JS)
     facts.title, facts.lang = head["title"], head["lang"]
+    if (size := await dom_elements(page)) > AXE_MAX_ELEMENTS:  # axe would take many minutes
+        detail = f"page has {size} elements (over {AXE_MAX_ELEMENTS}): axe not run"
+        facts.observations = unmeasured(AXE_NAMES, url, "portal_error", detail)
+        return facts
     result = (await axe().run(page, options=AXE_OPTIONS)).response
     violations = result.get("violations", [])
     incomplete = result.get("incomplete", [])

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from playwright.async_api import Browser, BrowserContext, Playwright, Route
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    CDPSession,
+    Dialog,
+    Page,
+    Playwright,
+    Route,
+)
+from playwright.async_api import Error as PlaywrightError
 
 from probe.urls import is_private_host
 
@@ -94,11 +105,23 @@ def nss_home(ca_file: str) -> str:
                                        capture_output=True)
     try:
         run("-N", "-d", f"sql:{db}", "--empty-password")
-        run("-A", "-d", f"sql:{db}", "-n", "probe-extra-ca", "-t", "C,,", "-i", ca_file)
+        for index, pem in enumerate(pem_blocks(data) or [data]):  # certutil reads one per call
+            one = db / f"ca-{index}.pem"
+            one.write_bytes(pem)
+            run("-A", "-d", f"sql:{db}", "-n", f"probe-extra-ca-{index}", "-t", "C,,",
+                "-i", str(one))
     except subprocess.CalledProcessError as error:
         shutil.rmtree(home, ignore_errors=True)
         raise TrustStoreError(error.stderr.decode(errors="replace").strip()) from error
     return str(home)
+
+
+_PEM_BLOCK = re.compile(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.DOTALL)
+
+
+def pem_blocks(data: bytes) -> list[bytes]:
+    """Each certificate of a PEM bundle (a CA file may hold several CAs)."""
+    return [block + b"\n" for block in _PEM_BLOCK.findall(data)]
 
 
 # Requests to an address written in the URL (or localhost) go through the guard; a host
@@ -133,3 +156,122 @@ async def refuse_private(context: BrowserContext, allow_private: bool) -> Privat
     guard = PrivateGuard()
     await context.route(_ADDRESS_URL, guard.handle)
     return guard
+
+
+# --- hostile pages: dialogs, pop-ups, downloads and scripts that never end -----------------
+
+WATCHDOG_TICK_S = 1.0
+_PING = {"expression": "0", "returnByValue": True}
+
+
+@dataclass
+class PageEvents:
+    """What a context's pages tried that the probe answered or undid (URLs and messages)."""
+
+    dialogs: list[str] = field(default_factory=list)  # "alert: text", "beforeunload: "
+    popups: list[str] = field(default_factory=list)  # pop-ups closed at once
+    downloads: list[str] = field(default_factory=list)  # downloads refused (never saved)
+    stopped_scripts: list[str] = field(default_factory=list)  # pages whose script was stopped
+
+    def summary(self) -> str:
+        """One short English line (empty when nothing happened)."""
+        counts = {"dialogs answered": self.dialogs, "pop-ups closed": self.popups,
+                  "downloads refused": self.downloads, "scripts stopped": self.stopped_scripts}
+        return ", ".join(f"{len(found)} {what}" for what, found in counts.items() if found)
+
+
+def _note(found: list[str], text: str) -> None:
+    if len(found) < 50:
+        found.append(text[:200])
+
+
+class PageGuard:
+    """Keeps a context's pages harmless to the probe: dialogs are answered (beforeunload
+    accepted, the others dismissed), pop-ups closed, downloads noted (the context refuses
+    them: `accept_downloads=False`), and a page whose script keeps the renderer busy for
+    `watchdog_s` has that script stopped (CDP Runtime.terminateExecution), so evaluations
+    cannot hang forever."""
+
+    def __init__(self, context: BrowserContext, watchdog_s: float) -> None:
+        self.context = context
+        self.watchdog_s = watchdog_s
+        self.events = PageEvents()
+        self._tasks: set[asyncio.Task[None]] = set()
+        context.on("page", self._new_page)
+        context.on("close", lambda _: self._cancel())
+
+    async def _new_page(self, page: Page) -> None:
+        """Context hook: close a pop-up at once, guard any other page."""
+        if await page.opener() is not None:
+            _note(self.events.popups, page.url)
+            with contextlib.suppress(PlaywrightError):
+                await page.close()
+            return
+        await self.attach(page)
+
+    async def attach(self, page: Page) -> None:
+        """Answer `page`'s dialogs, note its downloads, watch its script (idempotent)."""
+        if getattr(page, "_probe_guarded", False):
+            return
+        page._probe_guarded = True  # type: ignore[attr-defined]
+        page.on("dialog", self._dialog)
+        page.on("download", lambda d: _note(self.events.downloads, d.url))
+        if self.watchdog_s <= 0:
+            return
+        try:
+            session = await self.context.new_cdp_session(page)
+        except PlaywrightError:
+            return
+        task = asyncio.get_running_loop().create_task(self._watch(page, session))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _dialog(self, dialog: Dialog) -> None:
+        _note(self.events.dialogs, f"{dialog.type}: {dialog.message}")
+        with contextlib.suppress(PlaywrightError):
+            if dialog.type == "beforeunload":  # leaving must never be refused
+                await dialog.accept()
+            else:
+                await dialog.dismiss()
+
+    async def _watch(self, page: Page, session: CDPSession) -> None:
+        """Ping the renderer; when it stays busy `watchdog_s`, stop the running script."""
+        while not page.is_closed():
+            await asyncio.sleep(WATCHDOG_TICK_S)
+            try:
+                await asyncio.wait_for(session.send("Runtime.evaluate", _PING),
+                                       self.watchdog_s)
+            except TimeoutError:
+                _note(self.events.stopped_scripts, page.url)
+                with contextlib.suppress(PlaywrightError, TimeoutError):
+                    await asyncio.wait_for(session.send("Runtime.terminateExecution"), 5.0)
+            except PlaywrightError:
+                if page.is_closed():
+                    return
+
+    def _cancel(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+
+
+# Scripted pop-ups never open: window.open() answers null as a pop-up blocker would, so the
+# pop-up's first request (often to another host) is never sent. Pop-ups opened otherwise
+# (target=_blank) are closed by the guard.
+NO_POPUPS_JS = "window.open = function () { return null; };"
+
+
+async def guard_pages(context: BrowserContext, watchdog_s: float) -> PageGuard:
+    """Install a `PageGuard` on `context` (make it with `accept_downloads=False`)."""
+    await context.add_init_script(NO_POPUPS_JS)
+    return PageGuard(context, watchdog_s)
+
+
+def merge_events(found: list[PageEvents]) -> PageEvents:
+    """The events of several contexts as one record."""
+    merged = PageEvents()
+    for events in found:
+        merged.dialogs += events.dialogs
+        merged.popups += events.popups
+        merged.downloads += events.downloads
+        merged.stopped_scripts += events.stopped_scripts
+    return merged

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import ssl
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import httpx
 from playwright.async_api import Browser, BrowserContext, Page
 
-from probe.browser import refuse_private
+from probe.browser import PageEvents, guard_pages, merge_events, refuse_private
 from probe.evidence import EvidenceStore
 from probe.models import Agency, SiteMap
 from probe.urls import is_private_host
+
+if TYPE_CHECKING:
+    from probe.pool import Lease
 
 USER_AGENT = "dvc-probe/0.1 (+https://github.com/dvc-probe/dvc-probe; read-only evaluation probe)"
 
@@ -29,6 +33,10 @@ class ProbeSettings:
     sample_pages: int = 6
     traces: bool = True  # keep a Playwright trace of the functions check's interactions
     page_timeout_ms: int = 15_000
+    # Hostile portals: a page whose script keeps the renderer busy this long has it stopped
+    # (probe.browser.PageGuard); in a sweep, a check family gets this long per portal.
+    script_watchdog_s: float = 10.0
+    check_budget_s: float = 240.0
     user_agent: str = USER_AGENT
     national_portal_hosts: tuple[str, ...] = ("dichvucong.gov.vn",)
     national_sso_hosts: tuple[str, ...] = ("xacthuc.dichvucong.gov.vn", "sso.dancuquocgia.gov.vn",
@@ -53,6 +61,10 @@ class PortalContext:
     browser: Browser
     evidence: EvidenceStore
     settings: ProbeSettings
+    # In a sweep, the browser pool's lease of `browser`: counts its pages (recycling) and
+    # holds the portal host's politeness slot while a context is open (probe.pool).
+    lease: Lease | None = None
+    page_events: list[PageEvents] = field(default_factory=list)  # one per context opened
 
     async def new_page(self, timed: bool = False,
                        **context_options: object) -> tuple[BrowserContext, Page]:
@@ -62,13 +74,27 @@ class PortalContext:
         contexts: any route makes Chromium pause every request for the driver (about a third
         slower on a 30-request page here), which would distort the timings. Timed loads only
         open pages the crawler mapped inside the portal's scope.
+
+        Every context refuses downloads (nothing is ever saved or opened) and its pages are
+        guarded (`probe.browser.PageGuard`: dialogs answered, pop-ups closed, endless
+        scripts stopped); what they tried is collected in `page_events`.
         """
-        options = {"user_agent": self.settings.user_agent, **context_options}
-        context = await self.browser.new_context(**options)
+        options = {"user_agent": self.settings.user_agent, **context_options,
+                   "accept_downloads": False}
+        opener = self.lease.new_context if self.lease else self.browser.new_context
+        context = await opener(**options)
         context.set_default_timeout(self.settings.page_timeout_ms)
+        guard = await guard_pages(context, self.settings.script_watchdog_s)
+        self.page_events.append(guard.events)
         if not timed:
             await refuse_private(context, self.private_allowed())
-        return context, await context.new_page()
+        page = await context.new_page()
+        await guard.attach(page)
+        return context, page
+
+    def page_events_summary(self) -> str:
+        """What this portal's pages tried (dialogs, pop-ups, downloads, stopped scripts)."""
+        return merge_events(self.page_events).summary()
 
     def private_allowed(self) -> bool:
         """Whether this portal's checks may reach private addresses: with --allow-private,

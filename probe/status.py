@@ -58,7 +58,8 @@ _BY_MESSAGE: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("redirect_loop", ("err_too_many_redirects", "max redirections", "redirect loop")),
     ("blocked", ("robots.txt", "forbidden by robots")),
     ("http_error", ("err_empty_response", "err_connection_reset", "err_connection_closed",
-                    "err_invalid_response", "err_http", "connection lost", "err_aborted")),
+                    "err_invalid_response", "err_http", "connection lost", "err_aborted",
+                    "larger than download max size")),
 )
 
 

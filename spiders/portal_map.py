@@ -28,6 +28,7 @@ from spiders.scope import PrivateAddressRefused, refuses
 from spiders.urlrules import Frontier, is_hash_route, scope_of, url_template
 
 MAX_EXTERNAL_SIGNALS = 20
+TOO_LARGE_MESSAGE = "larger than download max size"  # Scrapy's DownloadCancelledError text
 _SKIP_EXTENSIONS = tuple(sorted({"." + ext for ext in IGNORED_EXTENSIONS}))
 _HOME_STATUSES = list(range(400, 600))
 Item = dict[str, Any]
@@ -43,6 +44,12 @@ def external_hosts(features: PageFeatures, scope: str) -> list[str]:
             if host and host != scope and host not in hosts:
                 hosts.append(host)
     return hosts[:MAX_EXTERNAL_SIGNALS]
+
+
+def _retry_after(response: Response) -> str:
+    """' (Retry-After: N)' when the answer asks the client to come back later."""
+    value = response.headers.get(b"Retry-After", b"").decode("latin-1").strip()
+    return f" (Retry-After: {value[:40]})" if value else ""
 
 
 def crawlable(url: str) -> bool:
@@ -127,7 +134,7 @@ class PortalMapSpider(scrapy.Spider):
             self.frontier.mark_seen(url)
         if (error := status_for_http(response.status)) is not None:
             self.error = error
-            self.error_detail = f"HTTP {response.status}"
+            self.error_detail = f"HTTP {response.status}" + _retry_after(response)
             yield {"page": self._bare_page(response.url, 0, response.status, "", True)}
             return
         yield from self.parse_page(response, is_home=True)
@@ -223,6 +230,8 @@ class PortalMapSpider(scrapy.Spider):
         page.signals.append(f"error:{status}")
         if failure.check(PrivateAddressRefused):
             page.signals.append("refused:private")
+        if TOO_LARGE_MESSAGE in str(failure.value):  # over DOWNLOAD_MAXSIZE: never opened
+            page.signals.append("too_large")
         yield {"page": page}
 
     def _bare_page(self, url: str, depth: int, status: int | None, link_text: str,

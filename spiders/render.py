@@ -141,7 +141,8 @@ class AppMapper:
 
     async def run(self, browser: Browser) -> RenderResult:
         """Render the home page, then its routes, within the budgets."""
-        context = await browser.new_context(user_agent=self.options.user_agent)
+        context = await browser.new_context(user_agent=self.options.user_agent,
+                                            accept_downloads=False)  # never saved
         context.set_default_timeout(self.options.page_timeout_ms)
         try:
             await self._load_robots(context)
