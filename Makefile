@@ -6,13 +6,33 @@ SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STAMP     := $(VENV)/.installed
 REDIS     ?= /usr/bin/redis-server
 
-.PHONY: demo test lint browser services install clean
+.PHONY: demo test bench peers lint browser services install clean
 
 demo: install browser
 	$(VENV)/bin/probe demo
 
 test: install browser services
 	$(VENV)/bin/python -m pytest -q --durations=25
+
+# Sweep throughput at concurrency 1, 2, 4, peak memory, per-page cost next to Lighthouse and
+# pa11y (bench/sweep.py; figures in out/bench-sweep.json). Takes several minutes.
+bench: install browser peers
+	$(VENV)/bin/python bench/sweep.py --json-out out/bench-sweep.json
+
+# Lighthouse and pa11y for the benchmarks, from npm into bench/.peers (git-ignored); without
+# npm the benchmarks skip the comparison and say so.
+PEERS := bench/.peers
+peers:
+	@if [ -f $(PEERS)/node_modules/lighthouse/package.json ] && \
+	    grep -q '"version": "12.8.2"' $(PEERS)/node_modules/lighthouse/package.json && \
+	    grep -q '"version": "9.1.1"' $(PEERS)/node_modules/pa11y/package.json 2>/dev/null; then \
+	  true; \
+	elif command -v npm >/dev/null; then \
+	  echo "Installing lighthouse@12.8.2 pa11y@9.1.1 into $(PEERS)"; \
+	  PUPPETEER_SKIP_DOWNLOAD=1 npm install --silent --prefix $(PEERS) lighthouse@12.8.2 pa11y@9.1.1; \
+	else \
+	  echo "npm not found: the benchmark skips Lighthouse/pa11y (apt-get install npm for them)"; \
+	fi
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -93,7 +93,13 @@ def sweep(sweep_id: Annotated[str | None, typer.Argument(
           rubric: Annotated[str | None, typer.Option(
               "--rubric", help="Bộ tiêu chí (rubric version or file)")] = None,
           concurrency: Annotated[int | None, typer.Option(
-              min=1, max=16, help="Số cổng quét đồng thời (portals at once)")] = None) -> None:
+              min=1, max=16, help="Số cổng quét đồng thời (portals at once)")] = None,
+          pages_per_browser: Annotated[int | None, typer.Option(
+              min=1, help="Thay trình duyệt sau từng ấy trang (recycle a browser after N "
+                          "pages)")] = None,
+          browser_memory: Annotated[int | None, typer.Option(
+              min=256, help="Thay trình duyệt khi bộ nhớ vượt MiB (recycle a browser above "
+                            "this RSS, MiB)")] = None) -> None:
     """Quét sổ đăng ký hoặc lịch quét; tiếp tục đợt dang dở (sweep a registry or a schedule;
     resume)."""
     from probe.commands_sweep import SweepRequest
@@ -102,7 +108,8 @@ def sweep(sweep_id: Annotated[str | None, typer.Argument(
     raise typer.Exit(run(SweepRequest(
         registry=registry, schedule=schedule, resume=resume, sweep_id=sweep_id, db=db,
         ca_file=ca_file, allow_private=allow_private, rubric=rubric, concurrency=concurrency,
-        ignore_window=ignore_window)))
+        ignore_window=ignore_window, pages_per_browser=pages_per_browser,
+        browser_memory_mb=browser_memory)))
 
 
 @app.command()

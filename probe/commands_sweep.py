@@ -17,6 +17,7 @@ from probe.db.schema import SweepRow
 from probe.db.store import Store, StoreError
 from probe.errors import EXIT_INCOMPLETE, UserError
 from probe.models import Agency
+from probe.pool import PoolSettings
 from probe.retry import RetryPolicy
 from probe.schedule import Schedule, ScheduleError, load_schedule
 from probe.sweep import SweepOptions
@@ -41,6 +42,8 @@ class SweepRequest:
     rubric: str | None = None
     concurrency: int | None = None
     ignore_window: bool = False
+    pages_per_browser: int | None = None
+    browser_memory_mb: int | None = None
 
 
 def sweep(request: SweepRequest) -> int:
@@ -128,7 +131,14 @@ def _options(plan: Schedule, request: SweepRequest) -> SweepOptions:
     return SweepOptions(settings=settings, rubric=rubric, families=plan.families,
                         evidence_root=evidence_root(request.db),
                         concurrency=request.concurrency or plan.concurrency, retry=plan.retry,
-                        window=plan.window, batch_size=plan.batch_size, budget=plan.budget)
+                        window=plan.window, batch_size=plan.batch_size, budget=plan.budget,
+                        pool=_pool(plan.pool, request))
+
+
+def _pool(pool: PoolSettings, request: SweepRequest) -> PoolSettings:
+    """The browser pool's settings with --pages-per-browser and --browser-memory on top."""
+    return replace(pool, pages_per_browser=request.pages_per_browser or pool.pages_per_browser,
+                   memory_mb=request.browser_memory_mb or pool.memory_mb)
 
 
 def owner() -> str:
@@ -232,6 +242,6 @@ def _resumed_options(text: str, request: SweepRequest) -> SweepOptions:
         settings = replace(settings, ca_file=settings_for(request.ca_file, False).ca_file)
     if request.allow_private:
         settings = replace(settings, allow_private=True)
-    options = replace(options, settings=settings,
+    options = replace(options, settings=settings, pool=_pool(options.pool, request),
                       concurrency=request.concurrency or options.concurrency)
     return replace(options, window=None) if request.ignore_window else options

@@ -1,14 +1,15 @@
 """Sweep definitions as data: `schedules/<name>.yaml`, loaded and validated.
 
 A schedule names what to sweep (a registry, packaged or a path, or agencies written inline),
-the check families, concurrency, politeness, the time window in which new portals may
-start, and the retry policy. `load_schedule('nightly')` finds a file by name; a path works
-too. Every problem in a file is reported at once (`ScheduleError.problems`), Vietnamese
-first.
+the check families, concurrency, politeness, the browser pool (`browsers`), the time window
+in which new portals may start, the retry policy and probe settings (throttling included).
+`load_schedule('nightly')` finds a file by name; a path works too. Every problem in a file
+is reported at once (`ScheduleError.problems`), Vietnamese first.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 from dataclasses import dataclass, field
@@ -21,7 +22,9 @@ import yaml
 import checks
 from probe import registry as registries
 from probe.models import Agency
+from probe.pool import PoolSettings
 from probe.retry import RetryPolicy
+from probe.throttling import NAMES as THROTTLING
 from probe.urls import BadUrl, parse_portal_url
 from spiders.budget import Budget
 
@@ -30,7 +33,9 @@ SETTINGS_KEYS = {"perf_runs": (1, 20), "perf_pages": (1, 20), "sample_pages": (1
                  "page_timeout_ms": (1000, 120_000)}
 TOP_KEYS = {"name", "description", "registry", "agencies", "only", "rubric", "checks",
             "concurrency", "batch_size", "politeness", "window", "retry", "probe", "discovery",
-            "allow_private", "ca_file"}
+            "allow_private", "ca_file", "browsers"}
+POOL_KEYS = {"max": ("browsers", 1, 16), "pages_per_browser": ("pages_per_browser", 1, 100_000),
+             "memory_mb": ("memory_mb", 256, 65_536)}
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _OFFSET = re.compile(r"^([+-])(\d{2}):(\d{2})$")
 
@@ -107,7 +112,8 @@ class Schedule:
     window: Window | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     budget: Budget = field(default_factory=Budget)
-    settings: dict[str, int] = field(default_factory=dict)
+    settings: dict[str, int | str] = field(default_factory=dict)  # ProbeSettings fields
+    pool: PoolSettings = field(default_factory=PoolSettings)
     allow_private: bool = False
     ca_file: str | None = None
 
@@ -117,9 +123,24 @@ class Schedule:
 
 def search_dirs() -> list[Path]:
     """Where schedule names are looked up: $PROBE_SCHEDULES (':'-separated), ./schedules,
-    then the schedules/ folder of the source checkout."""
+    then the packaged schedules (installed with the package, or the source checkout's)."""
     dirs = [Path(p) for p in os.environ.get("PROBE_SCHEDULES", "").split(os.pathsep) if p]
-    return [*dirs, Path.cwd() / "schedules", Path(__file__).resolve().parents[1] / "schedules"]
+    found: list[Path] = []
+    for folder in [*dirs, Path.cwd() / "schedules", *packaged_dirs()]:
+        if folder not in found:
+            found.append(folder)
+    return found
+
+
+def packaged_dirs() -> list[Path]:
+    """The schedules/ folder installed with the package (package data of the top-level
+    `schedules` folder, see pyproject.toml), and the source checkout's."""
+    try:
+        spec = importlib.util.find_spec("schedules")
+    except (ImportError, ValueError):
+        spec = None
+    installed = [Path(p) for p in (spec.submodule_search_locations or [])] if spec else []
+    return [*installed, Path(__file__).resolve().parents[1] / "schedules"]
 
 
 def available() -> list[str]:
@@ -235,6 +256,7 @@ def parse(data: Any, path: Path) -> Schedule:
         "retry": _retry(read, top.get("retry")),
         "budget": _budget(read, top.get("politeness"), top.get("discovery")),
         "settings": _settings(read, top.get("probe")),
+        "pool": _pool(read, top.get("browsers")),
         "allow_private": read.flag(top, "allow_private", "allow_private", False),
         "ca_file": _ca_file(read, top, path),
     }
@@ -319,14 +341,30 @@ def _budget(read: _Reader, politeness: Any, discovery: Any) -> Budget:
                                base.time_limit))
 
 
-def _settings(read: _Reader, value: Any) -> dict[str, int]:
-    data = read.mapping(value, "probe", set(SETTINGS_KEYS))
-    found = {}
+def _settings(read: _Reader, value: Any) -> dict[str, int | str]:
+    data = read.mapping(value, "probe", {*SETTINGS_KEYS, "throttling"})
+    found: dict[str, int | str] = {}
     for key, (low, high) in SETTINGS_KEYS.items():
         number = read.number(data, key, f"probe.{key}", low, high, None, integer=True)
         if number is not None:
             found[key] = number
+    if "throttling" in data:
+        if data["throttling"] in THROTTLING:
+            found["throttling"] = data["throttling"]
+        else:
+            known = ", ".join(THROTTLING)
+            read.add("probe.throttling", f"phải là một trong: {known}", f"must be one of: {known}")
     return found
+
+
+def _pool(read: _Reader, value: Any) -> PoolSettings:
+    """`browsers: {max, pages_per_browser, memory_mb}`: the sweep's browser pool."""
+    data = read.mapping(value, "browsers", set(POOL_KEYS))
+    base = PoolSettings()
+    found = {name: read.number(data, key, f"browsers.{key}", low, high,
+                               getattr(base, name), integer=True)
+             for key, (name, low, high) in POOL_KEYS.items()}
+    return PoolSettings(**found)
 
 
 def _ca_file(read: _Reader, top: dict[str, Any], path: Path) -> str | None:

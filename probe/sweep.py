@@ -8,11 +8,11 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, nullcontext
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, Playwright, async_playwright
 
 import checks
 from probe import attestations
@@ -22,10 +22,12 @@ from probe.audit.manifest import seal_after_run
 from probe.context import PortalContext, ProbeSettings
 from probe.db.plan import SweepPlan
 from probe.db.store import Store, new_id, run_row
-from probe.discovery import crawl_summary, discover
+from probe.discovery import crawl_summary, discover, discover_many_async
 from probe.evidence import EvidenceStore
+from probe.hostlimit import HostLimiter
 from probe.models import Agency, Observation, PortalScore, SiteMap, utc_now
 from probe.observations import CATALOGUE
+from probe.pool import BrowserPool, PoolSettings
 from probe.retry import Attempt, RetryPolicy, attempts_note
 from probe.schedule import Window
 from probe.scoring import load_rubric, score
@@ -53,6 +55,7 @@ class SweepOptions:
     window: Window | None = None  # no new portal starts outside it
     batch_size: int | None = None  # portals taken through all phases together (None: all)
     budget: Budget | None = None  # discovery budget and per-host politeness
+    pool: PoolSettings = field(default_factory=PoolSettings)  # browsers, their recycling
     # Several processes on one machine (`probe worker`): timed runs take it exclusively, the
     # other phases share it. Not stored with the sweep: each machine has its own.
     machine_lock: MachineLock | None = None
@@ -65,6 +68,7 @@ class SweepOptions:
             "retry": self.retry.to_dict(), "batch_size": self.batch_size,
             "window": self.window.to_dict() if self.window else None,
             "budget": self.budget.to_dict() if self.budget else None,
+            "pool": self.pool.to_dict(),
         }, ensure_ascii=False, sort_keys=True)
 
     @classmethod
@@ -79,7 +83,8 @@ class SweepOptions:
                    concurrency=data["concurrency"], retry=RetryPolicy.from_dict(data["retry"]),
                    window=Window(**data["window"]) if data.get("window") else None,
                    batch_size=data.get("batch_size"),
-                   budget=Budget.from_dict(data["budget"]) if data.get("budget") else None)
+                   budget=Budget.from_dict(data["budget"]) if data.get("budget") else None,
+                   pool=PoolSettings.from_dict(data.get("pool") or {}))
 
 
 @dataclass
@@ -127,10 +132,15 @@ def _names_of(families: tuple[str, ...]) -> list[str]:
 
 async def _run_family(family: str, ctx: PortalContext) -> list[Observation]:
     clock = time.monotonic()
+    budget = ctx.settings.check_budget_s  # wall clock per family and portal (hostile pages)
     try:
-        found = await checks.load(family)(ctx)
+        found = await asyncio.wait_for(checks.load(family)(ctx), budget)
         log.info("check %s on %s: %.1f s", family, ctx.agency.portal_url, time.monotonic() - clock)
         return found
+    except TimeoutError:
+        log.warning("check %s on %s exceeded %.0f s", family, ctx.agency.portal_url, budget)
+        return unobservable(_names_of((family,)), "probe_error",
+                            f"check time budget exceeded ({budget:g} s)")
     except Exception as error:  # a probe failure must not sink the run
         log.warning("check %s failed on %s: %r", family, ctx.agency.portal_url, error)
         log.debug("traceback", exc_info=True)
@@ -177,9 +187,20 @@ class _Plan:
             self.plan.finish(run.agency.id, run.run_id, run.status, duration)
 
 
+def _refused(agency: Agency, settings: ProbeSettings) -> bool:
+    """True when the portal is on a private address the sweep may not reach."""
+    return is_private_host(agency.portal_url) and not settings.allow_private
+
+
+def _classified(sitemap: SiteMap) -> tuple[SiteMap, str, str]:
+    """A site map with its status and, on failure, the status's label."""
+    status = sitemap.error or statuses.COMPLETED
+    return sitemap, status, statuses.label(status, "en") if sitemap.error else ""
+
+
 async def _discover(agency: Agency, options: SweepOptions) -> tuple[SiteMap, str, str]:
     settings = options.settings
-    if is_private_host(agency.portal_url) and not settings.allow_private:
+    if _refused(agency, settings):
         detail = ("địa chỉ nội bộ bị từ chối, dùng --allow-private "
                   "(private address refused; use --allow-private)")
         return SiteMap(portal=agency.portal_url, error="probe_error"), "probe_error", detail
@@ -190,8 +211,22 @@ async def _discover(agency: Agency, options: SweepOptions) -> tuple[SiteMap, str
         log.debug("traceback", exc_info=True)
         return (SiteMap(portal=agency.portal_url, error="probe_error"), "probe_error",
                 f"discovery failed: {error.__class__.__name__}: {error}"[:300])
-    status = sitemap.error or statuses.COMPLETED
-    return sitemap, status, statuses.label(status, "en") if sitemap.error else ""
+    return _classified(sitemap)
+
+
+async def _discover_batch(runs: list[_PortalRun], options: SweepOptions) -> dict[str, SiteMap]:
+    """First discovery of several portals in one crawler process (`options.concurrency`
+    at a time): portal URL -> site map. Empty for fewer than two portals or when the
+    crawler process failed; those portals are then discovered one by one."""
+    urls = [run.agency.portal_url for run in runs if not _refused(run.agency, options.settings)]
+    if len(urls) < 2:
+        return {}
+    try:
+        return await discover_many_async(urls, options.settings, options.budget,
+                                         parallel=max(1, options.concurrency))
+    except Exception as error:  # e.g. a malformed URL: each portal on its own says which
+        log.warning("batch discovery failed, portals are mapped one by one: %r", error)
+        return {}
 
 
 def home_http_code(sitemap: SiteMap) -> int | None:
@@ -201,13 +236,18 @@ def home_http_code(sitemap: SiteMap) -> int | None:
 
 
 async def _discover_with_retries(run: _PortalRun, options: SweepOptions, progress: Progress,
-                                 plan: _Plan) -> None:
-    """Discovery, tried again after a transient failure as `options.retry` allows."""
+                                 plan: _Plan, first: SiteMap | None = None) -> None:
+    """Discovery, tried again after a transient failure as `options.retry` allows; `first`
+    is the first attempt's site map when the batch's crawl already made it."""
     number = 0
     while True:
         number += 1
         clock, started = time.monotonic(), utc_now()
-        sitemap, status, detail = await _discover(run.agency, options)
+        if number == 1 and first is not None:
+            sitemap, status, detail = _classified(first)
+            clock = run.clock  # the batch crawl began when the run did
+        else:
+            sitemap, status, detail = await _discover(run.agency, options)
         code = home_http_code(sitemap) if status != statuses.COMPLETED else None
         run.attempts.append(Attempt(number, status, detail, code, started,
                                     round(time.monotonic() - clock, 2)))
@@ -224,16 +264,24 @@ async def _discover_with_retries(run: _PortalRun, options: SweepOptions, progres
     run.detail = f"{detail} — {note}" if detail and note else (detail or note)
 
 
-async def _discovery_step(run: _PortalRun, options: SweepOptions, progress: Progress,
-                          plan: _Plan) -> None:
+def _begin(run: _PortalRun, options: SweepOptions, progress: Progress, plan: _Plan) -> bool:
+    """Start the run in the sweep's plan; False (the run skipped) once the window closed."""
     if options.window is not None and not options.window.is_open():
         run.skipped = True
         progress(run.agency, "skipped")
-        return
+        return False
     run.started, run.clock = utc_now(), time.monotonic()
     plan.start(run)  # before anything is written into the run's evidence folder
     progress(run.agency, "discover")
-    await _discover_with_retries(run, options, progress, plan)
+    return True
+
+
+async def _discovery_step(run: _PortalRun, options: SweepOptions, progress: Progress,
+                          plan: _Plan, first: SiteMap | None = None,
+                          begun: bool = False) -> None:
+    if not begun and not _begin(run, options, progress, plan):
+        return
+    await _discover_with_retries(run, options, progress, plan, first)
     run.observations = _discovery_observations(run.sitemap, run.reachable)
     if not run.reachable:
         outcome = "probe_error" if run.status in statuses.PROBE_SIDE else "portal_error"
@@ -241,19 +289,32 @@ async def _discovery_step(run: _PortalRun, options: SweepOptions, progress: Prog
                                          f"{run.status}: {run.detail}")
 
 
-async def _check_step(run: _PortalRun, families: tuple[str, ...], browser: Browser,
+async def _discovery_phase(runs: list[_PortalRun], options: SweepOptions, progress: Progress,
+                           plan: _Plan) -> None:
+    """Every run of the batch started (or skipped), mapped in one crawler process, then
+    retried one by one as the policy allows."""
+    started = [run for run in runs if _begin(run, options, progress, plan)]
+    firsts = await _discover_batch(started, options)
+    await _bounded(options.concurrency, [
+        _discovery_step(run, options, progress, plan, firsts.get(run.agency.portal_url),
+                        begun=True) for run in started])
+
+
+async def _check_step(run: _PortalRun, families: tuple[str, ...], pool: BrowserPool,
                       options: SweepOptions, progress: Progress, capture: bool = False) -> None:
-    """Run `families` on a reachable portal; with `capture`, record its redacted HAR too."""
+    """Run `families` on a reachable portal with a browser lent by `pool` for the step;
+    with `capture`, record its redacted HAR too."""
     if not run.reachable or run.sitemap is None:
         return
-    ctx = PortalContext(agency=run.agency, sitemap=run.sitemap, browser=browser,
-                        evidence=EvidenceStore(options.evidence_root, run.run_id),
-                        settings=options.settings)
-    for family in families:
-        progress(run.agency, family)
-        run.observations += await _run_family(family, ctx)
-    if capture:
-        await capture_har(ctx)
+    async with pool.lease(run.agency.portal_url) as lease:
+        ctx = PortalContext(agency=run.agency, sitemap=run.sitemap, browser=lease.browser,
+                            evidence=EvidenceStore(options.evidence_root, run.run_id),
+                            settings=options.settings, lease=lease)
+        for family in families:
+            progress(run.agency, family)
+            run.observations += await _run_family(family, ctx)
+        if capture:
+            await capture_har(ctx)
 
 
 def _finish(run: _PortalRun, store: Store, options: SweepOptions, sweep_id: str | None,
@@ -305,23 +366,30 @@ async def _batch(agencies: list[Agency], store: Store, options: SweepOptions,
     side, each portal stored, scored and sealed as soon as its checks end."""
     runs = [_PortalRun(agency) for agency in agencies]
     async with _machine(options, exclusive=False):
-        await _bounded(options.concurrency,
-                       [_discovery_step(run, options, progress, plan) for run in runs])
+        await _discovery_phase(runs, options, progress, plan)
     runs = [run for run in runs if not run.skipped]
     if not runs:
         return []
-    async with async_playwright() as pw:  # a fresh driver and browser per batch
-        from probe.browser import launch
-
-        browser = await launch(pw, loopback_only=options.settings.loopback_only,
-                               ca_file=options.settings.ca_file)
-        try:
-            return await _checks(runs, browser, store, options, sweep_id, progress, plan)
-        finally:
-            await browser.close()
+    async with async_playwright() as pw, _pool(pw, options) as pool:  # a fresh driver per batch
+        return await _checks(runs, pool, store, options, sweep_id, progress, plan)
 
 
-async def _checks(runs: list[_PortalRun], browser: Browser, store: Store,
+def _pool(pw: Playwright, options: SweepOptions) -> BrowserPool:
+    """The batch's browser pool (no more browsers than portals at once) and the per-host
+    politeness its contexts share (the schedule's, as in discovery)."""
+    from probe.browser import launch
+
+    def launcher() -> Awaitable[Browser]:
+        return launch(pw, loopback_only=options.settings.loopback_only,
+                      ca_file=options.settings.ca_file)
+
+    budget = options.budget or Budget()
+    settings = replace(options.pool, browsers=max(1, min(options.pool.browsers,
+                                                         options.concurrency)))
+    return BrowserPool(launcher, settings, HostLimiter(budget.per_host, budget.delay))
+
+
+async def _checks(runs: list[_PortalRun], pool: BrowserPool, store: Store,
                   options: SweepOptions, sweep_id: str | None, progress: Progress,
                   plan: _Plan) -> list[PortalOutcome]:
     timed = tuple(f for f in options.families if f in TIMED_FAMILIES)
@@ -329,10 +397,10 @@ async def _checks(runs: list[_PortalRun], browser: Browser, store: Store,
     if timed and any(run.reachable for run in runs):
         async with _machine(options, exclusive=True):
             for run in runs:
-                await _check_step(run, timed, browser, options, progress)
+                await _check_step(run, timed, pool, options, progress)
 
     async def rest(run: _PortalRun) -> PortalOutcome:
-        await _check_step(run, untimed, browser, options, progress, capture=True)
+        await _check_step(run, untimed, pool, options, progress, capture=True)
         return _finish(run, store, options, sweep_id, progress, plan)
 
     async with _machine(options, exclusive=False):
@@ -358,7 +426,7 @@ async def _sweep(agencies: list[Agency], store: Store, options: SweepOptions,
 def sweep(agencies: list[Agency], store: Store, options: SweepOptions, sweep_id: str | None = None,
           progress: Progress = _noop) -> list[PortalOutcome]:
     """Probe the agencies, `options.concurrency` at a time, `options.batch_size` portals
-    through all phases together, one fresh browser per batch.
+    through all phases together, with a bounded pool of browsers per batch (probe.pool).
 
     Each run is stored and sealed as it finishes; outcomes come back in registry order
     (portals left unstarted because the time window closed have none). In a sweep, the
@@ -373,3 +441,18 @@ def probe_one(agency: Agency, store: Store, options: SweepOptions,
               progress: Progress = _noop) -> PortalOutcome:
     """Probe, store and score a single portal outside any sweep."""
     return sweep([agency], store, options, None, progress)[0]
+
+
+def record_unprobed(agency: Agency, store: Store, options: SweepOptions, sweep_id: str | None,
+                    status: str, detail: str) -> PortalOutcome:
+    """Store and seal a run of `agency` that was given up without probing it (e.g. its task
+    kept killing its worker): every observation unobservable with `status` and `detail`; a
+    probe-side status (probe_error) is never scored against the agency."""
+    plan = _Plan(store, sweep_id)
+    run = _PortalRun(agency, status=status, detail=detail,
+                     sitemap=SiteMap(portal=agency.portal_url, error=status))
+    plan.start(run)
+    outcome = "probe_error" if status in statuses.PROBE_SIDE else "portal_error"
+    run.observations = _discovery_observations(run.sitemap, False) + unobservable(
+        _names_of(options.families), outcome, f"{status}: {detail}")
+    return _finish(run, store, options, sweep_id, _noop, plan)

@@ -233,9 +233,9 @@ async def capture_har(ctx: PortalContext) -> str | None:
 async def _record(ctx: PortalContext, urls: list[str], path: Path) -> list[str]:
     """Visit `urls` (plus the site-map and catalogue links of the first, the home page) in one
     context recording a HAR with embedded bodies into `path`; the URLs visited."""
-    context = await ctx.browser.new_context(user_agent=ctx.settings.user_agent,
-                                            record_har_path=str(path),
-                                            record_har_content="embed")
+    opener = ctx.lease.new_context if ctx.lease else ctx.browser.new_context  # sweep: pooled
+    context = await opener(user_agent=ctx.settings.user_agent, record_har_path=str(path),
+                           record_har_content="embed")
     visited: list[str] = []
     try:
         context.set_default_timeout(ctx.settings.page_timeout_ms)

@@ -27,7 +27,10 @@ class SweepRow(Base):
     registry_path: Mapped[str] = mapped_column(Text, default="")
     schedule: Mapped[str] = mapped_column(String(64), default="")
     status: Mapped[str] = mapped_column(String(20), default="running")
-    rubric: Mapped[str] = mapped_column(String(64), default="2024")
+    # A rubric name or file path: text (0005); SQLite keeps its old VARCHAR(64), whose
+    # length it never enforces.
+    rubric: Mapped[str] = mapped_column(Text().with_variant(String(64), "sqlite"),
+                                        default="2024")
     # What `probe sweep --resume` needs to go on: the sweep's options as JSON (0004).
     options_json: Mapped[str] = mapped_column(Text, default="", server_default="")
     # host:pid of the process sweeping now ("" when none), so two cannot resume one sweep.
@@ -59,6 +62,8 @@ class SweepPortalRow(Base):
     finished_at: Mapped[str] = mapped_column(String(32), default="")
     duration_s: Mapped[float] = mapped_column(Float, default=0.0)
     redone: Mapped[int] = mapped_column(Integer, default=0)  # half-written runs discarded
+    # Celery deliveries of the agency's task whose worker died before it ended (0005).
+    deliveries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class RunRow(Base):

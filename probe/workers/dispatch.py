@@ -158,7 +158,8 @@ def _outcome(agency_id: str, result: Any) -> dict[str, Any]:
 
 STATES_VI = {"probed": "đã quét", "redone": "làm lại", "kept": "đã có, giữ nguyên",
              "skipped": "ngoài khung giờ", "missing": "không có trong kế hoạch",
-             "failed": "lỗi", "waiting": "chưa xong"}
+             "failed": "lỗi", "waiting": "chưa xong",
+             "given_up": "bỏ qua sau nhiều lần máy quét chết"}
 
 
 def _print_task(task: dict[str, Any]) -> None:

@@ -7,6 +7,12 @@ leaves its message to be delivered again) does no harm. Under the agency's lock 
   `probe sweep --resume` does for a whole sweep, and the agency is probed again ("redone");
 - nothing yet: the agency is probed ("probed") with the ordinary sweep machinery
   (`probe.sweep.sweep` of one agency into the sweep), which stores and seals the run.
+
+Redelivery is capped: each delivery that starts probing is counted in the plan
+(`sweep_portals.deliveries`) and the count is taken back when the task ends, however it
+ends, short of its process dying. A task whose worker died `max_deliveries` times (a portal
+that crashes or exhausts the worker every time) is not probed again: the agency gets a
+sealed `probe_error` run saying so ("given_up"), never scored against it.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ import json
 import os
 import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -28,10 +36,12 @@ from probe.db.plan import DONE, PENDING, SweepPlan, discard_folder
 from probe.db.schema import ObservationRow, PageRow, RunRow, ScoreRow, SweepPortalRow
 from probe.db.store import Store
 from probe.models import Agency
-from probe.sweep import SweepOptions, sweep
+from probe.sweep import SweepOptions, record_unprobed, sweep
 from probe.workers.locks import MachineLock, agency_lock, lock_dir, migration_lock
 
 KEPT, PROBED, REDONE, SKIPPED, MISSING = "kept", "probed", "redone", "skipped", "missing"
+GIVEN_UP = "given_up"
+MAX_DELIVERIES = 3  # deliveries whose worker died before the agency is given up
 
 
 class NotSealed(RuntimeError):
@@ -50,6 +60,7 @@ class WorkerConfig:
     evidence_root: Path
     ca_file: str | None = None
     machine_lock: MachineLock | None = None
+    max_deliveries: int = MAX_DELIVERIES
 
     @classmethod
     def from_env(cls) -> WorkerConfig:
@@ -60,7 +71,8 @@ class WorkerConfig:
         root = os.environ.get("PROBE_EVIDENCE")
         return cls(db=db, evidence_root=Path(root).resolve() if root else evidence_root(db),
                    ca_file=os.environ.get("PROBE_CA_FILE") or None,
-                   machine_lock=MachineLock(lock_dir()))
+                   machine_lock=MachineLock(lock_dir()),
+                   max_deliveries=int(os.environ.get("PROBE_MAX_DELIVERIES", MAX_DELIVERIES)))
 
 
 @dataclass
@@ -119,7 +131,13 @@ def _probe_locked(store: Store, sweep_id: str, agency_id: str, config: WorkerCon
     redone = discard_half_written(store, item, config.evidence_root)
     options = worker_options(options_json, config)
     agency = Agency(**json.loads(item.agency_json))
-    outcomes = sweep([agency], store, options, sweep_id)
+    if item.deliveries >= config.max_deliveries:
+        outcome = record_unprobed(agency, store, options, sweep_id, "probe_error", (
+            f"given up: the worker probing this portal died {item.deliveries} times "
+            "(task redelivered after each)"))
+        return TaskResult(sweep_id, agency_id, GIVEN_UP, outcome.run_id, outcome.status)
+    with counted_delivery(store, item.id):
+        outcomes = sweep([agency], store, options, sweep_id)
     if not outcomes:  # the sweep's window has closed: left pending for a later dispatch
         return TaskResult(sweep_id, agency_id, SKIPPED)
     outcome = outcomes[0]
@@ -127,6 +145,23 @@ def _probe_locked(store: Store, sweep_id: str, agency_id: str, config: WorkerCon
         raise NotSealed(f"lượt {outcome.run_id} chưa niêm phong được (run not sealed)")
     return TaskResult(sweep_id, agency_id, REDONE if redone else PROBED, outcome.run_id,
                       outcome.status)
+
+
+@contextmanager
+def counted_delivery(store: Store, item_id: int) -> Iterator[None]:
+    """Count this delivery in the plan row while the block runs; the count stays only when
+    the process dies inside it (see the module)."""
+    _add_delivery(store, item_id, 1)
+    try:
+        yield
+    finally:
+        _add_delivery(store, item_id, -1)
+
+
+def _add_delivery(store: Store, item_id: int, step: int) -> None:
+    with store.session.begin() as session:
+        session.execute(update(SweepPortalRow).where(SweepPortalRow.id == item_id).values(
+            deliveries=SweepPortalRow.deliveries + step))
 
 
 def plan_item(store: Store, sweep_id: str, agency_id: str) -> SweepPortalRow | None:
