@@ -190,3 +190,30 @@ def test_unreachable_portal_stops_after_one_try(runner: BrowserRunner, tmp_path:
     assert len(by_name(found, "fcp", "run")) == 1  # no point in timing a dead portal thrice
     assert one(found, "availability.ok_ratio").value is None
     assert "ERR_CONNECTION_REFUSED" in one(found, "fcp", url + "b").detail
+
+
+def _scripted_runs(monkeypatch: pytest.MonkeyPatch, outcomes: list[str]) -> list[str]:
+    """timed_run answers runs with `outcomes` in turn; returns the URLs it was asked for."""
+    asked: list[str] = []
+    queue = list(outcomes)
+
+    async def fake(_ctx: object, url: str) -> perf.Run:
+        asked.append(url)
+        outcome = queue.pop(0)
+        return perf.Run(url=url, outcome=outcome,  # type: ignore[arg-type]
+                        metrics={"fcp": float(len(asked))}, reachable=outcome == "ok")
+
+    monkeypatch.setattr(perf, "timed_run", fake)
+    return asked
+
+
+def test_a_warm_up_load_comes_first_and_is_not_counted(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked = _scripted_runs(monkeypatch, ["ok"] * 4)
+    runs = asyncio.run(perf._page_runs(None, "https://a/", 3, warm_up=True))  # type: ignore[arg-type]
+    assert len(asked) == 4 and [r.metrics["fcp"] for r in runs] == [2.0, 3.0, 4.0]
+
+
+def test_a_failed_warm_up_counts_as_the_first_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked = _scripted_runs(monkeypatch, ["portal_error"])
+    runs = asyncio.run(perf._page_runs(None, "https://a/", 3, warm_up=True))  # type: ignore[arg-type]
+    assert len(asked) == 1 and [r.outcome for r in runs] == ["portal_error"]
