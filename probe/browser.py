@@ -46,14 +46,41 @@ def loopback_rules(extra_hosts: Iterable[str] = ()) -> str:
     return ", ".join([*maps, "MAP * ~NOTFOUND", "EXCLUDE localhost", "EXCLUDE 127.0.0.1"])
 
 
-def resolver_rules(loopback_only: bool, extra_hosts: Iterable[str] = ()) -> str:
-    """The `--host-resolver-rules` value for this launch."""
-    return loopback_rules(extra_hosts) if loopback_only else SWEEP_RULES
+# Hosts Chromium must never connect to in a sweep without --allow-private: the private,
+# loopback and link-local ranges `probe.urls.is_private_host` refuses, as resolver patterns.
+# Resolver rules also apply to IP literals and to every redirect hop (which Playwright's
+# routes never see); a named host mapped to loopback by a test is not mapped again.
+PRIVATE_PATTERNS: tuple[str, ...] = (
+    "localhost", "*.localhost", "0.*", "10.*", "127.*", "169.254.*", "192.168.*",
+    *(f"172.{n}.*" for n in range(16, 32)), "192.0.0.*", "192.0.2.*", "198.18.*", "198.19.*",
+    "198.51.100.*", "203.0.113.*", *(f"{n}.*" for n in range(240, 256)),
+    "::", "::1", "[::1]", "::ffff:*", "fc*:*", "fd*:*", "fe8*:*", "fe9*:*", "fea*:*",
+    "feb*:*", "[fc*", "[fd*", "[fe8*", "[fe9*", "[fea*", "[feb*",
+)
 
 
-def launch_args(loopback_only: bool, extra_hosts: Iterable[str] = ()) -> list[str]:
+def private_rules() -> list[str]:
+    """Resolver rules refusing every private address (see PRIVATE_PATTERNS)."""
+    return [f"MAP {pattern} ~NOTFOUND" for pattern in PRIVATE_PATTERNS]
+
+
+def resolver_rules(loopback_only: bool, extra_hosts: Iterable[str] = (),
+                   block_private: bool = False) -> str:
+    """The `--host-resolver-rules` value for this launch; with `block_private`, private
+    addresses are refused at the browser's resolver (the test hosts still map to loopback)."""
+    if not block_private:
+        return loopback_rules(extra_hosts) if loopback_only else SWEEP_RULES
+    blocked = private_rules()
+    if loopback_only:
+        maps = [f"MAP {host} 127.0.0.1" for host in extra_hosts]
+        return ", ".join([*maps, *blocked, "MAP * ~NOTFOUND"])
+    return ", ".join([SWEEP_RULES, *blocked])
+
+
+def launch_args(loopback_only: bool, extra_hosts: Iterable[str] = (),
+                block_private: bool = False) -> list[str]:
     """Every flag we add to Playwright's own."""
-    rules = resolver_rules(loopback_only, extra_hosts)
+    rules = resolver_rules(loopback_only, extra_hosts, block_private)
     return [*EXTRA_ARGS, f"--host-resolver-rules={rules}"]
 
 
@@ -63,15 +90,18 @@ def loopback_only_default() -> bool:
 
 
 async def launch(pw: Playwright, loopback_only: bool | None = None,
-                 extra_hosts: Iterable[str] = (), ca_file: str | None = None) -> Browser:
-    """Launch headless Chromium with the project's flags, resolver rules and extra CA."""
+                 extra_hosts: Iterable[str] = (), ca_file: str | None = None,
+                 block_private: bool = False) -> Browser:
+    """Launch headless Chromium with the project's flags, resolver rules and extra CA;
+    `block_private` (a sweep without --allow-private) refuses private addresses for every
+    request and redirect hop of every page."""
     if loopback_only is None:
         loopback_only = loopback_only_default()
     env = {**os.environ, "HOME": nss_home(ca_file)} if ca_file else None
     return await pw.chromium.launch(
         executable_path=chromium_path(),
         headless=True,
-        args=launch_args(loopback_only, extra_hosts),
+        args=launch_args(loopback_only, extra_hosts, block_private),
         env=env,
     )
 

@@ -53,9 +53,12 @@ def demo(workdir: Annotated[Path, typer.Option(help="Thư mục làm việc (wor
 
 
 @app.command()
-def farm(workdir: Annotated[Path, typer.Option()] = Path("farm-work")) -> None:
+def farm(workdir: Annotated[Path, typer.Option()] = Path("farm-work"),
+         faults: Annotated[bool, typer.Option(
+             "--faults", help="Cả cổng lỗi (also the fault farm: 25 failing portals)")] = False,
+         ) -> None:
     """Phục vụ trang trại cổng mẫu (serve the portal farm in the foreground)."""
-    commands.farm(workdir)
+    commands.farm(workdir, faults)
 
 
 @app.command()

@@ -282,10 +282,10 @@ def registry_validate(path: Path) -> int:
 # --- the farm -----------------------------------------------------------------------------
 
 
-def farm(workdir: Path) -> None:
+def farm(workdir: Path, faults: bool = False) -> None:
     from probe.farm import serve_forever
 
-    serve_forever(workdir)
+    serve_forever(workdir, faults=faults)
 
 
 def demo(workdir: Path, db: str, out_dir: Path, strict: bool, concurrency: int = 3) -> int:

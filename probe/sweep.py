@@ -381,7 +381,8 @@ def _pool(pw: Playwright, options: SweepOptions) -> BrowserPool:
 
     def launcher() -> Awaitable[Browser]:
         return launch(pw, loopback_only=options.settings.loopback_only,
-                      ca_file=options.settings.ca_file)
+                      ca_file=options.settings.ca_file,
+                      block_private=not options.settings.allow_private)
 
     budget = options.budget or Budget()
     settings = replace(options.pool, browsers=max(1, min(options.pool.browsers,

@@ -51,6 +51,7 @@ class RenderOptions:
     loopback_only: bool = True
     page_timeout_ms: int = 15_000
     extra_hosts: tuple[str, ...] = ()
+    block_private: bool = False  # refuse private addresses at the resolver (no --allow-private)
 
 
 class RateLimiter:
@@ -247,7 +248,8 @@ async def render_map(home_url: str, budget: Budget, options: RenderOptions,
     try:
         async with async_playwright() as pw:
             browser = await launch(pw, loopback_only=options.loopback_only,
-                                   extra_hosts=options.extra_hosts, ca_file=options.ca_file)
+                                   extra_hosts=options.extra_hosts, ca_file=options.ca_file,
+                                   block_private=options.block_private)
             try:
                 return await asyncio.wait_for(mapper.run(browser), timeout=grace)
             finally:

@@ -100,7 +100,8 @@ async def render(sitemap: SiteMap, request: DiscoveryRequest, remaining: float,
     options = RenderOptions(user_agent=request.user_agent, ca_file=request.ca_file,
                             loopback_only=request.loopback_only,
                             page_timeout_ms=request.page_timeout_ms,
-                            extra_hosts=tuple(request.resolve))
+                            extra_hosts=tuple(request.resolve),
+                            block_private=not request.allow_private)
     rendered = await render_map(sitemap.portal, budget, options, max(MIN_RENDER_S, remaining))
     return merge_rendered(sitemap, rendered, budget), rendered.error_detail
 

@@ -348,3 +348,28 @@ def _assert_observations(got: dict[str, Any]) -> None:
     assert axe and "axe not run" in axe[0].detail, axe
     assert all(o.outcome != "probe_error" or "budget" not in o.detail
                for o in got["tinh-luan-hoi"].observations)
+
+
+def test_probe_farm_faults_serves_both_farms_with_one_registry_and_ca_bundle(
+        tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "probe.cli", "farm", "--faults", "--workdir", str(tmp_path)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        lines = []
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            if "Ctrl-C" in line:
+                break
+        text = "".join(lines)
+        assert "tinh-suong-mu    dns_error" in text and "--ca-file" in text, text
+        rows = (tmp_path / "registry-with-faults.csv").read_text(encoding="utf-8").splitlines()
+        assert len(rows) == 1 + 7 + len(FAULTS)
+        assert len(pem_blocks((tmp_path / "ca-bundle.pem").read_bytes())) == 2
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0

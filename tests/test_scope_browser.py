@@ -5,6 +5,7 @@ addresses. The portal is a named host mapped to 127.0.0.1 (Chromium resolver rul
 
 from __future__ import annotations
 
+import fnmatch
 import ipaddress
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,11 +14,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from probe.browser import _ADDRESS_URL, refuse_private
+from probe.browser import _ADDRESS_URL, PRIVATE_PATTERNS, refuse_private
 from probe.urls import is_private_host
 from tests.fixtures.checks_psae.harness import BrowserRunner, Reply, Site, make_ctx
 
 NAME = "portal.example.test"
+EDGES = ("0.0.0.0", "9.255.255.255", "10.0.0.1", "100.64.0.1", "127.0.0.1", "169.254.169.254",
+         "172.15.255.255", "172.16.0.1", "172.31.255.255", "172.32.0.0", "192.0.0.8",
+         "192.0.2.1", "192.168.1.1", "198.18.0.1", "198.20.0.1", "198.51.100.7", "203.0.113.9",
+         "224.0.0.1", "239.255.255.255", "240.0.0.1", "255.255.255.255", "8.8.8.8")
 
 
 def home(loopback: str) -> str:
@@ -79,15 +84,34 @@ def test_private_subresources_and_navigations_are_refused(runner: BrowserRunner,
     assert landing in refused and f"http://127.0.0.1:{site.port}/pixel.png" in refused
 
 
-@pytest.mark.xfail(strict=True, reason="Playwright never routes redirect hops (the handler sees "
-                   "only the first URL), so a portal page redirecting to 127.0.0.1/10.x is "
-                   "followed. Needs a launch-level block: probe.browser resolver rules mapping "
-                   "private IP literals to ~NOTFOUND when the sweep has no --allow-private")
-def test_redirect_to_a_private_address_is_refused(runner: BrowserRunner, site: Site,
+@pytest.fixture(scope="module")
+def blocking_runner() -> Iterator[BrowserRunner]:
+    """A browser launched as a sweep without --allow-private launches it."""
+    made = BrowserRunner(extra_hosts=(NAME,), block_private=True)
+    yield made
+    made.stop()
+
+
+def test_redirect_to_a_private_address_is_refused(blocking_runner: BrowserRunner, site: Site,
                                                   tmp_path: Path) -> None:
-    ctx = make_ctx(runner.browser, site.url(), [site.url()], tmp_path, allow_private=False)
-    refused, landed = runner.run(visit(ctx, True, site.url("/go")))
-    assert "/landing" not in site.hits, (site.hits, landed)
+    """Playwright's routes never see redirect hops; the launch-level resolver rules do."""
+    ctx = make_ctx(blocking_runner.browser, site.url(), [site.url()], tmp_path,
+                   allow_private=False)
+    refused, landed = blocking_runner.run(visit(ctx, True, site.url("/go")))
+    assert "/go" in site.hits and "/landing" not in site.hits, (site.hits, landed)
+    assert "ERR_NAME_NOT_RESOLVED" in landed, landed
+    assert {"/", "/go"} <= set(site.hits)  # the named portal host itself still answers
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.one_of(st.integers(0, 2**32 - 1).map(ipaddress.IPv4Address),
+                 st.sampled_from([ipaddress.IPv4Address(a) for a in EDGES])))
+def test_resolver_patterns_cover_every_private_ipv4(address: ipaddress.IPv4Address) -> None:
+    """Every address the probe refuses is refused by the browser's resolver too; the resolver
+    refuses no public address (all of 192.0.0.0/24 is: IETF assignments, no portal there)."""
+    matched = any(fnmatch.fnmatchcase(str(address), p) for p in PRIVATE_PATTERNS)
+    private = is_private_host(f"http://{address}/")
+    assert matched == private or address in ipaddress.ip_network("192.0.0.0/24"), address
 
 
 def test_allow_private_leaves_requests_alone(runner: BrowserRunner, site: Site,

@@ -6,7 +6,10 @@ import argparse
 import threading
 from pathlib import Path
 
+from probe import registry
 from probe.farm.farm import Farm, start_farm
+from probe.farm.faults import FAULTS, FaultFarm
+from probe.farm.faults_net import bundle
 
 
 def describe(farm: Farm, registry_path: Path) -> str:
@@ -45,16 +48,42 @@ def env_lines(farm: Farm) -> list[str]:
             f"PROBE_NATIONAL_SSO_HOSTS={','.join(overrides['national_sso_hosts'])}"]
 
 
-def serve_forever(workdir: Path, latency_scale: float = 1.0) -> None:
-    """Start the farm, print its registry and CA path, serve until Ctrl-C."""
+def describe_faults(faults: FaultFarm, registry_path: Path, ca_path: str) -> str:
+    """The fault portals, each with its fault and the status the probe must give it."""
+    by_id = {fault.id: fault for fault in FAULTS}
+    lines = ["Cổng lỗi (fault farm): trạng thái dự kiến (expected status)",
+             f"{'id':<16} {'trạng thái':<19} {'portal_url':<44} lỗi (fault)"]
+    lines += [f"{a.id:<16} {faults.expected_status[a.id]:<19} {a.portal_url:<44} "
+              f"{by_id[a.id].fault_vi} ({by_id[a.id].fault_en})" for a in faults.agencies]
+    lines += [f"Registry (farm + faults): {registry_path}",
+              f"CA bundle (--ca-file):    {ca_path}",
+              f"  probe sweep --registry {registry_path} --ca-file {ca_path} --allow-private"]
+    return "\n".join(lines)
+
+
+def _wait_for_ctrl_c() -> None:
+    try:  # a Ctrl-C right after the prompt is caught too
+        print("Nhấn Ctrl-C để dừng (press Ctrl-C to stop).", flush=True)
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        print("Đang dừng trang trại (stopping the farm).", flush=True)
+
+
+def serve_forever(workdir: Path, latency_scale: float = 1.0, faults: bool = False) -> None:
+    """Start the farm (with `faults`, the fault farm beside it), print its registry and CA
+    path, serve until Ctrl-C."""
     with start_farm(Path(workdir), latency_scale) as farm:
         registry_path = farm.write_registry(Path(workdir) / "registry.csv")
         print(describe(farm, registry_path), flush=True)
-        print("Nhấn Ctrl-C để dừng (press Ctrl-C to stop).", flush=True)
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            print("Đang dừng trang trại (stopping the farm).", flush=True)
+        if not faults:
+            _wait_for_ctrl_c()
+            return
+        with FaultFarm(Path(workdir) / "faults") as broken:
+            both = registry.write(Path(workdir) / "registry-with-faults.csv",
+                                  [*farm.agencies, *broken.agencies])
+            ca_path = bundle([farm.ca_file, broken.ca_file], Path(workdir) / "ca-bundle.pem")
+            print(describe_faults(broken, both, ca_path), flush=True)
+            _wait_for_ctrl_c()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -63,5 +92,7 @@ def main(argv: list[str] | None = None) -> None:
                                      description="Serve the dvc-probe portal farm on loopback.")
     parser.add_argument("--workdir", type=Path, default=Path("farm-work"))
     parser.add_argument("--latency-scale", type=float, default=1.0)
+    parser.add_argument("--faults", action="store_true",
+                        help="serve the fault farm too (README: the fault farm)")
     args = parser.parse_args(argv)
-    serve_forever(args.workdir, args.latency_scale)
+    serve_forever(args.workdir, args.latency_scale, args.faults)
