@@ -237,7 +237,7 @@ HEALTHY = ("tinh-binh-minh",)
 # page, each at least a second), which on 14 reachable portals would double the test. The
 # timed loads meet the pages that attack the browser in the next test instead.
 UNTIMED = tuple(f for f in checks.FAMILIES if f != "performance")
-HOSTILE_TO_TIMING = ("tinh-luan-hoi", "tinh-hop-thoai", "tinh-rung-sau")
+HOSTILE_TO_TIMING = ("tinh-luan-hoi", "tinh-rung-sau")  # dialogs: the page guard test
 # Budget of the sweep below (26 portals, 14 reachable, on a shared 2-core machine): measured
 # 259-309 s with the load average at 10-27 from other jobs; hanging faults cost time-outs
 # (page_timeout_ms), never their own 120 s or 800 s.
@@ -313,7 +313,7 @@ def test_sweep_of_the_fault_farm_beside_a_healthy_portal(
 
 
 @pytest.mark.slow
-def test_timed_loads_survive_endless_scripts_dialogs_and_a_huge_dom(
+def test_timed_loads_survive_endless_scripts_and_a_huge_dom(
         faults: FaultFarm, runner: BrowserRunner, tmp_path: Path) -> None:
     from checks import performance
 
@@ -352,7 +352,6 @@ def _assert_observations(got: dict[str, Any]) -> None:
 
 def test_probe_farm_faults_serves_both_farms_with_one_registry_and_ca_bundle(
         tmp_path: Path) -> None:
-    import signal
     import subprocess
     import sys
 
@@ -370,6 +369,6 @@ def test_probe_farm_faults_serves_both_farms_with_one_registry_and_ca_bundle(
         rows = (tmp_path / "registry-with-faults.csv").read_text(encoding="utf-8").splitlines()
         assert len(rows) == 1 + 7 + len(FAULTS)
         assert len(pem_blocks((tmp_path / "ca-bundle.pem").read_bytes())) == 2
-    finally:
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=30) == 0
+    finally:  # only the listing is under test; the farm's Ctrl-C path is the portal farm's
+        process.terminate()
+        process.wait(timeout=30)
