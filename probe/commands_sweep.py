@@ -53,13 +53,19 @@ def sweep(request: SweepRequest) -> int:
             raise UserError("--resume nhận một mã đợt quét hoặc một --schedule, không kèm "
                             "--registry (--resume takes a sweep id or a schedule)")
         return _resume_or_start(request) if request.schedule else resume(request)
+    check_new_sweep(request)
+    return start(request)
+
+
+def check_new_sweep(request: SweepRequest) -> None:
+    """Raise UserError unless `request` names a new sweep: no sweep id, and exactly one of
+    a registry or a schedule."""
     if request.sweep_id:
         raise UserError(f"đối số thừa '{request.sweep_id}'; mã đợt quét chỉ dùng với --resume "
                         "(a sweep id goes with --resume)")
     if (request.registry is None) == (request.schedule is None):
         raise UserError("cần đúng một trong --registry hoặc --schedule "
                         "(give --registry FILE or --schedule NAME)")
-    return start(request)
 
 
 def prepare(request: SweepRequest) -> tuple[Schedule, SweepOptions]:

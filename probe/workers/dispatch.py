@@ -18,7 +18,7 @@ from kombu.utils.url import maybe_sanitize_url
 from rich.table import Table
 
 from probe.commands import out
-from probe.commands_sweep import SweepRequest, owner, prepare
+from probe.commands_sweep import SweepRequest, check_new_sweep, owner, prepare
 from probe.db.plan import DONE, SweepPlan
 from probe.db.store import Store, StoreError
 from probe.errors import EXIT_INCOMPLETE, UserError
@@ -72,12 +72,7 @@ def _open(db: str) -> Store:
 
 def _created(store: Store, request: SweepRequest) -> tuple[str, str]:
     """A new sweep with its plan, as `probe sweep` starts one."""
-    if request.sweep_id:
-        raise UserError(f"đối số thừa '{request.sweep_id}'; mã đợt quét chỉ dùng với --resume "
-                        "(a sweep id goes with --resume)")
-    if (request.registry is None) == (request.schedule is None):
-        raise UserError("cần đúng một trong --registry hoặc --schedule "
-                        "(give --registry FILE or --schedule NAME)")
+    check_new_sweep(request)
     plan, options = prepare(request)
     sweep_id = store.start_sweep(str(plan.registry or plan.source), schedule=plan.name,
                                  rubric=options.rubric, options_json=options.to_json(),
