@@ -23,7 +23,7 @@ import pytest
 
 import checks
 import probe.sweep as sweep_module
-from probe import status
+from probe import proctree, status
 from probe.browser import pem_blocks
 from probe.context import ProbeSettings
 from probe.farm.faults import FAULTS, FaultFarm
@@ -245,25 +245,8 @@ SWEEP_BUDGET_S = 420.0
 
 
 def _descendants(root: int) -> set[int]:
-    """Every live process under `root` (from /proc; zombies are not counted)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] != "Z":
-            children.setdefault(int(fields[1]), []).append(int(entry))
-    found: set[int] = set()
-    stack = [root]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            found.add(child)
-            stack.append(child)
-    return found
+    """Every process under `root` (probe.proctree)."""
+    return set(proctree.tree(root)) - {root}
 
 
 def _settings(ca_file: str, overrides: dict[str, tuple[str, ...]]) -> ProbeSettings:
