@@ -216,8 +216,9 @@ _DOM_QUIET_JS = """([quiet, limit]) => new Promise(resolve => {
 async def settle(page: Page, limit_ms: int = 4000, quiet_ms: int = 50) -> None:
     """Wait until the DOM stopped changing for `quiet_ms` and no script/XHR/fetch is in flight.
 
-    Single-page apps render after their data arrives; this waits for that, at most
-    `limit_ms`. Navigations started meanwhile (client redirects) are waited for too.
+    Single-page apps render after their data arrives; this waits for that, and for a blank
+    page to show something, at most `limit_ms`. Navigations started meanwhile (client
+    redirects) are waited for too.
     """
     track(page)
     deadline = time.monotonic() + limit_ms / 1000
@@ -228,10 +229,24 @@ async def settle(page: Page, limit_ms: int = 4000, quiet_ms: int = 50) -> None:
             await _wait_loaded(page, deadline)
             continue
         tracker = _TRACKERS.get(page)
-        if tracker is None or tracker.count == 0:
+        if (tracker is None or tracker.count == 0) and await shows_content(page):
             return
-        while tracker.count and time.monotonic() < deadline:
+        while tracker is not None and tracker.count and time.monotonic() < deadline:
             await asyncio.sleep(0.025)
+        await asyncio.sleep(0.025)
+
+
+_SHOWS_CONTENT_JS = """() => !!document.body && (document.body.innerText.trim().length > 0
+    || !!document.body.querySelector('img, svg, canvas, video, iframe, input'))"""
+
+
+async def shows_content(page: Page) -> bool:
+    """True when the page shows text or media; an app shell that has not rendered yet shows
+    neither (its data request may not even be reported yet on a loaded machine)."""
+    try:
+        return bool(await page.evaluate(_SHOWS_CONTENT_JS))
+    except PlaywrightError:  # replaced by a navigation: the loop waits for the new one
+        return False
 
 
 async def _wait_loaded(page: Page, deadline: float) -> None:

@@ -32,6 +32,7 @@ from checks._dom import (
     phone_numbers,
     screenshot,
     short,
+    shows_content,
 )
 from probe.context import PortalContext
 from probe.models import Observation, SiteMap
@@ -302,6 +303,8 @@ async def _load_home(page: Page, url: str, timeout_ms: int) -> str:
         raise PortalError(f"home page answers HTTP {loaded.status}")
     with suppress(PlaywrightError):  # images still loading: judge what is there
         await page.wait_for_load_state("load", timeout=min(timeout_ms, 5000))
+    if not await shows_content(page):  # a header "missing" from a blank page is no finding
+        raise PortalError(f"home page {loaded.url} shows nothing (no text or image rendered)")
     return loaded.url
 
 
