@@ -149,6 +149,8 @@ class PoliteClient:
         except Exception as error:  # noqa: BLE001 - mapped to the status taxonomy
             return Fetched(asked, url, statuses.from_exception(error), chain=list(chain),
                            detail=f"{type(error).__name__}: {error}"[:300])
+        finally:
+            self._ended(url)
         kind = response.headers.get("content-type", "")
         text = _decode(body, response.encoding)
         fetched = Fetched(asked, url, statuses.from_http_status(response.status_code),
@@ -171,8 +173,15 @@ class PoliteClient:
                 return target if target != current else None
         return None
 
+    def _ended(self, url: str) -> None:
+        """A request to `url`'s host ended: the next one waits `delay` from now (a slow answer
+        is never followed at once by the next request, however late it was sent)."""
+        host = urlsplit(url).netloc.lower()
+        self._last[host] = max(self._last.get(host, 0.0), time.monotonic())
+
     async def _pace(self, url: str) -> None:
-        """Wait until `delay` seconds have passed since the last request to this host."""
+        """Wait until `delay` seconds have passed since the last request to this host began
+        or ended, whichever is later."""
         host = urlsplit(url).netloc.lower()
         lock = self._locks.setdefault(host, asyncio.Lock())
         async with lock:
