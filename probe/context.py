@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 USER_AGENT = "dvc-probe/0.1 (+https://github.com/dvc-probe/dvc-probe; read-only evaluation probe)"
 
 
+HOSTILE_WATCHDOG_S = 2.0
+
+
 @dataclass
 class ProbeSettings:
     """Knobs of one probing run (politeness, sampling, trust)."""
@@ -34,9 +37,11 @@ class ProbeSettings:
     traces: bool = True  # keep a Playwright trace of the functions check's interactions
     page_timeout_ms: int = 15_000
     # Hostile portals: a page whose script keeps the renderer busy this long has it stopped
-    # (probe.browser.PageGuard); in a sweep, a check family gets this long per portal.
+    # (probe.browser.PageGuard); in a sweep, a check family gets this long per portal, and
+    # all of a portal's families together get `portal_budget_s`.
     script_watchdog_s: float = 10.0
     check_budget_s: float = 240.0
+    portal_budget_s: float = 600.0
     user_agent: str = USER_AGENT
     national_portal_hosts: tuple[str, ...] = ("dichvucong.gov.vn",)
     national_sso_hosts: tuple[str, ...] = ("xacthuc.dichvucong.gov.vn", "sso.dancuquocgia.gov.vn",
@@ -84,13 +89,22 @@ class PortalContext:
         opener = self.lease.new_context if self.lease else self.browser.new_context
         context = await opener(**options)
         context.set_default_timeout(self.settings.page_timeout_ms)
-        guard = await guard_pages(context, self.settings.script_watchdog_s)
+        guard = await guard_pages(context, self.watchdog_s())
         self.page_events.append(guard.events)
         if not timed:
             await refuse_private(context, self.private_allowed())
         page = await context.new_page()
         await guard.attach(page)
         return context, page
+
+    def watchdog_s(self) -> float:
+        """How long a page's script may keep the renderer busy: `script_watchdog_s`, cut to
+        `HOSTILE_WATCHDOG_S` once a script of this portal had to be stopped (a portal whose
+        scripts loop would otherwise cost the full wait on every page)."""
+        watchdog = self.settings.script_watchdog_s
+        if any(events.stopped_scripts for events in self.page_events):
+            return min(watchdog, HOSTILE_WATCHDOG_S)
+        return watchdog
 
     def page_events_summary(self) -> str:
         """What this portal's pages tried (dialogs, pop-ups, downloads, stopped scripts)."""

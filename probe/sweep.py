@@ -7,7 +7,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, nullcontext
+from contextlib import AbstractAsyncContextManager, nullcontext, suppress
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,6 +19,7 @@ from probe import attestations
 from probe import status as statuses
 from probe.audit.har import capture_har
 from probe.audit.manifest import seal_after_run
+from probe.browser import PageEvents
 from probe.context import PortalContext, ProbeSettings
 from probe.db.plan import SweepPlan
 from probe.db.store import Store, new_id, run_row
@@ -130,17 +131,20 @@ def _names_of(families: tuple[str, ...]) -> list[str]:
     return [name for name, spec in CATALOGUE.items() if spec.check in families]
 
 
-async def _run_family(family: str, ctx: PortalContext) -> list[Observation]:
+async def _run_family(family: str, ctx: PortalContext,
+                      budget_s: float | None = None) -> list[Observation]:
+    """One check family on one portal within `budget_s` (default: the settings' per-family
+    budget); over it, the family's items are recorded unmeasured, never raised."""
     clock = time.monotonic()
-    budget = ctx.settings.check_budget_s  # wall clock per family and portal (hostile pages)
+    budget = ctx.settings.check_budget_s if budget_s is None else budget_s
     try:
         found = await asyncio.wait_for(checks.load(family)(ctx), budget)
         log.info("check %s on %s: %.1f s", family, ctx.agency.portal_url, time.monotonic() - clock)
         return found
     except TimeoutError:
-        log.warning("check %s on %s exceeded %.0f s", family, ctx.agency.portal_url, budget)
+        log.warning("check %s on %s exceeded %.3g s", family, ctx.agency.portal_url, budget)
         return unobservable(_names_of((family,)), "probe_error",
-                            f"check time budget exceeded ({budget:g} s)")
+                            f"check time budget exceeded ({budget:.3g} s)")
     except Exception as error:  # a probe failure must not sink the run
         log.warning("check %s failed on %s: %r", family, ctx.agency.portal_url, error)
         log.debug("traceback", exc_info=True)
@@ -162,6 +166,12 @@ class _PortalRun:
     observations: list[Observation] = field(default_factory=list)
     attempts: list[Attempt] = field(default_factory=list)
     skipped: bool = False  # not started: the sweep's time window had closed
+    check_s: float = 0.0  # wall clock spent in its check families (portal_budget_s)
+    page_events: list[PageEvents] = field(default_factory=list)  # all steps' browser contexts
+
+    def budget_left(self, settings: ProbeSettings) -> float:
+        """Seconds of the portal's check budget still unspent."""
+        return settings.portal_budget_s - self.check_s
 
     @property
     def reachable(self) -> bool:
@@ -302,19 +312,37 @@ async def _discovery_phase(runs: list[_PortalRun], options: SweepOptions, progre
 
 async def _check_step(run: _PortalRun, families: tuple[str, ...], pool: BrowserPool,
                       options: SweepOptions, progress: Progress, capture: bool = False) -> None:
-    """Run `families` on a reachable portal with a browser lent by `pool` for the step;
-    with `capture`, record its redacted HAR too."""
+    """Run `families` on a reachable portal with a browser lent by `pool` for the step,
+    within what is left of the portal's budget; with `capture`, record its redacted HAR too."""
     if not run.reachable or run.sitemap is None:
         return
+    settings = options.settings
     async with pool.lease(run.agency.portal_url) as lease:
         ctx = PortalContext(agency=run.agency, sitemap=run.sitemap, browser=lease.browser,
                             evidence=EvidenceStore(options.evidence_root, run.run_id),
-                            settings=options.settings, lease=lease)
+                            settings=settings, lease=lease, page_events=run.page_events)
         for family in families:
             progress(run.agency, family)
-            run.observations += await _run_family(family, ctx)
-        if capture:
-            await capture_har(ctx)
+            run.observations += await _family_within(run, family, ctx)
+        if capture and (left := run.budget_left(settings)) > 0:
+            with suppress(TimeoutError):  # the HAR is a copy of evidence, never a finding
+                await asyncio.wait_for(capture_har(ctx), left)
+
+
+async def _family_within(run: _PortalRun, family: str, ctx: PortalContext) -> list[Observation]:
+    """`family` on the run's portal with the smaller of its own and the portal's budget left;
+    nothing is opened once the portal's budget is spent (a hostile portal ends in bounded
+    time however many families and pages it has)."""
+    settings = ctx.settings
+    left = run.budget_left(settings)
+    if left <= 0:
+        return unobservable(_names_of((family,)), "probe_error",
+                            f"portal time budget spent ({settings.portal_budget_s:g} s)")
+    clock = time.monotonic()
+    try:
+        return await _run_family(family, ctx, min(settings.check_budget_s, left))
+    finally:
+        run.check_s += time.monotonic() - clock
 
 
 def _finish(run: _PortalRun, store: Store, options: SweepOptions, sweep_id: str | None,

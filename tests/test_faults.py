@@ -184,6 +184,43 @@ def test_a_check_family_over_its_budget_is_cut_and_recorded(monkeypatch: pytest.
     assert all("budget exceeded" in o.detail for o in found)
 
 
+def test_a_portal_over_its_budget_stops_opening_checks(monkeypatch: pytest.MonkeyPatch,
+                                                       tmp_path: Path) -> None:
+    async def slow(_ctx: Any) -> list[Any]:
+        await asyncio.sleep(0.4)
+        return []
+
+    monkeypatch.setattr(sweep_module.checks, "load", lambda _family: slow)
+    agency = Agency(id="x", name="Tỉnh X", block="province", portal_url="http://127.0.0.1:1/")
+    ctx = make_ctx(None, agency.portal_url, [agency.portal_url], tmp_path,  # type: ignore[arg-type]
+                   check_budget_s=10.0, portal_budget_s=0.6)
+    run = sweep_module._PortalRun(agency)
+
+    async def three() -> list[list[Any]]:
+        return [await sweep_module._family_within(run, family, ctx)
+                for family in ("layout", "functions", "access")]
+
+    clock = time.monotonic()
+    layout, functions, access = asyncio.run(three())
+    assert time.monotonic() - clock < 2 and 0.6 <= run.check_s < 1.5
+    assert layout == []  # done within the budget
+    assert functions and {o.outcome for o in functions} == {"probe_error"}
+    assert all("check time budget exceeded (0." in o.detail for o in functions), functions[0]
+    assert access and all("portal time budget spent (0.6 s)" in o.detail for o in access)
+
+
+def test_the_watchdog_shortens_once_a_portal_had_a_script_stopped(tmp_path: Path) -> None:
+    from probe.browser import PageEvents
+    from probe.context import HOSTILE_WATCHDOG_S
+
+    ctx = make_ctx(None, "http://127.0.0.1:1/", ["http://127.0.0.1:1/"], tmp_path,  # type: ignore[arg-type]
+                   script_watchdog_s=10.0)
+    ctx.page_events.append(PageEvents(dialogs=["alert: x"]))
+    assert ctx.watchdog_s() == 10.0
+    ctx.page_events.append(PageEvents(stopped_scripts=["http://127.0.0.1:1/"]))
+    assert ctx.watchdog_s() == HOSTILE_WATCHDOG_S < 10.0
+
+
 @pytest.fixture(scope="module")
 def runner(faults: FaultFarm) -> Iterator[BrowserRunner]:
     made = BrowserRunner(ca_file=faults.ca_file)
