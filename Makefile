@@ -11,8 +11,11 @@ REDIS     ?= /usr/bin/redis-server
 demo: install browser
 	$(VENV)/bin/probe demo
 
+# Two test processes (pytest-xdist), a test module never split between them: its farm and
+# browser fixtures start once. The timing tests hold under that load (tests/test_check_performance*).
+TEST_WORKERS ?= 2
 test: install browser services
-	$(VENV)/bin/python -m pytest -q --durations=25
+	$(VENV)/bin/python -m pytest -q --durations=25 -n $(TEST_WORKERS) --dist loadfile
 
 # Sweep throughput at concurrency 1, 2, 4, peak memory, per-page cost next to Lighthouse and
 # pa11y (bench/sweep.py; figures in out/bench-sweep.json). Takes several minutes.

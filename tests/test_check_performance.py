@@ -22,6 +22,8 @@ from tests.fixtures.checks_psae.harness import (
     one,
 )
 
+pytestmark = pytest.mark.timing  # runs alone on the machine (tests/conftest.py)
+
 # --------------------------------------------------------------------------------------
 # Pure computations
 # --------------------------------------------------------------------------------------
