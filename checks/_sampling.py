@@ -16,7 +16,7 @@ import re
 import ssl
 import weakref
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from urllib.parse import urlsplit
 
@@ -26,6 +26,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from checks._dom import PortalError, observe
+from probe.browser import close_context
 from probe.context import PortalContext
 from probe.models import Observation, ObservationValue, Outcome, PageInfo, Stat
 from probe.urls import host_matches
@@ -182,5 +183,4 @@ async def browser_page(ctx: PortalContext, **options: object
     try:
         yield context, page
     finally:
-        with suppress(PlaywrightError):
-            await context.close()
+        await close_context(context)

@@ -20,7 +20,6 @@ import asyncio
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
@@ -60,6 +59,7 @@ from checks._dom import (
     url_template,
 )
 from probe.audit.trace import start_trace, stop_trace
+from probe.browser import close_context
 from probe.context import PortalContext
 from probe.models import Observation
 from probe.observations import CATALOGUE
@@ -994,9 +994,8 @@ async def run(ctx: PortalContext) -> list[Observation]:
                 if observation.name in TRACED and observation.outcome == "ok":
                     observation.artifacts.append(trace)
         return found
-    finally:
-        with suppress(Exception):  # a crashed browser must not hide the observations
-            await context.close()
+    finally:  # a crashed browser must not hide the observations
+        await close_context(context)
 
 
 async def _observed(ctx: PortalContext, context: BrowserContext, page: Page,

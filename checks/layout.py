@@ -34,6 +34,7 @@ from checks._dom import (
     short,
     shows_content,
 )
+from probe.browser import close_context
 from probe.context import PortalContext
 from probe.models import Observation, SiteMap
 from probe.observations import CATALOGUE
@@ -321,9 +322,8 @@ async def run(ctx: PortalContext) -> list[Observation]:
         return failed(NAMES, "portal_error", str(error), portal)
     except Exception as error:  # noqa: BLE001 - a probe bug must not sink the sweep
         return failed(NAMES, "probe_error", f"{type(error).__name__}: {error}", portal)
-    finally:
-        with suppress(Exception):  # a crashed browser must not hide the observations
-            await context.close()
+    finally:  # a crashed browser must not hide the observations
+        await close_context(context)
 
 
 async def _run(ctx: PortalContext, page: Page, portal: str) -> list[Observation]:

@@ -59,6 +59,7 @@ from checks._sampling import (
     unmeasured,
 )
 from probe import throttling
+from probe.browser import close_context
 from probe.context import PortalContext
 from probe.models import Observation, Outcome
 from probe.throttling import Throttling
@@ -369,7 +370,7 @@ async def timed_run(ctx: PortalContext, url: str) -> Run:
             run.outcome, run.error = error_outcome(error), error_detail(error)
             run.reachable = run.status is not None
         finally:
-            await context.close()
+            await close_context(context)
     return run
 
 

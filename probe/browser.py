@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import re
 from collections.abc import Iterable
@@ -21,6 +22,8 @@ from playwright.async_api import (
 from playwright.async_api import Error as PlaywrightError
 
 from probe.urls import is_private_host
+
+log = logging.getLogger(__name__)
 
 DEFAULT_CHROMIUM = "/usr/lib/chromium/chromium"
 EXTRA_ARGS = ("--disable-dev-shm-usage", "--disable-quic")
@@ -294,6 +297,23 @@ async def guard_pages(context: BrowserContext, watchdog_s: float) -> PageGuard:
     """Install a `PageGuard` on `context` (make it with `accept_downloads=False`)."""
     await context.add_init_script(NO_POPUPS_JS)
     return PageGuard(context, watchdog_s)
+
+
+CLOSE_TIMEOUT_S = 20.0
+
+
+async def close_context(context: BrowserContext, timeout_s: float = CLOSE_TIMEOUT_S) -> bool:
+    """Close `context`, waiting at most `timeout_s`; False when it failed or did not finish.
+
+    Closing can wait forever: Playwright's HAR export waits for a page whose renderer hung.
+    An unclosed context is left to the browser's recycling (probe.pool); the caller goes on.
+    """
+    try:
+        await asyncio.wait_for(context.close(), timeout_s)
+        return True
+    except (TimeoutError, PlaywrightError, OSError) as error:
+        log.warning("browser context not closed: %r", error)
+        return False
 
 
 def merge_events(found: list[PageEvents]) -> PageEvents:

@@ -209,6 +209,19 @@ def test_a_portal_over_its_budget_stops_opening_checks(monkeypatch: pytest.Monke
     assert access and all("portal time budget spent (0.6 s)" in o.detail for o in access)
 
 
+def test_a_context_that_never_closes_is_left_behind_in_bounded_time() -> None:
+    """Playwright's HAR export can wait forever on a hung page: closing gives up."""
+    from probe.browser import close_context
+
+    class Stuck:
+        async def close(self) -> None:
+            await asyncio.sleep(3600)
+
+    clock = time.monotonic()
+    assert asyncio.run(close_context(Stuck(), timeout_s=0.2)) is False  # type: ignore[arg-type]
+    assert time.monotonic() - clock < 2
+
+
 def test_the_watchdog_shortens_once_a_portal_had_a_script_stopped(tmp_path: Path) -> None:
     from probe.browser import PageEvents
     from probe.context import HOSTILE_WATCHDOG_S
@@ -265,6 +278,23 @@ def test_page_guard_answers_dialogs_closes_popups_refuses_downloads_stops_script
     kinds = {d.split(":")[0] for e in ctx.page_events for d in e.dialogs}
     assert {"alert", "confirm", "prompt", "beforeunload"} <= kinds
     assert faults.trap_log() == []
+
+
+@pytest.mark.slow
+def test_the_har_capture_is_guarded_like_the_checks(faults: FaultFarm, runner: BrowserRunner,
+                                                    tmp_path: Path) -> None:
+    """The HAR recorder opens the same hostile pages after the checks: endless scripts are
+    stopped there too (unguarded, its first page evaluation would wait forever)."""
+    from probe.audit.har import capture_har
+
+    home = url_of(faults, "tinh-luan-hoi")
+    ctx = make_ctx(runner.browser, home, [home, home + "thu-tuc-hanh-chinh"], tmp_path,
+                   allow_private=True, script_watchdog_s=2.0, page_timeout_ms=5000)
+    clock = time.monotonic()
+    har = runner.run(capture_har(ctx), timeout=90)
+    assert time.monotonic() - clock < 60
+    assert har and (ctx.evidence.root / har).is_file()
+    assert "scripts stopped" in ctx.page_events_summary()
 
 
 # --- the whole sweep ------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
-from probe.browser import refuse_private
+from probe.browser import close_context
 from probe.context import PortalContext
 from probe.urls import netloc
 
@@ -233,14 +233,11 @@ async def capture_har(ctx: PortalContext) -> str | None:
 async def _record(ctx: PortalContext, urls: list[str], path: Path) -> list[str]:
     """Visit `urls` (plus the site-map and catalogue links of the first, the home page) in one
     context recording a HAR with embedded bodies into `path`; the URLs visited."""
-    opener = ctx.lease.new_context if ctx.lease else ctx.browser.new_context  # sweep: pooled
-    context = await opener(user_agent=ctx.settings.user_agent, record_har_path=str(path),
-                           record_har_content="embed")
+    # a guarded context like the checks' (dialogs answered, downloads refused, endless
+    # scripts stopped, private addresses refused), pooled in a sweep
+    context, page = await ctx.new_page(record_har_path=str(path), record_har_content="embed")
     visited: list[str] = []
     try:
-        context.set_default_timeout(ctx.settings.page_timeout_ms)
-        await refuse_private(context, ctx.private_allowed())
-        page = await context.new_page()
         queue = list(urls)
         while queue:
             url = queue.pop(0)
@@ -249,7 +246,7 @@ async def _record(ctx: PortalContext, urls: list[str], path: Path) -> list[str]:
                 extras = await _linked_extras(page, url)
                 queue[:0] = [u for u in extras if u not in urls]
     finally:
-        await context.close()  # writes the HAR
+        await close_context(context)  # writes the HAR
     return visited
 
 
