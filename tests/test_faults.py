@@ -167,16 +167,22 @@ def test_sampling_skips_off_scope_redirects_and_huge_pages(tmp_path: Path) -> No
     assert urls == [home, home + "dang-nhap", home + "lien-he"]
 
 
-def test_a_check_family_over_its_budget_is_cut_and_recorded(monkeypatch: pytest.MonkeyPatch,
-                                                           tmp_path: Path) -> None:
-    async def endless(_ctx: Any) -> list[Any]:
-        await asyncio.sleep(60)
+def _sleeping_checks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, seconds: float,
+                     **settings: float) -> tuple[Agency, Any]:
+    """Every check family sleeps `seconds` and finds nothing; an agency and its context."""
+    async def sleeping(_ctx: Any) -> list[Any]:
+        await asyncio.sleep(seconds)
         return []
 
-    monkeypatch.setattr(sweep_module.checks, "load", lambda _family: endless)
+    monkeypatch.setattr(sweep_module.checks, "load", lambda _family: sleeping)
     agency = Agency(id="x", name="Tỉnh X", block="province", portal_url="http://127.0.0.1:1/")
-    ctx = make_ctx(None, agency.portal_url, [agency.portal_url], tmp_path,  # type: ignore[arg-type]
-                   check_budget_s=0.2)
+    return agency, make_ctx(None, agency.portal_url, [agency.portal_url], tmp_path,  # type: ignore[arg-type]
+                            **settings)
+
+
+def test_a_check_family_over_its_budget_is_cut_and_recorded(monkeypatch: pytest.MonkeyPatch,
+                                                           tmp_path: Path) -> None:
+    _, ctx = _sleeping_checks(monkeypatch, tmp_path, 60, check_budget_s=0.2)
     clock = time.monotonic()
     found = asyncio.run(sweep_module._run_family("layout", ctx))
     assert time.monotonic() - clock < 2
@@ -186,14 +192,8 @@ def test_a_check_family_over_its_budget_is_cut_and_recorded(monkeypatch: pytest.
 
 def test_a_portal_over_its_budget_stops_opening_checks(monkeypatch: pytest.MonkeyPatch,
                                                        tmp_path: Path) -> None:
-    async def slow(_ctx: Any) -> list[Any]:
-        await asyncio.sleep(0.4)
-        return []
-
-    monkeypatch.setattr(sweep_module.checks, "load", lambda _family: slow)
-    agency = Agency(id="x", name="Tỉnh X", block="province", portal_url="http://127.0.0.1:1/")
-    ctx = make_ctx(None, agency.portal_url, [agency.portal_url], tmp_path,  # type: ignore[arg-type]
-                   check_budget_s=10.0, portal_budget_s=0.6)
+    agency, ctx = _sleeping_checks(monkeypatch, tmp_path, 0.4, check_budget_s=10.0,
+                                   portal_budget_s=0.6)
     run = sweep_module._PortalRun(agency)
 
     async def three() -> list[list[Any]]:
