@@ -20,9 +20,6 @@ if TYPE_CHECKING:
 USER_AGENT = "dvc-probe/0.1 (+https://github.com/dvc-probe/dvc-probe; read-only evaluation probe)"
 
 
-HOSTILE_WATCHDOG_S = 2.0
-
-
 @dataclass
 class ProbeSettings:
     """Knobs of one probing run (politeness, sampling, trust)."""
@@ -89,22 +86,13 @@ class PortalContext:
         opener = self.lease.new_context if self.lease else self.browser.new_context
         context = await opener(**options)
         context.set_default_timeout(self.settings.page_timeout_ms)
-        guard = await guard_pages(context, self.watchdog_s())
+        guard = await guard_pages(context, self.settings.script_watchdog_s)
         self.page_events.append(guard.events)
         if not timed:
             await refuse_private(context, self.private_allowed())
         page = await context.new_page()
         await guard.attach(page)
         return context, page
-
-    def watchdog_s(self) -> float:
-        """How long a page's script may keep the renderer busy: `script_watchdog_s`, cut to
-        `HOSTILE_WATCHDOG_S` once a script of this portal had to be stopped (a portal whose
-        scripts loop would otherwise cost the full wait on every page)."""
-        watchdog = self.settings.script_watchdog_s
-        if any(events.stopped_scripts for events in self.page_events):
-            return min(watchdog, HOSTILE_WATCHDOG_S)
-        return watchdog
 
     def page_events_summary(self) -> str:
         """What this portal's pages tried (dialogs, pop-ups, downloads, stopped scripts)."""

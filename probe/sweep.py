@@ -19,7 +19,6 @@ from probe import attestations
 from probe import status as statuses
 from probe.audit.har import capture_har
 from probe.audit.manifest import seal_after_run
-from probe.browser import PageEvents
 from probe.context import PortalContext, ProbeSettings
 from probe.db.plan import SweepPlan
 from probe.db.store import Store, new_id, run_row
@@ -167,7 +166,6 @@ class _PortalRun:
     attempts: list[Attempt] = field(default_factory=list)
     skipped: bool = False  # not started: the sweep's time window had closed
     check_s: float = 0.0  # wall clock spent in its check families (portal_budget_s)
-    page_events: list[PageEvents] = field(default_factory=list)  # all steps' browser contexts
 
     def budget_left(self, settings: ProbeSettings) -> float:
         """Seconds of the portal's check budget still unspent."""
@@ -320,7 +318,7 @@ async def _check_step(run: _PortalRun, families: tuple[str, ...], pool: BrowserP
     async with pool.lease(run.agency.portal_url) as lease:
         ctx = PortalContext(agency=run.agency, sitemap=run.sitemap, browser=lease.browser,
                             evidence=EvidenceStore(options.evidence_root, run.run_id),
-                            settings=settings, lease=lease, page_events=run.page_events)
+                            settings=settings, lease=lease)
         for family in families:
             progress(run.agency, family)
             run.observations += await _family_within(run, family, ctx)

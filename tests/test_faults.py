@@ -222,18 +222,6 @@ def test_a_context_that_never_closes_is_left_behind_in_bounded_time() -> None:
     assert time.monotonic() - clock < 2
 
 
-def test_the_watchdog_shortens_once_a_portal_had_a_script_stopped(tmp_path: Path) -> None:
-    from probe.browser import PageEvents
-    from probe.context import HOSTILE_WATCHDOG_S
-
-    ctx = make_ctx(None, "http://127.0.0.1:1/", ["http://127.0.0.1:1/"], tmp_path,  # type: ignore[arg-type]
-                   script_watchdog_s=10.0)
-    ctx.page_events.append(PageEvents(dialogs=["alert: x"]))
-    assert ctx.watchdog_s() == 10.0
-    ctx.page_events.append(PageEvents(stopped_scripts=["http://127.0.0.1:1/"]))
-    assert ctx.watchdog_s() == HOSTILE_WATCHDOG_S < 10.0
-
-
 @pytest.fixture(scope="module")
 def runner(faults: FaultFarm) -> Iterator[BrowserRunner]:
     made = BrowserRunner(ca_file=faults.ca_file)
