@@ -11,11 +11,13 @@ REDIS     ?= /usr/bin/redis-server
 demo: install browser
 	$(VENV)/bin/probe demo
 
-# Two test processes (pytest-xdist), a test module never split between them: its farm and
-# browser fixtures start once. The timing tests hold under that load (tests/test_check_performance*).
+# The modules marked `timing` assert timing fidelity: they run first, alone. The rest runs in
+# two processes (pytest-xdist), a module never split between them, so that its farm and
+# browser fixtures start once.
 TEST_WORKERS ?= 2
 test: install browser services
-	$(VENV)/bin/python -m pytest -q --durations=25 -n $(TEST_WORKERS) --dist loadfile
+	$(VENV)/bin/python -m pytest -q --durations=10 -m timing
+	$(VENV)/bin/python -m pytest -q --durations=25 -m "not timing" -n $(TEST_WORKERS) --dist loadfile
 
 # Sweep throughput at concurrency 1, 2, 4, peak memory, per-page cost next to Lighthouse and
 # pa11y (bench/sweep.py; figures in out/bench-sweep.json). Takes several minutes.

@@ -22,7 +22,7 @@ from tests.fixtures.checks_psae.harness import (
     one,
 )
 
-pytestmark = pytest.mark.timing  # runs alone on the machine (tests/conftest.py)
+pytestmark = pytest.mark.timing  # run alone, before the rest (Makefile)
 
 # --------------------------------------------------------------------------------------
 # Pure computations

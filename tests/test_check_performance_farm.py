@@ -12,7 +12,7 @@ from checks import performance
 from probe.models import Observation
 from tests.fixtures.checks_psae.farm_kit import FarmKit, home_value
 
-pytestmark = [pytest.mark.slow, pytest.mark.timing]  # alone on the machine (conftest)
+pytestmark = [pytest.mark.slow, pytest.mark.timing]  # run alone, first (Makefile)
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from tests.fixtures.checks_psae.harness import (
     one,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.timing]  # alone on the machine (conftest)
+pytestmark = [pytest.mark.slow, pytest.mark.timing]  # run alone, first (Makefile)
 
 SERVER_DELAY_MS = 100
 LATENCY_MS = throttling.MOBILE.request_latency_ms  # 562.5

@@ -259,9 +259,13 @@ def test_a_sweep_split_across_two_workers_matches_a_local_sweep(
         document = json.loads(dispatched.stdout.splitlines()[-1])
         again = probe("dispatch", document["sweep_id"], "--resume", "--broker", redis_url,
                       "--db", db, "--json", cwd=work, env=env)
-        from probe.workers.tasks import app  # a duplicate delivery changes nothing
+        from celery import Celery  # a duplicate delivery changes nothing
 
-        duplicate = app.send_task("probe.agency", args=[document["sweep_id"], AGENCIES[0]])
+        from probe.workers.tasks import QUEUE
+
+        client = Celery(broker=redis_url, backend=redis_url)  # not the app other tests configured
+        client.conf.update(task_default_queue=QUEUE, result_extended=True)
+        duplicate = client.send_task("probe.agency", args=[document["sweep_id"], AGENCIES[0]])
         duplicate = duplicate.get(timeout=60)
         distributed_s = time.monotonic() - clock
         assert swept.wait(timeout=300) == 0, (local / "sweep.log").read_text()[-3000:]
