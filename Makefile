@@ -11,7 +11,8 @@ REDIS     ?= /usr/bin/redis-server
 demo: install browser
 	$(VENV)/bin/probe demo
 
-# The modules marked `timing` assert timing fidelity: they run first, alone. The rest runs in
+# The modules marked `timing` are sensitive to machine load (timing fidelity, a kill racing a
+# sweep): they run first, alone. The rest runs in
 # two processes (pytest-xdist), a module never split between them, so that its farm and
 # browser fixtures start once.
 TEST_WORKERS ?= 2
