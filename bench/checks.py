@@ -379,12 +379,14 @@ def print_summary(rows: list[dict[str, Any]], speed: dict[str, dict[str, float]]
     lcp_ratio = median([r["lcp_ratio"] for r in rows if r["lcp_ratio"]])
     print(f"FCP and LCP within {FIDELITY:.0%} of Lighthouse: {within} of {len(rows)} pages; "
           f"median ratio FCP {fmt(fcp_ratio, '.2f')}, LCP {fmt(lcp_ratio, '.2f')}")
-    cvs = [r["fcp_cv"] for r in rows if r["fcp_cv"] is not None]
     errors = [abs(r["ttfb_error_ms"]) for r in rows if r["ttfb_error_ms"] is not None]
-    print(f"FCP cv unthrottled: median {fmt(median(cvs), '.1%')}, worst "
-          f"{fmt(max(cvs, default=None), '.1%')} (target < {CV_TARGET:.0%}); |TTFB - delay|: "
-          f"median {fmt(median(errors))}, worst {fmt(max(errors, default=None))} ms "
-          f"(target <= {TTFB_TOLERANCE_MS:.0f})")
+    for key, profile in (("fcp_cv", "unthrottled"), ("mobile_fcp_cv", "throttling=mobile")):
+        cvs = [r[key] for r in rows if r[key] is not None]
+        print(f"FCP cv {profile}: median {fmt(median(cvs), '.1%')}, worst "
+              f"{fmt(max(cvs, default=None), '.1%')}, "
+              f"{sum(cv < CV_TARGET for cv in cvs)} of {len(cvs)} pages < {CV_TARGET:.0%}")
+    print(f"|TTFB - delay|: median {fmt(median(errors))}, worst "
+          f"{fmt(max(errors, default=None))} ms (target <= {TTFB_TOLERANCE_MS:.0f})")
     print("pages per minute (loads per page, loads per minute): " + ", ".join(
         f"{k} {v['pages_per_min']:.1f} ({v['loads_per_page']:.0f}, {v['loads_per_min']:.1f})"
         for k, v in speed.items()))
