@@ -12,9 +12,8 @@ demo: install browser
 	$(VENV)/bin/probe demo
 
 # The modules marked `timing` are sensitive to machine load (timing fidelity, a kill racing a
-# sweep): they run first, alone. The rest runs in
-# two processes (pytest-xdist), a module never split between them, so that its farm and
-# browser fixtures start once.
+# sweep): they run first, alone. The rest runs in two processes (pytest-xdist), a module never
+# split between them, so that its farm and browser fixtures start once.
 TEST_WORKERS ?= 2
 test: install browser services
 	$(VENV)/bin/python -m pytest -q --durations=10 -m timing

@@ -176,13 +176,13 @@ class PoliteClient:
     def _ended(self, url: str) -> None:
         """A request to `url`'s host ended: the next one waits `delay` from now (a slow answer
         is never followed at once by the next request, however late it was sent)."""
-        host = urlsplit(url).netloc.lower()
+        host = _host(url)
         self._last[host] = max(self._last.get(host, 0.0), time.monotonic())
 
     async def _pace(self, url: str) -> None:
         """Wait until `delay` seconds have passed since the last request to this host began
         or ended, whichever is later."""
-        host = urlsplit(url).netloc.lower()
+        host = _host(url)
         lock = self._locks.setdefault(host, asyncio.Lock())
         async with lock:
             wait = self._last.get(host, 0.0) + self.delay - time.monotonic()
@@ -227,6 +227,11 @@ def _robots_from(fetched: Fetched) -> _Robots:
     why = f"HTTP {code}" if code is not None else status
     return _Robots(None, status, f"{fetched.final_url} unavailable ({why}): "
                                  "nothing may be fetched from this host (RFC 9309)")
+
+
+def _host(url: str) -> str:
+    """The pacing key of `url`: its host and port, lower-cased."""
+    return urlsplit(url).netloc.lower()
 
 
 def _is_loopback(host: str) -> bool:

@@ -100,27 +100,17 @@ class MachineLock:
 
     folder: Path
 
-    @contextmanager
-    def held(self, exclusive: bool) -> Iterator[None]:
-        """Hold the lock (exclusively or shared) for the block, blocking this thread while
-        waiting; closing the files frees it."""
+    @asynccontextmanager
+    async def hold(self, exclusive: bool) -> AsyncIterator[None]:
+        """Hold the lock (exclusively or shared) for the block; closing the files frees it."""
         self.folder.mkdir(parents=True, exist_ok=True)
         with (self.folder / "timed.turnstile").open("a+") as turn, \
                 (self.folder / "timed.lock").open("a+") as main:
-            fcntl.flock(turn, fcntl.LOCK_EX)
+            await asyncio.to_thread(fcntl.flock, turn, fcntl.LOCK_EX)
             try:
-                fcntl.flock(main, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+                mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
+                await asyncio.to_thread(fcntl.flock, main, mode)
             finally:
                 if not exclusive:  # sharers only pass the turnstile
                     fcntl.flock(turn, fcntl.LOCK_UN)
             yield
-
-    @asynccontextmanager
-    async def hold(self, exclusive: bool) -> AsyncIterator[None]:
-        """`held` for a coroutine: the event loop keeps running while the lock is awaited."""
-        manager = self.held(exclusive)
-        await asyncio.to_thread(manager.__enter__)
-        try:
-            yield
-        finally:
-            manager.__exit__(None, None, None)
