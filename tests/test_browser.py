@@ -2,6 +2,8 @@
 
 import asyncio
 import http.server
+import json
+import re
 import ssl
 import threading
 from collections.abc import Iterator
@@ -9,10 +11,17 @@ from pathlib import Path
 
 import pytest
 import trustme
+from playwright._impl._driver import compute_driver_executable
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import async_playwright
 
-from probe.browser import launch, launch_args, loopback_rules
+from probe.browser import (
+    PLAYWRIGHT_DISABLED_FEATURES,
+    QUIET_FEATURES,
+    launch,
+    launch_args,
+    loopback_rules,
+)
 
 
 def test_loopback_rules_map_everything_else_to_notfound() -> None:
@@ -21,6 +30,52 @@ def test_loopback_rules_map_everything_else_to_notfound() -> None:
     assert "EXCLUDE 127.0.0.1" in rules
     assert any(a.startswith("--host-resolver-rules=") for a in launch_args(True))
     assert "--disable-quic" in launch_args(False)
+
+
+def playwright_disabled_features() -> set[str]:
+    """The features the installed Playwright driver passes in its --disable-features."""
+    bundle = Path(compute_driver_executable()[1]).parent / "lib" / "coreBundle.js"
+    found = re.search(r"disabledFeatures = \[(.*?)\]", bundle.read_text(encoding="utf-8"),
+                      re.DOTALL)
+    assert found, f"no disabledFeatures list in {bundle}"
+    return set(re.findall(r'"([A-Za-z0-9]+)"', found.group(1)))
+
+
+def test_our_disable_features_keep_playwrights() -> None:
+    # Chromium keeps the last --disable-features only: ours must repeat Playwright's list.
+    features = next(a for a in launch_args(True) if a.startswith("--disable-features="))
+    ours = set(features.split("=", 1)[1].split(","))
+    assert playwright_disabled_features() <= ours
+    assert set(PLAYWRIGHT_DISABLED_FEATURES) | set(QUIET_FEATURES) == ours
+
+
+def chrome_requests(trace: Path) -> list[str]:
+    """chrome:// URLs the traced browser requested."""
+    events = json.loads(trace.read_text(encoding="utf-8"))["traceEvents"]
+    urls = [((e.get("args") or {}).get("data") or {}).get("url", "") for e in events
+            if e.get("name") == "ResourceSendRequest"]
+    return [url for url in urls if url.startswith("chrome://")]
+
+
+def test_a_new_page_builds_no_browser_webui(tmp_path: Path) -> None:
+    """Without QUIET_FEATURES a new page loads ~400 chrome:// resources beside its own."""
+    async def scenario() -> list[str]:
+        async with async_playwright() as pw:
+            browser = await launch(pw, loopback_only=True)
+            try:
+                await browser.start_tracing(path=str(tmp_path / "trace.json"),
+                                            categories=["loading", "devtools.timeline"])
+                context = await browser.new_context()
+                page = await context.new_page()
+                await page.goto("data:text/html,<p>Xin chào</p>")
+                await asyncio.sleep(1.0)
+                await browser.stop_tracing()
+                await context.close()
+            finally:
+                await browser.close()
+        return chrome_requests(tmp_path / "trace.json")
+
+    assert asyncio.run(scenario()) == []
 
 
 @pytest.fixture(scope="module")
