@@ -42,11 +42,12 @@ import asyncio
 import contextlib
 import statistics
 import time
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from playwright.async_api import CDPSession, Page
+from playwright.async_api import Browser, CDPSession, Page
 
 from checks._dom import short
 from checks._sampling import (
@@ -514,15 +515,28 @@ def with_conditions(found: Sequence[Observation], conditions: str) -> list[Obser
             if o.name in METRICS else o for o in found]
 
 
+# Browsers that have made a timed load: a fresh browser's first load pays for its own start
+# (up to twice as slow on the farm), so each browser is warmed up once, not each portal.
+_WARMED: weakref.WeakSet[Browser] = weakref.WeakSet()
+
+
+def _warm_up_first(ctx: PortalContext) -> bool:
+    """Whether the next timed load is this browser's first (and is to be discarded)."""
+    if ctx.browser in _WARMED:
+        return False
+    _WARMED.add(ctx.browser)
+    return True
+
+
 async def _timed_pages(ctx: PortalContext, home: str) -> list[Observation]:
-    """Timed runs of the sampled pages (the first after a warm-up load), then availability
-    (none when the home page failed)."""
+    """Timed runs of the sampled pages (the first after a warm-up load when the browser has
+    made none), then availability (none when the home page failed)."""
     pages = sampled_pages(ctx, ctx.settings.perf_pages)
     count = max(3, ctx.settings.perf_runs)
     found: list[Observation] = []
     timed: dict[str, list[Run]] = {}
     for index, page in enumerate(pages):
-        runs = await _page_runs(ctx, page.url, count, warm_up=index == 0)
+        runs = await _page_runs(ctx, page.url, count, warm_up=index == 0 and _warm_up_first(ctx))
         timed[page.url] = runs
         found += run_observations(page.url, runs)
         if index == 0 and not any(r.ok for r in runs) and \
