@@ -443,3 +443,18 @@ def test_stop_returns_quickly_with_a_hanging_request(tmp_path: Path) -> None:
 def _swallow(url: str, context: ssl.SSLContext) -> None:
     with contextlib.suppress(httpx.HTTPError):
         httpx.get(url, verify=context, timeout=30)
+
+
+def test_copies_serve_each_portal_again_on_its_own_ports(tmp_path: Path) -> None:
+    with start_farm(tmp_path, latency_scale=SCALE, copies=2) as doubled, \
+            httpx.Client(verify=ssl.create_default_context(cafile=doubled.ca_file)) as http:
+        ids = [a.id for a in doubled.agencies]
+        assert len(ids) == len(set(ids)) == 14 and "tinh-binh-minh-2" in ids
+        urls = {a.id: a.portal_url for a in doubled.agencies}
+        assert len(set(urls.values())) == 14
+        original = http.get(urls["tinh-binh-minh"])
+        copy = http.get(urls["tinh-binh-minh-2"])
+        titles = [BeautifulSoup(r.text, "html.parser").title.string for r in (original, copy)]
+        assert copy.status_code == 200 and titles[0] == titles[1]
+        assert doubled.expected_grades["tinh-binh-minh-2"] == doubled.expected_grades[
+            "tinh-binh-minh"]

@@ -25,7 +25,7 @@ from probe.farm.homes import (
     with_directory,
 )
 from probe.farm.portal import app_for, https_redirect_app
-from probe.farm.profiles import NATIONAL, PROFILES, Feature, Kind, Profile
+from probe.farm.profiles import NATIONAL, PROFILES, Feature, Kind, Profile, replicated
 from probe.farm.server import FarmServer, Request, serve, shutdown_all
 from probe.farm.services import EmcHits, emc_app, payment_app, sso_app
 from probe.farm.site import Origins, Site
@@ -132,7 +132,7 @@ class Farm:
         for profile in profiles:
             listener = self._listeners(profile, context)
             self.sites[profile.id] = self._wire(profile, listener)
-            design = HOMES.get(profile.id) or default_home(profile)
+            design = HOMES.get(profile.design_id) or default_home(profile)
             self.homes[profile.id] = self._home(design, listener.main.origin, context)
             self.agencies.append(self._agency(profile, listener))
         self.home_urls = {p.id: self.homes[p.id].url for p in profiles}
@@ -296,6 +296,7 @@ def _netloc(origin: str) -> str:
     return origin.split("://", 1)[1]
 
 
-def start_farm(workdir: Path, latency_scale: float = 1.0) -> Farm:
-    """Start every farm portal and stand-in on loopback; the Farm is also a context manager."""
-    return Farm(Path(workdir), latency_scale)
+def start_farm(workdir: Path, latency_scale: float = 1.0, copies: int = 1) -> Farm:
+    """Start every farm portal (`copies` of each) and stand-in on loopback; the Farm is also
+    a context manager."""
+    return Farm(Path(workdir), latency_scale, replicated(PROFILES, copies))

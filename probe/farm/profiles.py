@@ -55,7 +55,7 @@ bo-ha-tang-so       min.   E      home answers 500, every other page hangs 25 s:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 
@@ -166,6 +166,12 @@ class Profile:
     # Rubric 2024 items designed not to pass, with the status they should get ("partial" or
     # "fail"); every other item should pass. Each follows from `features` and `gaps`.
     not_passing: tuple[tuple[str, str], ...] = ()
+    copy_of: str = ""  # the profile this one repeats on another port (see `replicated`)
+
+    @property
+    def design_id(self) -> str:
+        """The id whose home site and content this portal serves (its own, or its original's)."""
+        return self.copy_of or self.id
 
     def item_status(self, item_id: str) -> str:
         """The status rubric 2024 item `item_id` is designed to get on this portal (every
@@ -356,3 +362,11 @@ NATIONAL = Profile(
 
 PROFILES: tuple[Profile, ...] = (BINH_MINH, KINH_TE_BIEN, HAI_DANG, SON_CUOC, LAM_GIANG,
                                  PHU_AN, HA_TANG_SO)
+
+
+def replicated(profiles: tuple[Profile, ...], copies: int) -> tuple[Profile, ...]:
+    """`profiles` `copies` times over: copy k > 1 of a profile is the same portal under the
+    id '<id>-<k>' on its own ports, so that a benchmark can sweep a farm of many portals."""
+    extra = tuple(replace(p, id=f"{p.id}-{k}", copy_of=p.id)
+                  for k in range(2, copies + 1) for p in profiles)
+    return (*profiles, *extra)

@@ -34,7 +34,7 @@ class Site:
         self.latency_ms: float = max(0.0, profile.latency_ms * latency_scale)
         self.routes: Routes = STYLES.get(profile.style, STYLES["eform"])
         self.dossiers = content.dossiers(profile.code_suffix, profile.block != "ministry")
-        self.statistics = content.statistics(sum(map(ord, profile.id)) % 97)
+        self.statistics = content.statistics(sum(map(ord, profile.design_id)) % 97)
         self._log: list[tuple[float, str]] = []
         self._posts: list[str] = []
         self._lock = threading.Lock()
