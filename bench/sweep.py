@@ -23,7 +23,10 @@ and pa11y (WCAG2AA) then run once on each of `--peer-pages` pages the sweep chec
 starts its own browser, as from the command line). Targets (issue 8):
 - seconds per checked page at concurrency 4 at least 5x fewer than one Lighthouse run;
 - portals per minute at concurrency 4 at least 2.5x those at concurrency 1;
-- peak memory of the concurrency-4 sweep under 2.5 GiB.
+- peak memory of the concurrency-4 sweep under 2.5 GiB, as the PSS sum: the memory the
+  tree holds, each shared page divided among its sharers. The RSS sum counts Chromium's
+  shared pages (zygote, libraries, fonts) once per process, 20-odd times at concurrency 4,
+  and is printed for reference only.
 
 Lighthouse and pa11y come from bench/.peers (`make bench` installs them with npm; see
 bench/checks.py); without npm the comparison is skipped, saying so.
@@ -342,12 +345,12 @@ def verdicts(runs: dict[int, SweepFigures], peer: dict[str, Any] | None) -> list
                                                             / first.portals_per_min, 2),
               "met": last.portals_per_min >= SCALING_TARGET * first.portals_per_min,
               "ceiling": ceiling},
-             {"target": f"peak memory (RSS sum) of the c{last.concurrency} sweep < "
-                        f"{MEMORY_TARGET_GIB} GiB", "value": last.peak_rss_gib,
-              "met": last.peak_rss_gib < MEMORY_TARGET_GIB},
              {"target": f"peak memory (PSS sum) of the c{last.concurrency} sweep < "
                         f"{MEMORY_TARGET_GIB} GiB", "value": last.peak_pss_gib,
-              "met": last.peak_pss_gib < MEMORY_TARGET_GIB}]
+              "met": last.peak_pss_gib < MEMORY_TARGET_GIB},
+             {"target": f"for reference, not a target: peak RSS sum of the "
+                        f"c{last.concurrency} sweep (shared pages once per process)",
+              "value": last.peak_rss_gib, "met": None}]
     lighthouse = peer["lighthouse_s_per_page"] if peer else None
     if lighthouse and last.s_per_page:
         ratio = lighthouse / last.s_per_page
@@ -390,7 +393,8 @@ def print_table(runs: dict[int, SweepFigures], peer: dict[str, Any] | None,
     print("bound s: the timed phase (performance, one portal at a time) plus the longest "
           "portal's other checks; no concurrency ends sooner")
     for target in targets:
-        mark = {True: "MET", False: "MISSED", None: "not measured"}[target["met"]]
+        mark = {True: "MET", False: "MISSED", None: "-" if target["value"] is not None
+                else "not measured"}[target["met"]]
         ceiling = f" (ceiling on this farm: {target['ceiling']})" if target.get("ceiling") else ""
         print(f"  {mark:<12} {target['target']}: {target['value']}{ceiling}")
 

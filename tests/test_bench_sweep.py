@@ -1,0 +1,51 @@
+"""bench/sweep.py's reading of a sweep log: the timed phase and the longest portal's checks."""
+
+import importlib.util
+import logging
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "bench" / "sweep.py"
+
+
+@pytest.fixture(scope="module")
+def bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_sweep", BENCH)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    sys.modules["bench_sweep"] = module
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def test_family_seconds_from_the_sweeps_own_log_lines(bench: ModuleType, tmp_path: Path) -> None:
+    log = tmp_path / "sweep.log"
+    handler = logging.FileHandler(log, encoding="utf-8")
+    sweep_log = logging.getLogger("probe.sweep")
+    sweep_log.addHandler(handler)
+    sweep_log.setLevel(logging.INFO)
+    try:  # the message probe.sweep writes after each check family
+        for family, portal, seconds in [("performance", "https://a/", 10.0),
+                                        ("performance", "https://b/", 12.5),
+                                        ("access", "https://a/", 4.0),
+                                        ("security", "https://a/", 3.0),
+                                        ("access", "https://b/", 6.0)]:
+            sweep_log.info("check %s on %s: %.1f s", family, portal, seconds)
+        sweep_log.warning("check %s on %s exceeded %.3g s", "access", "https://b/", 240)
+    finally:
+        sweep_log.removeHandler(handler)
+        handler.close()
+    assert bench.family_seconds(log) == (22.5, 7.0)
+
+
+def test_the_ceiling_is_c1s_wall_over_its_bound(bench: ModuleType) -> None:
+    def figures(concurrency: int, wall: float) -> object:
+        return bench.SweepFigures(concurrency, wall, 7, 7, 70, 1.0, 0.5, 0, timed_s=100.0,
+                                  longest_other_s=50.0)
+    found = bench.verdicts({1: figures(1, 600.0), 4: figures(4, 200.0)}, None)
+    scaling = next(t for t in found if t["target"].startswith("c4/c1"))
+    assert scaling["value"] == 3.0 and scaling["met"] and scaling["ceiling"] == 4.0
+    memory = [t for t in found if "memory" in t["target"] or "RSS" in t["target"]]
+    assert [t["met"] for t in memory] == [True, None]
