@@ -340,7 +340,7 @@ def rates(results: list[PageResult], runs: int, lh_runs: int) -> dict[str, dict[
              "pa11y": (sum(r.pa11y_s for r in results), 1)}
     return {tool: {"pages_per_min": 60 * pages / wall, "loads_per_page": loads,
                    "loads_per_min": 60 * pages * loads / wall}
-            for tool, (wall, loads) in walls.items() if wall}
+            for tool, (wall, loads) in walls.items() if wall and loads}  # a tool that ran
 
 
 def fmt(value: float | None, spec: str = ".0f") -> str:
