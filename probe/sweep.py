@@ -6,7 +6,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext, suppress
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -368,15 +368,26 @@ def _finish(run: _PortalRun, store: Store, options: SweepOptions, sweep_id: str 
                          run.observations, portal_score, duration, len(run.attempts))
 
 
-async def _bounded(limit: int, jobs: list[Awaitable[T]]) -> list[T]:
-    """Await `jobs`, at most `limit` at a time; results in the order given."""
+async def _bounded(limit: int, jobs: list[Awaitable[T]],
+                   start_order: Sequence[int] | None = None) -> list[T]:
+    """Await `jobs`, at most `limit` at a time, started in `start_order` (indexes into
+    `jobs`; default as given); results in the order given."""
     gate = asyncio.Semaphore(max(1, limit))
 
     async def one(job: Awaitable[T]) -> T:
-        async with gate:
+        async with gate:  # waiters get the gate first come, first served
             return await job
 
-    return list(await asyncio.gather(*(one(job) for job in jobs)))
+    order = range(len(jobs)) if start_order is None else start_order
+    tasks = {index: asyncio.ensure_future(one(jobs[index])) for index in order}
+    await asyncio.gather(*tasks.values())
+    return [tasks[index].result() for index in range(len(jobs))]
+
+
+def _slowest_first(runs: list[_PortalRun]) -> list[int]:
+    """Indexes of `runs`, the portals whose timed checks took longest first: a slow portal
+    is slow in every family, and started last it would end the batch alone."""
+    return sorted(range(len(runs)), key=lambda index: -runs[index].check_s)
 
 
 def _batches(agencies: list[Agency], size: int | None) -> Iterator[list[Agency]]:
@@ -431,7 +442,8 @@ async def _checks(runs: list[_PortalRun], pool: BrowserPool, store: Store,
         return _finish(run, store, options, sweep_id, progress, plan)
 
     async with _machine(options, exclusive=False):
-        return await _bounded(options.concurrency, [rest(run) for run in runs])
+        return await _bounded(options.concurrency, [rest(run) for run in runs],
+                              _slowest_first(runs))
 
 
 def _machine(options: SweepOptions, exclusive: bool) -> AbstractAsyncContextManager[None]:
