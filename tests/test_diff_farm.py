@@ -30,7 +30,8 @@ from probe.db.store import Store
 from probe.farm import Farm, start_farm
 from probe.sweep import SweepOptions, sweep
 
-pytestmark = pytest.mark.slow
+# It asserts that an untouched portal shows no timing shift: it runs alone (Makefile).
+pytestmark = [pytest.mark.slow, pytest.mark.timing]
 DEGRADED, UNTOUCHED = "tinh-binh-minh", "bo-kinh-te-bien"
 DELAY_MS = 900
 FAMILIES = ("performance", "functions", "layout")
