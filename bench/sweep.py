@@ -99,7 +99,7 @@ class SweepFigures:
     longest_other_s: float = 0.0  # the other families' seconds of the longest portal
 
     @property
-    def ceiling(self) -> float | None:
+    def bound_s(self) -> float | None:
         """The least wall time any concurrency could take: the timed phase plus the longest
         portal's other checks (discovery, HAR capture and storing left out)."""
         return round(self.timed_s + self.longest_other_s, 1) or None
@@ -119,7 +119,7 @@ class SweepFigures:
     def to_dict(self) -> dict[str, Any]:
         found = asdict(self)
         del found["pages"]
-        found.update(bound_s=self.ceiling, portals_per_min=round(self.portals_per_min, 2),
+        found.update(bound_s=self.bound_s, portals_per_min=round(self.portals_per_min, 2),
                      pages_per_min=round(self.pages_per_min, 2),
                      s_per_page=round(self.s_per_page, 3) if self.s_per_page else None)
         return found
@@ -339,7 +339,7 @@ def mean(values: list[float | None]) -> float | None:
 def verdicts(runs: dict[int, SweepFigures], peer: dict[str, Any] | None) -> list[dict[str, Any]]:
     """Each target of issue 8: its figure and whether it is met."""
     first, last = runs[min(runs)], runs[max(runs)]
-    ceiling = round(first.wall_s / first.ceiling, 2) if first.ceiling else None
+    ceiling = round(first.wall_s / first.bound_s, 2) if first.bound_s else None
     found = [{"target": f"c{last.concurrency}/c{first.concurrency} portals per minute >= "
                         f"{SCALING_TARGET}", "value": round(last.portals_per_min
                                                             / first.portals_per_min, 2),
@@ -380,7 +380,7 @@ def print_table(runs: dict[int, SweepFigures], peer: dict[str, Any] | None,
     print("-" * len(head))
     for run in runs.values():
         per_page = f"{run.s_per_page:.2f}" if run.s_per_page else "-"
-        print(f"{run.concurrency:>11} {run.wall_s:>7.1f} {run.ceiling or 0:>7.1f} {run.portals:>7} "
+        print(f"{run.concurrency:>11} {run.wall_s:>7.1f} {run.bound_s or 0:>7.1f} {run.portals:>7} "
               f"{run.checked_pages:>5} {run.portals_per_min:>11.2f} {run.pages_per_min:>9.1f} "
               f"{per_page:>6} {run.peak_rss_gib:>12.2f} {run.peak_pss_gib:>7.2f} "
               f"{run.exit_status:>4}")
