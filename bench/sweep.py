@@ -97,6 +97,7 @@ class SweepFigures:
     rss_mib_at_peak: dict[str, float] = field(default_factory=dict)
     timed_s: float = 0.0  # the performance family's seconds, summed over portals
     longest_other_s: float = 0.0  # the other families' seconds of the longest portal
+    phases: dict[str, float] = field(default_factory=dict)  # phase_seconds
 
     @property
     def bound_s(self) -> float | None:
@@ -213,7 +214,7 @@ def sweep_once(farm: Farm, work: Path, concurrency: int, args: argparse.Namespac
     timed, longest = family_seconds(folder / "sweep.log")
     return SweepFigures(concurrency, round(wall, 2), portals, completed, len(pages),
                         round(peak_rss / GIB, 3), round(peak_pss / GIB, 3), status, pages,
-                        sampler.breakdown, timed, longest)
+                        sampler.breakdown, timed, longest, phase_seconds(folder / "sweep.log"))
 
 
 FAMILY_LINE = re.compile(r"check (\w+) on (\S+): ([\d.]+) s$")
@@ -233,6 +234,26 @@ def family_seconds(log: Path) -> tuple[float, float]:
         else:
             other[portal] = other.get(portal, 0.0) + seconds
     return round(timed, 1), round(max(other.values(), default=0.0), 1)
+
+
+PHASE_LINE = re.compile(r"phase (\w+) of \d+ portals: ([\d.]+) s$")
+PORTAL_STEP_LINE = re.compile(r"(har) of \S+: ([\d.]+) s$|(stored) \S+: ([\d.]+) s$")
+PHASES = ("discovery", "timed", "checks")
+
+
+def phase_seconds(log: Path) -> dict[str, float]:
+    """Wall seconds of each phase of the sweep (discovery, timed, checks; summed over
+    batches), and the seconds of HAR capture and of storing and sealing, summed over
+    portals ('har', 'stored': parts of the checks phase), read from the sweep's INFO log."""
+    found = dict.fromkeys((*PHASES, "har", "stored"), 0.0)
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        if phase := PHASE_LINE.search(line):
+            found[phase.group(1)] = found.get(phase.group(1), 0.0) + float(phase.group(2))
+        elif step := PORTAL_STEP_LINE.search(line):
+            name, seconds = (step.group(1), step.group(2)) if step.group(1) else \
+                (step.group(3), step.group(4))
+            found[name] += float(seconds)
+    return {name: round(seconds, 1) for name, seconds in found.items()}
 
 
 def stored(db: Path) -> tuple[int, int, list[str]]:
@@ -392,11 +413,27 @@ def print_table(runs: dict[int, SweepFigures], peer: dict[str, Any] | None,
               f"{peer['pa11y_s_per_page']} s/page (one run each, own browser)")
     print("bound s: the timed phase (performance, one portal at a time) plus the longest "
           "portal's other checks; no concurrency ends sooner")
+    print_phases(runs)
     for target in targets:
         mark = {True: "MET", False: "MISSED", None: "-" if target["value"] is not None
                 else "not measured"}[target["met"]]
         ceiling = f" (ceiling on this farm: {target['ceiling']})" if target.get("ceiling") else ""
         print(f"  {mark:<12} {target['target']}: {target['value']}{ceiling}")
+
+
+def print_phases(runs: dict[int, SweepFigures]) -> None:
+    """Each phase's wall seconds per concurrency and c1's over them: which part scales."""
+    first = runs[min(runs)]
+    print("phases, wall s (c1's over this concurrency's); HAR capture and storing are summed "
+          "over portals, inside the checks phase:")
+    for run in runs.values():
+        parts = []
+        for name in PHASES:
+            seconds, base = run.phases.get(name, 0.0), first.phases.get(name, 0.0)
+            gain = f" ({base / seconds:.2f}x)" if seconds and run is not first else ""
+            parts.append(f"{name} {seconds:.1f}{gain}")
+        steps = f"HAR {run.phases.get('har', 0):.1f}, storing {run.phases.get('stored', 0):.1f}"
+        print(f"  c{run.concurrency}: " + ", ".join(parts) + "; " + steps)
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:

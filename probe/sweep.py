@@ -6,8 +6,8 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from contextlib import AbstractAsyncContextManager, nullcontext, suppress
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext, suppress
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -323,8 +323,10 @@ async def _check_step(run: _PortalRun, families: tuple[str, ...], pool: BrowserP
             progress(run.agency, family)
             run.observations += await _family_within(run, family, ctx)
         if capture and (left := run.budget_left(settings)) > 0:
+            clock = time.monotonic()
             with suppress(TimeoutError):  # the HAR is a copy of evidence, never a finding
                 await asyncio.wait_for(capture_har(ctx), left)
+            log.info("har of %s: %.1f s", run.agency.portal_url, time.monotonic() - clock)
 
 
 async def _family_within(run: _PortalRun, family: str, ctx: PortalContext) -> list[Observation]:
@@ -348,6 +350,7 @@ def _finish(run: _PortalRun, store: Store, options: SweepOptions, sweep_id: str 
     """Store the run with its site map, observations and score in one transaction, seal it,
     then mark it done in the sweep's plan."""
     sitemap = run.sitemap or SiteMap(portal=run.agency.portal_url)
+    clock = time.monotonic()
     if len(run.attempts) > 1:  # the attempts travel with the run, sealed with it
         EvidenceStore(options.evidence_root, run.run_id).put_text(
             json.dumps([a.to_dict() for a in run.attempts], ensure_ascii=False, indent=1),
@@ -363,6 +366,7 @@ def _finish(run: _PortalRun, store: Store, options: SweepOptions, sweep_id: str 
     with chain_lock(store.engine, sweep_id):  # one link at a time, across machines
         sealed = seal_after_run(store, options.evidence_root, run.run_id)  # manifest, chain
     plan.finish(run, sealed is not None, duration)
+    log.info("stored %s: %.1f s", run.agency.portal_url, time.monotonic() - clock)
     progress(run.agency, "done")
     return PortalOutcome(run.run_id, run.agency, run.status, run.detail, sitemap,
                          run.observations, portal_score, duration, len(run.attempts))
@@ -402,7 +406,7 @@ async def _batch(agencies: list[Agency], store: Store, options: SweepOptions,
     nothing else running (so concurrency cannot distort them); the other checks side by
     side, each portal stored, scored and sealed as soon as its checks end."""
     runs = [_PortalRun(agency) for agency in agencies]
-    async with _machine(options, exclusive=False):
+    async with _machine(options, exclusive=False), _phase("discovery", len(runs)):
         await _discovery_phase(runs, options, progress, plan)
     runs = [run for run in runs if not run.skipped]
     if not runs:
@@ -433,7 +437,7 @@ async def _checks(runs: list[_PortalRun], pool: BrowserPool, store: Store,
     timed = tuple(f for f in options.families if f in TIMED_FAMILIES)
     untimed = tuple(f for f in options.families if f not in TIMED_FAMILIES)
     if timed and any(run.reachable for run in runs):
-        async with _machine(options, exclusive=True):
+        async with _machine(options, exclusive=True), _phase("timed", len(runs)):
             for run in runs:
                 await _check_step(run, timed, pool, options, progress)
 
@@ -441,9 +445,20 @@ async def _checks(runs: list[_PortalRun], pool: BrowserPool, store: Store,
         await _check_step(run, untimed, pool, options, progress, capture=True)
         return _finish(run, store, options, sweep_id, progress, plan)
 
-    async with _machine(options, exclusive=False):
+    async with _machine(options, exclusive=False), _phase("checks", len(runs)):
         return await _bounded(options.concurrency, [rest(run) for run in runs],
                               _slowest_first(runs))
+
+
+@asynccontextmanager
+async def _phase(name: str, portals: int) -> AsyncIterator[None]:
+    """Log the phase's wall seconds (bench/sweep.py reads them): a phase's share of a sweep
+    shows what concurrency can and cannot shorten."""
+    clock = time.monotonic()
+    try:
+        yield
+    finally:
+        log.info("phase %s of %d portals: %.1f s", name, portals, time.monotonic() - clock)
 
 
 def _machine(options: SweepOptions, exclusive: bool) -> AbstractAsyncContextManager[None]:

@@ -1,5 +1,6 @@
 """bench/sweep.py's reading of a sweep log: the timed phase and the longest portal's checks."""
 
+import asyncio
 import importlib.util
 import logging
 import sys
@@ -49,3 +50,30 @@ def test_the_ceiling_is_c1s_wall_over_its_bound(bench: ModuleType) -> None:
     assert scaling["value"] == 3.0 and scaling["met"] and scaling["ceiling"] == 4.0
     memory = [t for t in found if "memory" in t["target"] or "RSS" in t["target"]]
     assert [t["met"] for t in memory] == [True, None]
+
+
+def test_phase_seconds_from_the_sweeps_own_phase_lines(bench: ModuleType, tmp_path: Path) -> None:
+    from probe import sweep
+
+    async def phases() -> None:
+        for name in ("discovery", "timed", "checks", "discovery", "checks"):
+            async with sweep._phase(name, 4):
+                await asyncio.sleep(0.2)
+
+    log = tmp_path / "sweep.log"
+    handler = logging.FileHandler(log, encoding="utf-8")
+    sweep.log.addHandler(handler)
+    sweep.log.setLevel(logging.INFO)
+    try:  # two batches; the per-portal steps probe.sweep logs inside the checks phase
+        asyncio.run(phases())
+        sweep.log.info("har of %s: %.1f s", "https://a/", 1.5)
+        sweep.log.info("har of %s: %.1f s", "https://b/", 2.0)
+        sweep.log.info("stored %s: %.1f s", "https://a/", 0.4)
+    finally:
+        sweep.log.removeHandler(handler)
+        handler.close()
+    found = bench.phase_seconds(log)
+    assert found["har"] == 3.5 and found["stored"] == 0.4
+    assert found["timed"] >= 0.2
+    assert found["discovery"] >= 0.4 and found["checks"] >= 0.4  # two batches each, summed
+    assert set(found) == {"discovery", "timed", "checks", "har", "stored"}
