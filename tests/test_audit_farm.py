@@ -8,6 +8,8 @@ import io
 import json
 import zipfile
 from dataclasses import dataclass
+from datetime import datetime
+from itertools import combinations
 from pathlib import Path
 
 import pytest
@@ -74,6 +76,23 @@ def test_the_run_is_sealed_with_one_redacted_har_and_verifies(farm_run: FarmRun)
                 assert header["value"] == REDACTED
     report = verify(farm_run.store, root=farm_run.root)
     assert report.ok and not report.findings, report.findings
+
+
+def test_the_har_pages_after_the_home_page_load_side_by_side(farm_run: FarmRun) -> None:
+    seal = manifest_row(farm_run.store, farm_run.run_id)
+    document = read_manifest(farm_run.root, seal).document
+    har_path = next(e["path"] for e in document["artifacts"] if e["kind"] == "har")
+    har = json.loads(gzip.decompress((farm_run.root / har_path).read_bytes()))
+    pages = har["log"]["_dvcProbePages"]
+    assert len(pages) >= 3 and len(set(pages)) == len(pages)
+    spans = []  # (start, end) of each visited page's document, after the home page
+    for entry in har["log"]["entries"]:
+        if entry["request"]["url"] in pages[1:] and \
+                entry["response"]["content"].get("mimeType", "").startswith("text/html"):
+            start = datetime.fromisoformat(entry["startedDateTime"]).timestamp() * 1000
+            spans.append((start, start + entry["time"]))
+    assert len(spans) >= 2
+    assert any(a[0] < b[1] and b[0] < a[1] for a, b in combinations(spans, 2)), spans
 
 
 def test_replay_offline_with_the_farm_gone_reproduces_the_browser_checks(

@@ -10,11 +10,13 @@ token-like query, form and JSON fields, and of hidden token inputs in HTML with
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 import logging
 import re
 import tempfile
+from collections.abc import Iterator
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,7 @@ _ATTR = re.compile(r"""\b(name|value|content)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)"""
 _META = re.compile(r"<meta\b[^>]*>", re.IGNORECASE)
 _TEXT_TYPES = ("text/", "json", "javascript", "xml", "x-www-form-urlencoded")
 CAPTURED_TYPES = ("sitemap", "procedure", "catalogue", "lookup")
+HAR_LANES = 2  # pages of the recording context loading at once, after the home page
 
 
 def sensitive(name: str) -> bool:
@@ -232,22 +235,31 @@ async def capture_har(ctx: PortalContext) -> str | None:
 
 async def _record(ctx: PortalContext, urls: list[str], path: Path) -> list[str]:
     """Visit `urls` (plus the site-map and catalogue links of the first, the home page) in one
-    context recording a HAR with embedded bodies into `path`; the URLs visited."""
+    context recording a HAR with embedded bodies into `path`; the URLs visited.
+
+    After the home page, `HAR_LANES` pages of that context take the URLs in turn: on a slow
+    server the recording waits for several answers at once, still within the one host slot
+    the context holds."""
     # a guarded context like the checks' (dialogs answered, downloads refused, endless
     # scripts stopped, private addresses refused), pooled in a sweep
     context, page = await ctx.new_page(record_har_path=str(path), record_har_content="embed")
-    visited: list[str] = []
+    timeout_ms = ctx.settings.page_timeout_ms
     try:
-        queue = list(urls)
-        while queue:
-            url = queue.pop(0)
-            visited.append(url)
-            if await _visit(page, url, ctx.settings.page_timeout_ms) and url == urls[0]:
-                extras = await _linked_extras(page, url)
-                queue[:0] = [u for u in extras if u not in urls]
+        rest = urls[1:]
+        if await _visit(page, urls[0], timeout_ms):
+            rest = [u for u in await _linked_extras(page, urls[0]) if u not in urls] + rest
+        lanes = [page] + [await context.new_page() for _ in range(min(HAR_LANES, len(rest)) - 1)]
+        queue = iter(rest)
+        await asyncio.gather(*(_visit_each(lane, queue, timeout_ms) for lane in lanes))
     finally:
         await close_context(context)  # writes the HAR
-    return visited
+    return [urls[0], *rest]
+
+
+async def _visit_each(page: Page, queue: Iterator[str], timeout_ms: int) -> None:
+    """Visit the URLs `queue` gives, one after another, while it has any."""
+    for url in queue:
+        await _visit(page, url, timeout_ms)
 
 
 async def _visit(page: Page, url: str, timeout_ms: int) -> bool:
