@@ -61,7 +61,7 @@ from checks._sampling import (
 )
 from probe import throttling
 from probe.browser import close_context
-from probe.context import PortalContext
+from probe.context import PORTAL_LANES, PortalContext
 from probe.models import Observation, Outcome
 from probe.throttling import Throttling
 
@@ -484,6 +484,17 @@ async def _status(ctx: PortalContext, url: str) -> tuple[int | None, str]:
         return None, error_detail(error)
 
 
+async def _statuses(ctx: PortalContext, urls: list[str]) -> dict[str, tuple[int | None, str]]:
+    """`_status` of each of `urls`, `PORTAL_LANES` fetches at a time."""
+    gate = asyncio.Semaphore(PORTAL_LANES)
+
+    async def one(url: str) -> tuple[int | None, str]:
+        async with gate:
+            return await _status(ctx, url)
+
+    return dict(zip(urls, await asyncio.gather(*(one(u) for u in urls)), strict=True))
+
+
 async def availability(ctx: PortalContext, timed: dict[str, list[Run]]) -> Observation:
     """Share of sampled pages answering 2xx (timed pages: every run; others: one fetch)."""
     home = portal_url(ctx)
@@ -491,13 +502,14 @@ async def availability(ctx: PortalContext, timed: dict[str, list[Run]]) -> Obser
     ok = 0
     pages = [p.url for p in sampled_pages(ctx, max(ctx.settings.sample_pages, len(timed)))]
     pages += [u for u in timed if u not in pages]
+    fetched = await _statuses(ctx, [u for u in pages if u not in timed])
     for url in pages:
         if url in timed:
             runs = timed[url]
             good = all(r.status is not None and 200 <= r.status < 300 for r in runs)
             reason = runs_errors(runs) or ", ".join(str(r.status) for r in runs)
         else:
-            status, reason = await _status(ctx, url)
+            status, reason = fetched[url]
             good = status is not None and 200 <= status < 300
         ok += good
         if not good:

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from probe.pool import Lease
 
 USER_AGENT = "dvc-probe/0.1 (+https://github.com/dvc-probe/dvc-probe; read-only evaluation probe)"
+# Requests (page loads or fetches) one check has in flight at once on one portal, within the
+# host slot its browser context holds: what a slow server's answers may overlap by.
+PORTAL_LANES = 2
 
 
 @dataclass

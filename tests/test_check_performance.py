@@ -232,3 +232,21 @@ def test_a_failed_warm_up_counts_as_the_first_run(monkeypatch: pytest.MonkeyPatc
     asked = _scripted_runs(monkeypatch, ["portal_error"])
     runs = asyncio.run(perf._page_runs(None, "https://a/", 3, warm_up=True))  # type: ignore[arg-type]
     assert len(asked) == 1 and [r.outcome for r in runs] == ["portal_error"]
+
+
+def test_untimed_fetches_overlap_two_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    in_flight, most = 0, 0
+
+    async def status(_ctx: object, url: str) -> tuple[int | None, str]:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        await asyncio.sleep(0.05)
+        in_flight -= 1
+        return (503, "HTTP 503") if url.endswith("/down") else (200, "HTTP 200")
+
+    monkeypatch.setattr(perf, "_status", status)
+    urls = [f"https://portal.example/{p}" for p in ("a", "b", "down", "c", "d")]
+    found = asyncio.run(perf._statuses(SimpleNamespace(), urls))
+    assert list(found) == urls and found[urls[2]] == (503, "HTTP 503")
+    assert most == perf.PORTAL_LANES == 2

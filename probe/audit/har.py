@@ -26,7 +26,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
 from probe.browser import close_context
-from probe.context import PortalContext
+from probe.context import PORTAL_LANES, PortalContext
 from probe.urls import netloc
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,6 @@ _ATTR = re.compile(r"""\b(name|value|content)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)"""
 _META = re.compile(r"<meta\b[^>]*>", re.IGNORECASE)
 _TEXT_TYPES = ("text/", "json", "javascript", "xml", "x-www-form-urlencoded")
 CAPTURED_TYPES = ("sitemap", "procedure", "catalogue", "lookup")
-HAR_LANES = 2  # pages of the recording context loading at once, after the home page
 
 
 def sensitive(name: str) -> bool:
@@ -237,7 +236,7 @@ async def _record(ctx: PortalContext, urls: list[str], path: Path) -> list[str]:
     """Visit `urls` (plus the site-map and catalogue links of the first, the home page) in one
     context recording a HAR with embedded bodies into `path`; the URLs visited.
 
-    After the home page, `HAR_LANES` pages of that context take the URLs in turn: on a slow
+    After the home page, `PORTAL_LANES` pages of that context take the URLs in turn: on a slow
     server the recording waits for several answers at once, still within the one host slot
     the context holds."""
     # a guarded context like the checks' (dialogs answered, downloads refused, endless
@@ -248,7 +247,7 @@ async def _record(ctx: PortalContext, urls: list[str], path: Path) -> list[str]:
         rest = urls[1:]
         if await _visit(page, urls[0], timeout_ms):
             rest = [u for u in await _linked_extras(page, urls[0]) if u not in urls] + rest
-        lanes = [page] + [await context.new_page() for _ in range(min(HAR_LANES, len(rest)) - 1)]
+        lanes = [page] + [await context.new_page() for _ in range(min(PORTAL_LANES, len(rest)) - 1)]
         queue = iter(rest)
         await asyncio.gather(*(_visit_each(lane, queue, timeout_ms) for lane in lanes))
     finally:
