@@ -77,3 +77,18 @@ def test_phase_seconds_from_the_sweeps_own_phase_lines(bench: ModuleType, tmp_pa
     assert found["timed"] >= 0.2
     assert found["discovery"] >= 0.4 and found["checks"] >= 0.4  # two batches each, summed
     assert set(found) == {"discovery", "timed", "checks", "har", "stored"}
+
+
+def test_the_ceiling_takes_amdahls_law_with_the_timed_phase_serial(bench: ModuleType) -> None:
+    phases = {"discovery": 100.0, "timed": 200.0, "checks": 700.0}
+    first = bench.SweepFigures(1, 1000.0, 14, 14, 190, 1.0, 0.5, 0, timed_s=200.0,
+                               longest_other_s=100.0, phases=phases)
+    # the bound allows 1000 / 300 = 3.33; Amdahl 1000 / (200 + 800 / 4) = 2.5
+    assert bench.scaling_ceiling(first, 4) == 2.5
+    last = bench.SweepFigures(4, 450.0, 14, 14, 190, 1.5, 1.0, 0, timed_s=200.0,
+                              longest_other_s=100.0,
+                              phases={"discovery": 40.0, "timed": 200.0, "checks": 210.0})
+    assert bench.concurrent_gain(first, last) == 3.2
+    found = bench.verdicts({1: first, 4: last}, None)
+    reference = next(t for t in found if "phases concurrency runs" in t["target"])
+    assert reference["value"] == 3.2 and reference["met"] is None
