@@ -242,7 +242,7 @@ def family_seconds(log: Path) -> tuple[float, float]:
 
 
 PHASE_LINE = re.compile(r"phase (\w+) of \d+ portals: ([\d.]+) s$")
-PORTAL_STEP_LINE = re.compile(r"(har) of \S+: ([\d.]+) s$|(stored) \S+: ([\d.]+) s$")
+PORTAL_STEP_LINE = re.compile(r"(har|stored)(?: of)? \S+: ([\d.]+) s$")
 PHASES = ("discovery", "timed", "checks")
 
 
@@ -252,12 +252,8 @@ def phase_seconds(log: Path) -> dict[str, float]:
     portals ('har', 'stored': parts of the checks phase), read from the sweep's INFO log."""
     found = dict.fromkeys((*PHASES, "har", "stored"), 0.0)
     for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
-        if phase := PHASE_LINE.search(line):
-            found[phase.group(1)] = found.get(phase.group(1), 0.0) + float(phase.group(2))
-        elif step := PORTAL_STEP_LINE.search(line):
-            name, seconds = (step.group(1), step.group(2)) if step.group(1) else \
-                (step.group(3), step.group(4))
-            found[name] += float(seconds)
+        if matched := PHASE_LINE.search(line) or PORTAL_STEP_LINE.search(line):
+            found[matched.group(1)] = found.get(matched.group(1), 0.0) + float(matched.group(2))
     return {name: round(seconds, 1) for name, seconds in found.items()}
 
 
