@@ -243,13 +243,14 @@ def family_seconds(log: Path) -> tuple[float, float]:
 
 PHASE_LINE = re.compile(r"phase (\w+) of \d+ portals: ([\d.]+) s$")
 PORTAL_STEP_LINE = re.compile(r"(har|stored)(?: of)? \S+: ([\d.]+) s$")
-PHASES = ("discovery", "timed", "checks")
+PHASES = ("untimed", "timed")
 
 
 def phase_seconds(log: Path) -> dict[str, float]:
-    """Wall seconds of each phase of the sweep (discovery, timed, checks; summed over
-    batches), and the seconds of HAR capture and of storing and sealing, summed over
-    portals ('har', 'stored': parts of the checks phase), read from the sweep's INFO log."""
+    """Wall seconds of each phase of the sweep (untimed: discovery and the untimed checks,
+    side by side; timed; summed over batches), and the seconds of HAR capture and of
+    storing and sealing, summed over portals ('har', 'stored'), read from the sweep's INFO
+    log."""
     found = dict.fromkeys((*PHASES, "har", "stored"), 0.0)
     for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
         if matched := PHASE_LINE.search(line) or PORTAL_STEP_LINE.search(line):
@@ -401,10 +402,8 @@ def scaling_ceiling(first: SweepFigures, concurrency: int) -> float | None:
 
 def concurrent_gain(first: SweepFigures, last: SweepFigures) -> float | None:
     """`first`'s seconds in discovery and untimed checks over `last`'s."""
-    def seconds(run: SweepFigures) -> float:
-        return run.phases.get("discovery", 0.0) + run.phases.get("checks", 0.0)
-    return round(seconds(first) / seconds(last), 2) if seconds(first) and seconds(last) \
-        else None
+    mine, theirs = first.phases.get("untimed", 0.0), last.phases.get("untimed", 0.0)
+    return round(mine / theirs, 2) if mine and theirs else None
 
 
 def fmt_load(load: tuple[float, ...]) -> str:
@@ -447,8 +446,8 @@ def print_table(runs: dict[int, SweepFigures], peer: dict[str, Any] | None,
 def print_phases(runs: dict[int, SweepFigures]) -> None:
     """Each phase's wall seconds per concurrency and c1's over them: which part scales."""
     first = runs[min(runs)]
-    print("phases, wall s (c1's over this concurrency's); HAR capture and storing are summed "
-          "over portals, inside the checks phase:")
+    print("phases, wall s (c1's over this concurrency's): untimed is discovery and the untimed "
+          "checks side by side; HAR capture and storing are summed over portals:")
     for run in runs.values():
         parts = []
         for name in PHASES:

@@ -9,6 +9,7 @@ A portal that cannot be mapped comes back as a SiteMap whose `error` is one of
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import math
@@ -26,8 +27,8 @@ from probe.urls import parse_portal_url
 from spiders.budget import Budget
 from spiders.errors import ERROR_STATUSES, classify_error
 
-__all__ = ["ERROR_STATUSES", "Budget", "classify_error", "discover", "discover_async",
-           "discover_many", "discover_many_async"]
+__all__ = ["ERROR_STATUSES", "Budget", "CrawlerSession", "classify_error", "discover",
+           "discover_async", "discover_many", "discover_many_async"]
 
 log = logging.getLogger(__name__)
 PARALLEL = 4
@@ -172,6 +173,93 @@ async def discover_async(portal_url: str, settings: ProbeSettings,
                          budget: Budget | None = None) -> SiteMap:
     """`discover` for callers inside an event loop."""
     return (await discover_many_async([portal_url], settings, budget))[portal_url]
+
+
+class CrawlerSession:
+    """One crawler process (`spiders.run --serve`) that maps portals as they are asked for:
+    a batch pays for one Python and Scrapy start-up, and each portal is mapped when the
+    caller has room for it, not all at once. Use it with `async with`."""
+
+    def __init__(self, settings: ProbeSettings, budget: Budget | None = None) -> None:
+        self.settings, self.budget = settings, budget or Budget()
+        self._folder = tempfile.TemporaryDirectory(prefix="dvc-discover-")
+        self._process: asyncio.subprocess.Process | None = None
+        self._waiting: dict[int, tuple[str, asyncio.Future[SiteMap]]] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stderr = b""
+        self._asked = 0
+
+    async def __aenter__(self) -> CrawlerSession:
+        request = Path(self._folder.name, "request.json")
+        request.write_text(json.dumps(build_request([], self.settings, self.budget, 1)),
+                           encoding="utf-8")
+        self._process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "spiders.run", "--serve", str(request),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE, env=_child_env(), limit=2 ** 26)
+        self._tasks = [asyncio.ensure_future(self._read_answers()),
+                       asyncio.ensure_future(self._keep_stderr())]
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        process = self._process
+        if process is not None and process.returncode is None:
+            with contextlib.suppress(OSError):
+                process.stdin.close()  # type: ignore[union-attr]
+            try:
+                await asyncio.wait_for(process.wait(), SPARE_S)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._folder.cleanup()
+
+    async def discover(self, portal_url: str) -> SiteMap:
+        """Map one portal (see `discover`); a crawler process that died or overran the time
+        limit gives a probe_error SiteMap. Raises `probe.urls.BadUrl` for a malformed URL."""
+        url = parse_portal_url(portal_url)
+        process = self._process
+        if process is None or process.returncode is not None or process.stdin is None:
+            return failed([url])[url]
+        self._asked += 1
+        asked, answer = self._asked, asyncio.get_running_loop().create_future()
+        self._waiting[asked] = url, answer
+        process.stdin.write(json.dumps({"id": asked, "url": url}).encode() + b"\n")
+        limit = wall_limit(1, self.budget, 1)
+        try:
+            await process.stdin.drain()
+            return await asyncio.wait_for(answer, limit)
+        except (TimeoutError, OSError) as error:
+            log.warning("discovery of %s failed in the crawler process: %r", url, error)
+            return failed([url])[url]
+        finally:
+            self._waiting.pop(asked, None)
+
+    async def _read_answers(self) -> None:
+        """Hand each answer line to its caller; once the process ends, fail the rest."""
+        assert self._process is not None and self._process.stdout is not None
+        while line := await self._process.stdout.readline():
+            answer = json.loads(line)
+            sitemap = SiteMap.from_dict(answer["sitemap"])
+            notes = answer.get("notes", {})
+            log.info("discovered %s: %d pages in %ss %s", answer["url"], len(sitemap.pages),
+                     notes.get("seconds"), notes.get("error_detail") or "")
+            _, waiting = self._waiting.get(int(answer["id"]), ("", None))
+            if waiting is not None and not waiting.done():
+                waiting.set_result(sitemap)
+        code = await self._process.wait()
+        if self._waiting:
+            log.warning("crawler process ended (%s) with %d portals unmapped: %s", code,
+                        len(self._waiting), self._stderr.decode(errors="replace")[-2000:])
+        for url, waiting in self._waiting.values():
+            if not waiting.done():
+                waiting.set_result(failed([url])[url])
+
+    async def _keep_stderr(self) -> None:
+        """Drain the process's standard error, keeping its last lines for a failure."""
+        assert self._process is not None and self._process.stderr is not None
+        while chunk := await self._process.stderr.read(65_536):
+            self._stderr = (self._stderr + chunk)[-4000:]
 
 
 def crawl_summary(sitemap: SiteMap, shown: int = 3) -> str:

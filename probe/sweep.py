@@ -22,7 +22,7 @@ from probe.audit.manifest import seal_after_run
 from probe.context import PortalContext, ProbeSettings
 from probe.db.plan import SweepPlan
 from probe.db.store import Store, new_id, run_row
-from probe.discovery import crawl_summary, discover, discover_many_async
+from probe.discovery import CrawlerSession, crawl_summary
 from probe.evidence import EvidenceStore
 from probe.hostlimit import HostLimiter
 from probe.models import Agency, Observation, PortalScore, SiteMap, utc_now
@@ -166,6 +166,8 @@ class _PortalRun:
     attempts: list[Attempt] = field(default_factory=list)
     skipped: bool = False  # not started: the sweep's time window had closed
     check_s: float = 0.0  # wall clock spent in its check families (portal_budget_s)
+    untimed_end: float = 0.0  # monotonic clock when its untimed checks ended
+    waited_s: float = 0.0  # from then until its turn at the timed checks (not its own time)
 
     def budget_left(self, settings: ProbeSettings) -> float:
         """Seconds of the portal's check budget still unspent."""
@@ -206,35 +208,21 @@ def _classified(sitemap: SiteMap) -> tuple[SiteMap, str, str]:
     return sitemap, status, statuses.label(status, "en") if sitemap.error else ""
 
 
-async def _discover(agency: Agency, options: SweepOptions) -> tuple[SiteMap, str, str]:
+async def _discover(agency: Agency, options: SweepOptions,
+                    crawler: CrawlerSession) -> tuple[SiteMap, str, str]:
     settings = options.settings
     if _refused(agency, settings):
         detail = ("địa chỉ nội bộ bị từ chối, dùng --allow-private "
                   "(private address refused; use --allow-private)")
         return SiteMap(portal=agency.portal_url, error="probe_error"), "probe_error", detail
     try:
-        sitemap = await asyncio.to_thread(discover, agency.portal_url, settings, options.budget)
+        sitemap = await crawler.discover(agency.portal_url)
     except Exception as error:
         log.warning("discovery failed on %s: %r", agency.portal_url, error)
         log.debug("traceback", exc_info=True)
         return (SiteMap(portal=agency.portal_url, error="probe_error"), "probe_error",
                 f"discovery failed: {error.__class__.__name__}: {error}"[:300])
     return _classified(sitemap)
-
-
-async def _discover_batch(runs: list[_PortalRun], options: SweepOptions) -> dict[str, SiteMap]:
-    """First discovery of several portals in one crawler process (`options.concurrency`
-    at a time): portal URL -> site map. Empty for fewer than two portals or when the
-    crawler process failed; those portals are then discovered one by one."""
-    urls = [run.agency.portal_url for run in runs if not _refused(run.agency, options.settings)]
-    if len(urls) < 2:
-        return {}
-    try:
-        return await discover_many_async(urls, options.settings, options.budget,
-                                         parallel=max(1, options.concurrency))
-    except Exception as error:  # e.g. a malformed URL: each portal on its own says which
-        log.warning("batch discovery failed, portals are mapped one by one: %r", error)
-        return {}
 
 
 def home_http_code(sitemap: SiteMap) -> int | None:
@@ -244,18 +232,13 @@ def home_http_code(sitemap: SiteMap) -> int | None:
 
 
 async def _discover_with_retries(run: _PortalRun, options: SweepOptions, progress: Progress,
-                                 plan: _Plan, first: SiteMap | None = None) -> None:
-    """Discovery, tried again after a transient failure as `options.retry` allows; `first`
-    is the first attempt's site map when the batch's crawl already made it."""
+                                 plan: _Plan, crawler: CrawlerSession) -> None:
+    """Discovery, tried again after a transient failure as `options.retry` allows."""
     number = 0
     while True:
         number += 1
         clock, started = time.monotonic(), utc_now()
-        if number == 1 and first is not None:
-            sitemap, status, detail = _classified(first)
-            clock = run.clock  # the batch crawl began when the run did
-        else:
-            sitemap, status, detail = await _discover(run.agency, options)
+        sitemap, status, detail = await _discover(run.agency, options, crawler)
         code = home_http_code(sitemap) if status != statuses.COMPLETED else None
         run.attempts.append(Attempt(number, status, detail, code, started,
                                     round(time.monotonic() - clock, 2)))
@@ -285,27 +268,17 @@ def _begin(run: _PortalRun, options: SweepOptions, progress: Progress, plan: _Pl
 
 
 async def _discovery_step(run: _PortalRun, options: SweepOptions, progress: Progress,
-                          plan: _Plan, first: SiteMap | None = None,
-                          begun: bool = False) -> None:
-    if not begun and not _begin(run, options, progress, plan):
-        return
-    await _discover_with_retries(run, options, progress, plan, first)
+                          plan: _Plan, crawler: CrawlerSession) -> bool:
+    """Begin the run and map its portal; False (nothing done) once the window closed."""
+    if not _begin(run, options, progress, plan):
+        return False
+    await _discover_with_retries(run, options, progress, plan, crawler)
     run.observations = _discovery_observations(run.sitemap, run.reachable)
     if not run.reachable:
         outcome = "probe_error" if run.status in statuses.PROBE_SIDE else "portal_error"
         run.observations += unobservable(_names_of(options.families), outcome,
                                          f"{run.status}: {run.detail}")
-
-
-async def _discovery_phase(runs: list[_PortalRun], options: SweepOptions, progress: Progress,
-                           plan: _Plan) -> None:
-    """Every run of the batch started (or skipped), mapped in one crawler process, then
-    retried one by one as the policy allows."""
-    started = [run for run in runs if _begin(run, options, progress, plan)]
-    firsts = await _discover_batch(started, options)
-    await _bounded(options.concurrency, [
-        _discovery_step(run, options, progress, plan, firsts.get(run.agency.portal_url),
-                        begun=True) for run in started])
+    return True
 
 
 async def _check_step(run: _PortalRun, families: tuple[str, ...], pool: BrowserPool,
@@ -357,7 +330,7 @@ def _finish(run: _PortalRun, store: Store, options: SweepOptions, sweep_id: str 
             ".attempts.json")
     portal_score = score(run.observations, load_rubric(options.rubric),
                          attestations.for_agency(store, run.agency.id))
-    duration = round(time.monotonic() - run.clock, 2)
+    duration = round(time.monotonic() - run.clock - run.waited_s, 2)
     store.save_run(run_row(run.agency, run.run_id, sweep_id, final_url=sitemap.portal,
                            handover=sitemap.handover, rendered=sitemap.rendered,
                            status=run.status, status_detail=run.detail,
@@ -388,10 +361,12 @@ async def _bounded(limit: int, jobs: list[Awaitable[T]],
     return [tasks[index].result() for index in range(len(jobs))]
 
 
-def _slowest_first(runs: list[_PortalRun]) -> list[int]:
-    """Indexes of `runs`, the portals whose timed checks took longest first: a slow portal
-    is slow in every family, and started last it would end the batch alone."""
-    return sorted(range(len(runs)), key=lambda index: -runs[index].check_s)
+def _longest_first(runs: list[_PortalRun], durations: dict[str, float]) -> list[int]:
+    """Indexes of `runs`: portals never completed before first, then the ones whose last
+    run took longest (`durations` by agency id); a slow portal started last would end the
+    batch alone. Ties keep registry order."""
+    return sorted(range(len(runs)),
+                  key=lambda index: -durations.get(runs[index].agency.id, float("inf")))
 
 
 def _batches(agencies: list[Agency], size: int | None) -> Iterator[list[Agency]]:
@@ -402,17 +377,46 @@ def _batches(agencies: list[Agency], size: int | None) -> Iterator[list[Agency]]
 
 async def _batch(agencies: list[Agency], store: Store, options: SweepOptions,
                  sweep_id: str | None, progress: Progress, plan: _Plan) -> list[PortalOutcome]:
-    """Three phases: discovery side by side; timed checks one portal at a time with
-    nothing else running (so concurrency cannot distort them); the other checks side by
-    side, each portal stored, scored and sealed as soon as its checks end."""
+    """Two phases. Side by side, `concurrency` at a time, each portal is mapped and then
+    given its untimed checks at once. Then the timed checks, one portal at a time with
+    nothing else running (so concurrency cannot distort them). Each portal is stored,
+    scored and sealed as soon as its last check ends."""
     runs = [_PortalRun(agency) for agency in agencies]
-    async with _machine(options, exclusive=False), _phase("discovery", len(runs)):
-        await _discovery_phase(runs, options, progress, plan)
-    runs = [run for run in runs if not run.skipped]
-    if not runs:
-        return []
-    async with async_playwright() as pw, _pool(pw, options) as pool:  # a fresh driver per batch
-        return await _checks(runs, pool, store, options, sweep_id, progress, plan)
+    timed = tuple(f for f in options.families if f in TIMED_FAMILIES)
+    untimed = tuple(f for f in options.families if f not in TIMED_FAMILIES)
+
+    def finish(run: _PortalRun) -> PortalOutcome:
+        return _finish(run, store, options, sweep_id, progress, plan)
+
+    async with async_playwright() as pw, _pool(pw, options) as pool, \
+            CrawlerSession(options.settings, options.budget) as crawler:  # fresh per batch
+
+        async def untimed_step(run: _PortalRun) -> PortalOutcome | None:
+            if not await _discovery_step(run, options, progress, plan, crawler):
+                return None
+            await _check_step(run, untimed, pool, options, progress, capture=True)
+            run.untimed_end = time.monotonic()
+            return None if timed and run.reachable else finish(run)
+
+        order = _longest_first(runs, store.last_durations([r.agency.id for r in runs]))
+        async with _machine(options, exclusive=False), _phase("untimed", len(runs)):
+            outcomes = await _bounded(options.concurrency, [untimed_step(r) for r in runs],
+                                      order)
+        waiting = [i for i, run in enumerate(runs) if outcomes[i] is None and not run.skipped]
+        if waiting:
+            async with _machine(options, exclusive=True), _phase("timed", len(waiting)):
+                for index in waiting:
+                    await _timed_step(runs[index], timed, pool, options, progress)
+                    outcomes[index] = finish(runs[index])
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+async def _timed_step(run: _PortalRun, timed: tuple[str, ...], pool: BrowserPool,
+                      options: SweepOptions, progress: Progress) -> None:
+    """The timed checks of a portal whose untimed checks are done (its wait for this turn
+    is not counted as its own time)."""
+    run.waited_s = time.monotonic() - run.untimed_end
+    await _check_step(run, timed, pool, options, progress)
 
 
 def _pool(pw: Playwright, options: SweepOptions) -> BrowserPool:
@@ -429,25 +433,6 @@ def _pool(pw: Playwright, options: SweepOptions) -> BrowserPool:
     settings = replace(options.pool, browsers=max(1, min(options.pool.browsers,
                                                          options.concurrency)))
     return BrowserPool(launcher, settings, HostLimiter(budget.per_host, budget.delay))
-
-
-async def _checks(runs: list[_PortalRun], pool: BrowserPool, store: Store,
-                  options: SweepOptions, sweep_id: str | None, progress: Progress,
-                  plan: _Plan) -> list[PortalOutcome]:
-    timed = tuple(f for f in options.families if f in TIMED_FAMILIES)
-    untimed = tuple(f for f in options.families if f not in TIMED_FAMILIES)
-    if timed and any(run.reachable for run in runs):
-        async with _machine(options, exclusive=True), _phase("timed", len(runs)):
-            for run in runs:
-                await _check_step(run, timed, pool, options, progress)
-
-    async def rest(run: _PortalRun) -> PortalOutcome:
-        await _check_step(run, untimed, pool, options, progress, capture=True)
-        return _finish(run, store, options, sweep_id, progress, plan)
-
-    async with _machine(options, exclusive=False), _phase("checks", len(runs)):
-        return await _bounded(options.concurrency, [rest(run) for run in runs],
-                              _slowest_first(runs))
 
 
 @asynccontextmanager

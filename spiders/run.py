@@ -5,6 +5,10 @@ OUTPUT receives {"results": {url: {"sitemap": SiteMap dict, "notes": {...}}}}.
 Scrapy's reactor cannot be restarted, so `probe.discovery` starts one process per call;
 inside it, portals are crawled concurrently (`parallel` at a time), and app shells are then
 mapped with Chromium in the same event loop.
+
+`python -m spiders.run --serve REQUEST` instead maps each portal asked for on standard
+input and answers on standard output as soon as it is mapped (`serve`): a sweep keeps one
+such process for a batch and asks for each portal when a slot frees up.
 """
 
 from __future__ import annotations
@@ -12,12 +16,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import sys
 import time
 import warnings
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from probe.context import USER_AGENT
 from probe.models import PageInfo, SiteMap
@@ -106,44 +112,75 @@ async def render(sitemap: SiteMap, request: DiscoveryRequest, remaining: float,
     return merge_rendered(sitemap, rendered, budget), rendered.error_detail
 
 
-async def crawl_all(request: DiscoveryRequest) -> dict[str, dict[str, Any]]:
-    """Crawl every URL (a few at a time), then render the app shells."""
+def _runner(request: DiscoveryRequest) -> Any:
+    """A crawler runner with the request's settings, its imports warmed up."""
     from scrapy.crawler import AsyncCrawlerRunner
-
-    from spiders.portal_map import PortalMapSpider
 
     settings = scrapy_settings(request.budget, request.user_agent, request.ca_file,
                                request.national_hosts, request.page_timeout_ms / 1000)
     warm_up(settings)  # imports belong to start-up, not to the first portal's time
-    runner = AsyncCrawlerRunner(settings)
-    results: dict[str, dict[str, Any]] = {}
+    return AsyncCrawlerRunner(settings)
+
+
+async def crawl_one(runner: Any, request: DiscoveryRequest, url: str) -> dict[str, Any]:
+    """Crawl one portal, then render it when it is an app shell: its result entry
+    ({"sitemap": SiteMap dict, "notes": {...}}); the probe's own failures included."""
+    from spiders.portal_map import PortalMapSpider
+
+    started = time.monotonic()
+    found: dict[str, Any] = {}
+
+    def sink(sitemap: SiteMap, notes: dict[str, Any]) -> None:
+        found.update(sitemap=sitemap, notes=notes)
+
+    try:
+        await runner.crawl(PortalMapSpider, portal_url=url, sink=sink,
+                           allow_private=request.allow_private)
+    except Exception as error:  # noqa: BLE001 - recorded as the probe's own failure
+        found = {"sitemap": SiteMap(portal=url, error="probe_error"),
+                 "notes": {"error_detail": f"{type(error).__name__}: {error}"}}
+    if not found:
+        found = {"sitemap": SiteMap(portal=url, error="probe_error"),
+                 "notes": {"error_detail": "crawl produced nothing"}}
+    if needs_browser(found["sitemap"], found["notes"]):
+        remaining = request.budget.time_limit - (time.monotonic() - started)
+        found["sitemap"], detail = await render(found["sitemap"], request, remaining)
+        if detail:
+            found["notes"]["render_error"] = detail
+    found["notes"]["seconds"] = round(time.monotonic() - started, 3)
+    return {"sitemap": found["sitemap"].to_dict(), "notes": found["notes"]}
+
+
+async def crawl_all(request: DiscoveryRequest) -> dict[str, dict[str, Any]]:
+    """Crawl every URL (a few at a time), each app shell rendered after its crawl."""
+    runner = _runner(request)
     gate = asyncio.Semaphore(max(1, request.parallel))
 
-    async def one(url: str) -> None:
+    async def one(url: str) -> tuple[str, dict[str, Any]]:
         async with gate:
-            started = time.monotonic()
+            return url, await crawl_one(runner, request, url)
 
-            def sink(sitemap: SiteMap, notes: dict[str, Any]) -> None:
-                results[url] = {"sitemap": sitemap, "notes": notes}
+    return dict(await asyncio.gather(*(one(url) for url in dict.fromkeys(request.urls))))
 
-            try:
-                await runner.crawl(PortalMapSpider, portal_url=url, sink=sink,
-                                   allow_private=request.allow_private)
-            except Exception as error:  # noqa: BLE001 - recorded as the probe's own failure
-                results[url] = {"sitemap": SiteMap(portal=url, error="probe_error"),
-                                "notes": {"error_detail": f"{type(error).__name__}: {error}"}}
-            entry = results.setdefault(url, {"sitemap": SiteMap(portal=url, error="probe_error"),
-                                             "notes": {"error_detail": "crawl produced nothing"}})
-            if needs_browser(entry["sitemap"], entry["notes"]):
-                remaining = request.budget.time_limit - (time.monotonic() - started)
-                entry["sitemap"], detail = await render(entry["sitemap"], request, remaining)
-                if detail:
-                    entry["notes"]["render_error"] = detail
-            entry["notes"]["seconds"] = round(time.monotonic() - started, 3)
 
-    await asyncio.gather(*(one(url) for url in dict.fromkeys(request.urls)))
-    return {url: {"sitemap": r["sitemap"].to_dict(), "notes": r["notes"]}
-            for url, r in results.items()}
+async def serve(request: DiscoveryRequest, asked: BinaryIO, answers: TextIO) -> dict[str, Any]:
+    """Crawl each portal as it is asked for, until `asked` ends: every line read is
+    {"id": n, "url": u}, every line written {"id": n, "url": u, "sitemap": ..., "notes": ...}
+    as soon as that portal is mapped (the caller bounds how many are under way)."""
+    runner = _runner(request)
+    pending: set[asyncio.Task[None]] = set()
+
+    async def one(ask: dict[str, Any]) -> None:
+        entry = await crawl_one(runner, request, ask["url"])
+        answers.write(json.dumps({**ask, **entry}, ensure_ascii=False) + "\n")
+        answers.flush()
+
+    while line := await asyncio.to_thread(asked.readline):
+        task = asyncio.ensure_future(one(json.loads(line)))
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+    await asyncio.gather(*pending)
+    return {}
 
 
 def install(request: DiscoveryRequest) -> Any:
@@ -165,8 +202,11 @@ def install(request: DiscoveryRequest) -> Any:
     return reactor
 
 
-def run(request: DiscoveryRequest) -> dict[str, dict[str, Any]]:
-    """Run all crawls to completion inside a reactor; return the results by URL."""
+def run(request: DiscoveryRequest,
+        work: Callable[[DiscoveryRequest], Awaitable[dict[str, Any]]] = crawl_all,
+        ) -> dict[str, Any]:
+    """Run `work` (all the request's crawls by default) to completion inside a reactor;
+    return what it returns (the results by URL)."""
     from scrapy.utils.defer import deferred_from_coro
     from scrapy.utils.log import configure_logging
 
@@ -179,7 +219,7 @@ def run(request: DiscoveryRequest) -> dict[str, dict[str, Any]]:
         box["outcome"] = outcome
         reactor.stop()
 
-    deferred = deferred_from_coro(crawl_all(request))
+    deferred = deferred_from_coro(work(request))
     deferred.addBoth(done)
     reactor.run(installSignalHandlers=False)
     outcome = box.get("outcome")
@@ -188,14 +228,29 @@ def run(request: DiscoveryRequest) -> dict[str, dict[str, Any]]:
     return outcome
 
 
+def _serve_stdio(request: DiscoveryRequest) -> int:
+    """`serve` on this process's standard input and output; anything else that writes to
+    standard output goes to standard error, so the answers stay one JSON per line."""
+    answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    run(request, lambda r: serve(r, sys.stdin.buffer, answers))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: read the request file, crawl, write the output file."""
+    """Entry point: `REQUEST OUTPUT` crawls the request's URLs into the output file;
+    `--serve REQUEST` crawls the URLs asked on standard input (see `serve`)."""
     args = sys.argv[1:] if argv is None else argv
+    serving = len(args) == 2 and args[0] == "--serve"
     if len(args) != 2:
-        print("usage: python -m spiders.run REQUEST.json OUTPUT.json", file=sys.stderr)
+        print("usage: python -m spiders.run REQUEST.json OUTPUT.json\n"
+              "       python -m spiders.run --serve REQUEST.json", file=sys.stderr)
         return 2
-    request = DiscoveryRequest.from_dict(json.loads(Path(args[0]).read_text(encoding="utf-8")))
+    request = DiscoveryRequest.from_dict(json.loads(Path(args[-1 if serving else 0])
+                                                    .read_text(encoding="utf-8")))
     try:
+        if serving:
+            return _serve_stdio(request)
         results = run(request)
     except Exception:
         logging.getLogger(__name__).exception("discovery process failed")

@@ -56,7 +56,7 @@ def test_phase_seconds_from_the_sweeps_own_phase_lines(bench: ModuleType, tmp_pa
     from probe import sweep
 
     async def phases() -> None:
-        for name in ("discovery", "timed", "checks", "discovery", "checks"):
+        for name in ("untimed", "timed", "untimed", "timed"):
             async with sweep._phase(name, 4):
                 await asyncio.sleep(0.2)
 
@@ -64,7 +64,7 @@ def test_phase_seconds_from_the_sweeps_own_phase_lines(bench: ModuleType, tmp_pa
     handler = logging.FileHandler(log, encoding="utf-8")
     sweep.log.addHandler(handler)
     sweep.log.setLevel(logging.INFO)
-    try:  # two batches; the per-portal steps probe.sweep logs inside the checks phase
+    try:  # two batches; the per-portal steps probe.sweep logs inside them
         asyncio.run(phases())
         sweep.log.info("har of %s: %.1f s", "https://a/", 1.5)
         sweep.log.info("har of %s: %.1f s", "https://b/", 2.0)
@@ -74,20 +74,19 @@ def test_phase_seconds_from_the_sweeps_own_phase_lines(bench: ModuleType, tmp_pa
         handler.close()
     found = bench.phase_seconds(log)
     assert found["har"] == 3.5 and found["stored"] == 0.4
-    assert found["timed"] >= 0.2
-    assert found["discovery"] >= 0.4 and found["checks"] >= 0.4  # two batches each, summed
-    assert set(found) == {"discovery", "timed", "checks", "har", "stored"}
+    assert found["timed"] >= 0.4 and found["untimed"] >= 0.4  # two batches each, summed
+    assert set(found) == {"untimed", "timed", "har", "stored"}
 
 
 def test_the_ceiling_takes_amdahls_law_with_the_timed_phase_serial(bench: ModuleType) -> None:
-    phases = {"discovery": 100.0, "timed": 200.0, "checks": 700.0}
+    phases = {"untimed": 800.0, "timed": 200.0}
     first = bench.SweepFigures(1, 1000.0, 14, 14, 190, 1.0, 0.5, 0, timed_s=200.0,
                                longest_other_s=100.0, phases=phases)
     # the bound allows 1000 / 300 = 3.33; Amdahl 1000 / (200 + 800 / 4) = 2.5
     assert bench.scaling_ceiling(first, 4) == 2.5
     last = bench.SweepFigures(4, 450.0, 14, 14, 190, 1.5, 1.0, 0, timed_s=200.0,
                               longest_other_s=100.0,
-                              phases={"discovery": 40.0, "timed": 200.0, "checks": 210.0})
+                              phases={"untimed": 250.0, "timed": 200.0})
     assert bench.concurrent_gain(first, last) == 3.2
     found = bench.verdicts({1: first, 4: last}, None)
     reference = next(t for t in found if "phases concurrency runs" in t["target"])

@@ -1,20 +1,38 @@
-"""The sweep's last phase starts the slowest portals first and keeps results in registry order."""
+"""A sweep starts the portals expected to take longest first and keeps results in registry
+order."""
 
 import asyncio
+from pathlib import Path
 
 from probe import sweep
+from probe.db.store import Store, run_row
 from probe.registry import Agency
 
 
-def _run(agency_id: str, check_s: float) -> sweep._PortalRun:
+def _run(agency_id: str) -> sweep._PortalRun:
     agency = Agency(id=agency_id, name=agency_id, block="province",
                     portal_url=f"https://{agency_id}.example/")
-    return sweep._PortalRun(agency, check_s=check_s)
+    return sweep._PortalRun(agency)
 
 
-def test_slowest_timed_portals_come_first_ties_in_registry_order() -> None:
-    runs = [_run("a", 9.0), _run("b", 40.0), _run("c", 9.0), _run("d", 12.5)]
-    assert sweep._slowest_first(runs) == [1, 3, 0, 2]
+def test_unknown_portals_then_the_longest_last_time_come_first_ties_in_registry_order() -> None:
+    runs = [_run(name) for name in "abcde"]
+    durations = {"a": 9.0, "b": 40.0, "c": 9.0, "d": 12.5}  # e never completed
+    assert sweep._longest_first(runs, durations) == [4, 1, 3, 0, 2]
+
+
+def test_last_durations_are_each_agencys_latest_completed_run(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'runs.db'}")
+    rows = [("a", "completed", "2026-11-20T01:00:00", 30.0),
+            ("a", "completed", "2026-11-21T01:00:00", 12.0),
+            ("a", "timeout", "2026-11-22T01:00:00", 90.0),
+            ("b", "dns_error", "2026-11-22T01:00:00", 5.0),
+            ("c", "completed", "2026-11-22T01:00:00", 7.5)]
+    for number, (agency_id, status, started, seconds) in enumerate(rows):
+        agency = _run(agency_id).agency
+        store.save_run(run_row(agency, f"r{number}", None, status=status, started_at=started,
+                               duration_s=seconds), None, [], None)
+    assert store.last_durations(["a", "b", "c", "z"]) == {"a": 12.0, "c": 7.5}
 
 
 def test_bounded_starts_jobs_in_the_order_asked_and_answers_in_the_order_given() -> None:

@@ -46,31 +46,37 @@ def sitemap(error: str | None, code: int | None = None) -> SiteMap:
     return SiteMap(portal=AGENCY.portal_url, error=error, pages=pages)
 
 
-def scripted(monkeypatch: pytest.MonkeyPatch, answers: list[SiteMap]) -> list[float]:
-    """Discovery answers `answers` in turn; returns the list the backoff waits go into."""
-    waits: list[float] = []
-    queue = list(answers)
+class ScriptedCrawler:
+    """Stands in for the crawler process: answers `answers` in turn."""
 
-    def fake_discover(_url: str, _settings: object, _budget: object = None) -> SiteMap:
-        return queue.pop(0)
+    def __init__(self, answers: list[SiteMap]) -> None:
+        self.answers = list(answers)
+
+    async def discover(self, _url: str) -> SiteMap:
+        return self.answers.pop(0)
+
+
+def no_waiting(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The list the backoff waits go into, instead of sleeping them."""
+    waits: list[float] = []
 
     async def fake_sleep(seconds: float) -> None:
         waits.append(seconds)
 
-    monkeypatch.setattr(sweep_module, "discover", fake_discover)
     monkeypatch.setattr(sweep_module.asyncio, "sleep", fake_sleep)
     return waits
 
 
 def discovered(answers: list[SiteMap], policy: RetryPolicy, monkeypatch: pytest.MonkeyPatch,
                plan: _Plan | None = None) -> tuple[_PortalRun, list[float], list[str]]:
-    waits = scripted(monkeypatch, answers)
+    waits = no_waiting(monkeypatch)
     stages: list[str] = []
     run = _PortalRun(AGENCY)
     options = SweepOptions(retry=policy)
     options.settings.allow_private = True
     asyncio.run(_discovery_step(run, options, lambda _a, stage: stages.append(stage),
-                                plan or _Plan(None, None)))  # type: ignore[arg-type]
+                                plan or _Plan(None, None),  # type: ignore[arg-type]
+                                ScriptedCrawler(answers)))  # type: ignore[arg-type]
     return run, waits, stages
 
 

@@ -276,6 +276,16 @@ class Store:
             return list(session.scalars(select(RunRow).where(RunRow.agency_id == agency_id)
                                         .order_by(RunRow.started_at, RunRow.id)))
 
+    def last_durations(self, agency_ids: list[str]) -> dict[str, float]:
+        """Seconds the latest completed run of each agency took (agencies never completed
+        are absent): how long each portal may be expected to take tonight."""
+        with self.session() as session:
+            rows = session.execute(select(RunRow.agency_id, RunRow.duration_s)
+                                   .where(RunRow.agency_id.in_(agency_ids),
+                                          RunRow.status == "completed")
+                                   .order_by(RunRow.started_at, RunRow.id))
+            return {agency_id: duration for agency_id, duration in rows}
+
     def scores_of_runs(self, run_ids: list[str], rubric: str) -> dict[str, dict[str, Any]]:
         """Parsed scores under `rubric` of the given runs, per run id (missing ones absent)."""
         found: dict[str, dict[str, Any]] = {}
