@@ -33,7 +33,9 @@ Metrics, all in ms from the navigation start (`performance.timeOrigin`):
   SI = first visual change + sum of (1 - progress) over time. Recorded only for runs whose
   frames show the page painting.
 - availability.ok_ratio: share of sampled pages (up to `settings.sample_pages`) answering
-  2xx: a timed page counts when all its runs did; the other pages are fetched once.
+  2xx: a timed page counts when all its runs did; the other pages are fetched once, in a
+  sweep by `prepare` beside the untimed checks (not in the timed phase, which has the
+  machine to itself).
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ METRICS = ("ttfb", "fcp", "lcp", "tbt", "cls", "speed_index")
 QUIET_CAP_MS = 5000  # longest observation after the load event
 PAUSE_AFTER_LOAD_MS = 1000  # as Lighthouse: observe at least this long after load
 CPU_QUIET_MS = 1000  # ... and until no long task ended for this long
+PREPARED = "performance.untimed_statuses"  # prepare's key in ctx.prepared
 MAX_FRAMES = 120  # screencast frames kept per run (the last frame is always kept)
 LONG_TASK_MS = 50.0
 WHITE = 249  # speedline ignores pixels whose three channels are all >= this value
@@ -495,14 +498,31 @@ async def _statuses(ctx: PortalContext, urls: list[str]) -> dict[str, tuple[int 
     return dict(zip(urls, await asyncio.gather(*(one(u) for u in urls)), strict=True))
 
 
+def _availability_pages(ctx: PortalContext, timed: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The pages availability counts, and those of them it fetches once (not `timed`)."""
+    pages = [p.url for p in sampled_pages(ctx, max(ctx.settings.sample_pages, len(timed)))]
+    pages += [url for url in timed if url not in pages]
+    return pages, [url for url in pages if url not in timed]
+
+
+async def prepare(ctx: PortalContext) -> dict[str, Any]:
+    """The untimed part of this family: one fetch of each sampled page that will not be
+    timed, for `availability` (a sweep runs it beside the untimed checks)."""
+    timed = [page.url for page in sampled_pages(ctx, ctx.settings.perf_pages)]
+    _, untimed = _availability_pages(ctx, timed)
+    return {PREPARED: {"pages": untimed, "statuses": await _statuses(ctx, untimed)}}
+
+
 async def availability(ctx: PortalContext, timed: dict[str, list[Run]]) -> Observation:
-    """Share of sampled pages answering 2xx (timed pages: every run; others: one fetch)."""
+    """Share of sampled pages answering 2xx (timed pages: every run; others: one fetch,
+    made by `prepare` when the sweep ran it)."""
     home = portal_url(ctx)
     failures: list[str] = []
     ok = 0
-    pages = [p.url for p in sampled_pages(ctx, max(ctx.settings.sample_pages, len(timed)))]
-    pages += [u for u in timed if u not in pages]
-    fetched = await _statuses(ctx, [u for u in pages if u not in timed])
+    pages, untimed = _availability_pages(ctx, list(timed))
+    prepared = ctx.prepared.get(PREPARED) or {}
+    fetched = prepared["statuses"] if prepared.get("pages") == untimed \
+        else await _statuses(ctx, untimed)
     for url in pages:
         if url in timed:
             runs = timed[url]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ssl
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from playwright.async_api import Browser, BrowserContext, Page
@@ -70,6 +70,8 @@ class PortalContext:
     # holds the portal host's politeness slot while a context is open (probe.pool).
     lease: Lease | None = None
     page_events: list[PageEvents] = field(default_factory=list)  # one per context opened
+    # What the timed families' untimed parts gathered earlier in the sweep (checks.preparation)
+    prepared: dict[str, Any] = field(default_factory=dict)
 
     async def new_page(self, timed: bool = False,
                        **context_options: object) -> tuple[BrowserContext, Page]:

@@ -1,9 +1,10 @@
 """Discovery: map a portal's pages the way a citizen meets it -> SiteMap.
 
 The Scrapy crawl (and, for single-page apps, the Chromium walk) runs in a subprocess,
-`python -m spiders.run`, because Scrapy's reactor cannot be restarted in one process.
-A portal that cannot be mapped comes back as a SiteMap whose `error` is one of
-`ERROR_STATUSES`; only a malformed URL raises (`probe.urls.BadUrl`).
+`python -m spiders.run`, because Scrapy's reactor cannot be restarted in one process:
+`discover_many` starts one per call; a `CrawlerSession` keeps one for a sweep's batch and
+asks it for each portal in turn. A portal that cannot be mapped comes back as a SiteMap
+whose `error` is one of `ERROR_STATUSES`; only a malformed URL raises (`probe.urls.BadUrl`).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from spiders.budget import Budget
 from spiders.errors import ERROR_STATUSES, classify_error
 
 __all__ = ["ERROR_STATUSES", "Budget", "CrawlerSession", "classify_error", "discover",
-           "discover_async", "discover_many", "discover_many_async"]
+           "discover_many"]
 
 log = logging.getLogger(__name__)
 PARALLEL = 4
@@ -142,37 +143,6 @@ def discover_many(urls: Iterable[str], settings: ProbeSettings, budget: Budget |
 def discover(portal_url: str, settings: ProbeSettings, budget: Budget | None = None) -> SiteMap:
     """Map one portal: its pages, types, click depths and templates (see SiteMap)."""
     return discover_many([portal_url], settings, budget)[portal_url]
-
-
-async def discover_many_async(urls: Iterable[str], settings: ProbeSettings,
-                              budget: Budget | None = None,
-                              parallel: int = PARALLEL) -> dict[str, SiteMap]:
-    """`discover_many` for callers inside an event loop (the subprocess is awaited)."""
-    given = _normalised(urls)
-    if not given:
-        return {}
-    with tempfile.TemporaryDirectory(prefix="dvc-discover-") as folder:
-        checked, command, output, limit = _prepare(given, settings, budget, parallel, folder)
-        process = await asyncio.create_subprocess_exec(
-            *command, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-            env=_child_env())
-        try:
-            _, stderr = await asyncio.wait_for(process.communicate(), timeout=limit)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
-            log.warning("discovery subprocess exceeded %.0fs", limit)
-            return _by_given(given, failed(checked))
-        if process.returncode != 0:
-            log.warning("discovery subprocess failed (%s): %s", process.returncode,
-                        stderr.decode(errors="replace")[-2000:])
-        return _by_given(given, read_results(checked, output))
-
-
-async def discover_async(portal_url: str, settings: ProbeSettings,
-                         budget: Budget | None = None) -> SiteMap:
-    """`discover` for callers inside an event loop."""
-    return (await discover_many_async([portal_url], settings, budget))[portal_url]
 
 
 class CrawlerSession:

@@ -168,6 +168,7 @@ class _PortalRun:
     check_s: float = 0.0  # wall clock spent in its check families (portal_budget_s)
     untimed_end: float = 0.0  # monotonic clock when its untimed checks ended
     waited_s: float = 0.0  # from then until its turn at the timed checks (not its own time)
+    prepared: dict[str, Any] = field(default_factory=dict)  # timed families' untimed parts
 
     def budget_left(self, settings: ProbeSettings) -> float:
         """Seconds of the portal's check budget still unspent."""
@@ -282,19 +283,23 @@ async def _discovery_step(run: _PortalRun, options: SweepOptions, progress: Prog
 
 
 async def _check_step(run: _PortalRun, families: tuple[str, ...], pool: BrowserPool,
-                      options: SweepOptions, progress: Progress, capture: bool = False) -> None:
+                      options: SweepOptions, progress: Progress, capture: bool = False,
+                      prepare: tuple[str, ...] = ()) -> None:
     """Run `families` on a reachable portal with a browser lent by `pool` for the step,
-    within what is left of the portal's budget; with `capture`, record its redacted HAR too."""
+    within what is left of the portal's budget; then the untimed parts of the `prepare`
+    families (kept for their timed step); with `capture`, record its redacted HAR too."""
     if not run.reachable or run.sitemap is None:
         return
     settings = options.settings
     async with pool.lease(run.agency.portal_url) as lease:
         ctx = PortalContext(agency=run.agency, sitemap=run.sitemap, browser=lease.browser,
                             evidence=EvidenceStore(options.evidence_root, run.run_id),
-                            settings=settings, lease=lease)
+                            settings=settings, lease=lease, prepared=run.prepared)
         for family in families:
             progress(run.agency, family)
             run.observations += await _family_within(run, family, ctx)
+        for family in prepare:
+            await _prepare_within(run, family, ctx)
         if capture and (left := run.budget_left(settings)) > 0:
             clock = time.monotonic()
             with suppress(TimeoutError):  # the HAR is a copy of evidence, never a finding
@@ -314,6 +319,23 @@ async def _family_within(run: _PortalRun, family: str, ctx: PortalContext) -> li
     clock = time.monotonic()
     try:
         return await _run_family(family, ctx, min(settings.check_budget_s, left))
+    finally:
+        run.check_s += time.monotonic() - clock
+
+
+async def _prepare_within(run: _PortalRun, family: str, ctx: PortalContext) -> None:
+    """The untimed part of timed family `family` into `run.prepared`, within the portal's
+    budget; on failure nothing is kept and the timed step does that part itself."""
+    prepare = checks.preparation(family)
+    left = run.budget_left(ctx.settings)
+    if prepare is None or left <= 0:
+        return
+    clock = time.monotonic()
+    try:
+        run.prepared.update(await asyncio.wait_for(prepare(ctx), min(ctx.settings.check_budget_s,
+                                                                      left)))
+    except Exception as error:  # the timed step will do it
+        log.warning("untimed part of %s failed on %s: %r", family, ctx.agency.portal_url, error)
     finally:
         run.check_s += time.monotonic() - clock
 
@@ -394,7 +416,7 @@ async def _batch(agencies: list[Agency], store: Store, options: SweepOptions,
         async def untimed_step(run: _PortalRun) -> PortalOutcome | None:
             if not await _discovery_step(run, options, progress, plan, crawler):
                 return None
-            await _check_step(run, untimed, pool, options, progress, capture=True)
+            await _check_step(run, untimed, pool, options, progress, capture=True, prepare=timed)
             run.untimed_end = time.monotonic()
             return None if timed and run.reachable else finish(run)
 

@@ -250,3 +250,38 @@ def test_untimed_fetches_overlap_two_at_a_time(monkeypatch: pytest.MonkeyPatch) 
     found = asyncio.run(perf._statuses(SimpleNamespace(), urls))
     assert list(found) == urls and found[urls[2]] == (503, "HTTP 503")
     assert most == perf.PORTAL_LANES == 2
+
+
+def test_availability_uses_the_fetches_prepare_made_beside_the_untimed_checks(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from probe.context import PortalContext, ProbeSettings
+    from probe.evidence import EvidenceStore
+    from probe.models import Agency, PageInfo, SiteMap
+
+    fetched: list[str] = []
+
+    async def status(_ctx: object, url: str) -> tuple[int | None, str]:
+        fetched.append(url)
+        return (503, "HTTP 503") if url.endswith("/down") else (200, "HTTP 200")
+
+    monkeypatch.setattr(perf, "_status", status)
+    home = "https://portal.example/"
+    pages = [PageInfo(url=home, type="home"),
+             *(PageInfo(url=f"{home}{name}", type=kind, depth=1, template=f"/{name}")
+               for name, kind in (("thu-tuc", "catalogue"), ("down", "faq"),
+                                  ("tra-cuu", "lookup")))]
+    ctx = PortalContext(agency=Agency(id="a", name="A", block="province", portal_url=home),
+                        sitemap=SiteMap(portal=home, pages=pages), browser=None,  # type: ignore[arg-type]
+                        evidence=EvidenceStore(tmp_path, "r"),
+                        settings=ProbeSettings(perf_pages=1, sample_pages=4))
+    timed = {home: [perf.Run(url=home, status=200) for _ in range(3)]}
+
+    ctx.prepared.update(asyncio.run(perf.prepare(ctx)))
+    assert sorted(fetched) == sorted(p.url for p in pages[1:])  # the timed home page is not
+    prepared = asyncio.run(perf.availability(ctx, timed))
+    assert len(fetched) == 3  # nothing fetched again in the timed step
+    ctx.prepared.clear()
+    alone = asyncio.run(perf.availability(ctx, timed))
+    assert len(fetched) == 6  # without prepare, the timed step fetches them itself
+    assert prepared.value == alone.value == 0.75 and prepared.detail == alone.detail
+    assert "down (HTTP 503)" in prepared.detail
