@@ -83,11 +83,17 @@ def read_results(urls: list[str], output: Path) -> dict[str, SiteMap]:
     data = json.loads(output.read_text(encoding="utf-8")).get("results", {})
     for url in urls:
         if url in data:
-            results[url] = SiteMap.from_dict(data[url]["sitemap"])
-            notes = data[url].get("notes", {})
-            log.info("discovered %s: %d pages in %ss %s", url, len(results[url].pages),
-                     notes.get("seconds"), notes.get("error_detail") or "")
+            results[url] = _answer(url, data[url])
     return results
+
+
+def _answer(url: str, entry: dict[str, Any]) -> SiteMap:
+    """The SiteMap of one crawler result entry ({"sitemap": ..., "notes": ...}), logged."""
+    sitemap = SiteMap.from_dict(entry["sitemap"])
+    notes = entry.get("notes", {})
+    log.info("discovered %s: %d pages in %ss %s", url, len(sitemap.pages), notes.get("seconds"),
+             notes.get("error_detail") or "")
+    return sitemap
 
 
 def _prepare(urls: dict[str, str], settings: ProbeSettings, budget: Budget | None,
@@ -210,10 +216,7 @@ class CrawlerSession:
         assert self._process is not None and self._process.stdout is not None
         while line := await self._process.stdout.readline():
             answer = json.loads(line)
-            sitemap = SiteMap.from_dict(answer["sitemap"])
-            notes = answer.get("notes", {})
-            log.info("discovered %s: %d pages in %ss %s", answer["url"], len(sitemap.pages),
-                     notes.get("seconds"), notes.get("error_detail") or "")
+            sitemap = _answer(answer["url"], answer)
             _, waiting = self._waiting.get(int(answer["id"]), ("", None))
             if waiting is not None and not waiting.done():
                 waiting.set_result(sitemap)

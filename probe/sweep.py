@@ -7,7 +7,13 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext, suppress
+from contextlib import (
+    AbstractAsyncContextManager,
+    asynccontextmanager,
+    contextmanager,
+    nullcontext,
+    suppress,
+)
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -307,6 +313,16 @@ async def _check_step(run: _PortalRun, families: tuple[str, ...], pool: BrowserP
             log.info("har of %s: %.1f s", run.agency.portal_url, time.monotonic() - clock)
 
 
+@contextmanager
+def _charged(run: _PortalRun) -> Iterator[None]:
+    """Count the block's wall seconds against the run's check budget."""
+    clock = time.monotonic()
+    try:
+        yield
+    finally:
+        run.check_s += time.monotonic() - clock
+
+
 async def _family_within(run: _PortalRun, family: str, ctx: PortalContext) -> list[Observation]:
     """`family` on the run's portal with the smaller of its own and the portal's budget left;
     nothing is opened once the portal's budget is spent (a hostile portal ends in bounded
@@ -316,28 +332,23 @@ async def _family_within(run: _PortalRun, family: str, ctx: PortalContext) -> li
     if left <= 0:
         return unobservable(_names_of((family,)), "probe_error",
                             f"portal time budget spent ({settings.portal_budget_s:g} s)")
-    clock = time.monotonic()
-    try:
+    with _charged(run):
         return await _run_family(family, ctx, min(settings.check_budget_s, left))
-    finally:
-        run.check_s += time.monotonic() - clock
 
 
 async def _prepare_within(run: _PortalRun, family: str, ctx: PortalContext) -> None:
     """The untimed part of timed family `family` into `run.prepared`, within the portal's
     budget; on failure nothing is kept and the timed step does that part itself."""
     prepare = checks.preparation(family)
-    left = run.budget_left(ctx.settings)
+    left = min(ctx.settings.check_budget_s, run.budget_left(ctx.settings))
     if prepare is None or left <= 0:
         return
-    clock = time.monotonic()
-    try:
-        run.prepared.update(await asyncio.wait_for(prepare(ctx), min(ctx.settings.check_budget_s,
-                                                                      left)))
-    except Exception as error:  # the timed step will do it
-        log.warning("untimed part of %s failed on %s: %r", family, ctx.agency.portal_url, error)
-    finally:
-        run.check_s += time.monotonic() - clock
+    with _charged(run):
+        try:
+            run.prepared.update(await asyncio.wait_for(prepare(ctx), left))
+        except Exception as error:  # the timed step will do it
+            log.warning("untimed part of %s failed on %s: %r", family, ctx.agency.portal_url,
+                        error)
 
 
 def _finish(run: _PortalRun, store: Store, options: SweepOptions, sweep_id: str | None,

@@ -171,7 +171,11 @@ async def serve(request: DiscoveryRequest, asked: BinaryIO, answers: TextIO) -> 
     pending: set[asyncio.Task[None]] = set()
 
     async def one(ask: dict[str, Any]) -> None:
-        entry = await crawl_one(runner, request, ask["url"])
+        try:
+            entry = await crawl_one(runner, request, ask["url"])
+        except Exception as error:  # noqa: BLE001 - answered as the probe's own failure
+            entry = {"sitemap": SiteMap(portal=ask["url"], error="probe_error").to_dict(),
+                     "notes": {"error_detail": f"{type(error).__name__}: {error}"}}
         answers.write(json.dumps({**ask, **entry}, ensure_ascii=False) + "\n")
         answers.flush()
 
