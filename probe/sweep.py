@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from playwright.async_api import Browser, Playwright, async_playwright
 
 import checks
-from probe import attestations
+from probe import attestations, order
 from probe import status as statuses
 from probe.audit.har import capture_har
 from probe.audit.manifest import seal_after_run
@@ -394,12 +394,20 @@ async def _bounded(limit: int, jobs: list[Awaitable[T]],
     return [tasks[index].result() for index in range(len(jobs))]
 
 
-def _longest_first(runs: list[_PortalRun], durations: dict[str, float]) -> list[int]:
-    """Indexes of `runs`: portals never completed before first, then the ones whose last
-    run took longest (`durations` by agency id); a slow portal started last would end the
-    batch alone. Ties keep registry order."""
-    return sorted(range(len(runs)),
-                  key=lambda index: -durations.get(runs[index].agency.id, float("inf")))
+async def _start_order(runs: list[_PortalRun], store: Store, options: SweepOptions) -> list[int]:
+    """Indexes of `runs` in the order their slots take them (probe.order): the home pages
+    of portals never completed before are timed only when portals queue for slots."""
+    known = store.last_durations([run.agency.id for run in runs])
+    durations = [known.get(run.agency.id) for run in runs]
+    first_byte = [0.0] * len(runs)
+    unknown = [i for i, seconds in enumerate(durations)
+               if seconds is None and not _refused(runs[i].agency, options.settings)]
+    if len(runs) > options.concurrency > 1 and unknown:
+        timed = await order.first_bytes([runs[i].agency.portal_url for i in unknown],
+                                        options.settings)
+        for index, seconds in zip(unknown, timed, strict=True):
+            first_byte[index] = seconds
+    return order.longest_first(durations, first_byte)
 
 
 def _batches(agencies: list[Agency], size: int | None) -> Iterator[list[Agency]]:
@@ -431,10 +439,9 @@ async def _batch(agencies: list[Agency], store: Store, options: SweepOptions,
             run.untimed_end = time.monotonic()
             return None if timed and run.reachable else finish(run)
 
-        order = _longest_first(runs, store.last_durations([r.agency.id for r in runs]))
         async with _machine(options, exclusive=False), _phase("untimed", len(runs)):
             outcomes = await _bounded(options.concurrency, [untimed_step(r) for r in runs],
-                                      order)
+                                      await _start_order(runs, store, options))
         waiting = [i for i, run in enumerate(runs) if outcomes[i] is None and not run.skipped]
         if waiting:
             async with _machine(options, exclusive=True), _phase("timed", len(waiting)):

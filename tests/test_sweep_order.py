@@ -4,9 +4,14 @@ order."""
 import asyncio
 from pathlib import Path
 
-from probe import sweep
+import pytest
+
+from probe import order, sweep
+from probe.context import ProbeSettings
 from probe.db.store import Store, run_row
 from probe.registry import Agency
+from probe.sweep import SweepOptions
+from tests.fixtures.discovery.sites import Reply, Routes, Server
 
 
 def _run(agency_id: str) -> sweep._PortalRun:
@@ -15,10 +20,51 @@ def _run(agency_id: str) -> sweep._PortalRun:
     return sweep._PortalRun(agency)
 
 
-def test_unknown_portals_then_the_longest_last_time_come_first_ties_in_registry_order() -> None:
-    runs = [_run(name) for name in "abcde"]
-    durations = {"a": 9.0, "b": 40.0, "c": 9.0, "d": 12.5}  # e never completed
-    assert sweep._longest_first(runs, durations) == [4, 1, 3, 0, 2]
+def test_unknown_portals_slowest_home_page_first_then_the_longest_last_time() -> None:
+    known = [9.0, 40.0, None, 12.5, None, 9.0]
+    first_byte = [0.0, 0.0, 0.2, 0.0, 1.5, 0.0]
+    assert order.longest_first(known, first_byte) == [4, 2, 1, 3, 0, 5]
+
+
+def test_home_pages_are_timed_to_their_first_byte_and_failures_count_as_fast() -> None:
+    def home(seconds: float) -> Routes:
+        return lambda _path, _query: Reply("<html>trang chủ</html>", delay_s=seconds)
+
+    servers = [Server(home(0.0)), Server(home(0.8)), Server(home(0.3))]
+    try:
+        urls = [s.url for s in servers] + ["http://127.0.0.1:9/", "http://[::1/"]
+        found = asyncio.run(order.first_bytes(urls, ProbeSettings()))
+    finally:
+        for server in servers:
+            server.stop()
+    assert found[1] >= 0.8 and 0.3 <= found[2] < found[1] and found[0] < found[2]
+    assert found[3:] == [0.0, 0.0]
+    assert all("dvc-probe" in agent for server in servers for _, _, agent in server.log)
+
+
+def test_a_sweep_times_home_pages_only_when_portals_queue_for_slots(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    asked: list[list[str]] = []
+
+    async def first_bytes(urls: list[str], _settings: object) -> list[float]:
+        asked.append(list(urls))
+        return [float(len(url)) for url in urls]
+
+    monkeypatch.setattr(order, "first_bytes", first_bytes)
+    store = Store(f"sqlite:///{tmp_path / 'runs.db'}")
+    store.save_run(run_row(_run("bb").agency, "r1", None, status="completed",
+                           started_at="2026-11-22T01:00:00", duration_s=50.0), None, [], None)
+    runs = [_run(name) for name in ("a", "bb", "cccc", "dd")]
+
+    def start(concurrency: int) -> list[int]:
+        options = SweepOptions(concurrency=concurrency)
+        return asyncio.run(sweep._start_order(runs, store, options))
+
+    assert start(2) == [2, 3, 0, 1]  # unknown by home page (here: URL length), then known
+    assert asked == [[runs[0].agency.portal_url, runs[2].agency.portal_url,
+                      runs[3].agency.portal_url]]
+    assert start(1) == [0, 2, 3, 1] and start(4) == [0, 2, 3, 1]  # nobody queues: not asked
+    assert len(asked) == 1
 
 
 def test_last_durations_are_each_agencys_latest_completed_run(tmp_path: Path) -> None:
