@@ -510,7 +510,7 @@ async def prepare(ctx: PortalContext) -> dict[str, Any]:
     timed, for `availability` (a sweep runs it beside the untimed checks)."""
     timed = [page.url for page in sampled_pages(ctx, ctx.settings.perf_pages)]
     _, untimed = _availability_pages(ctx, timed)
-    return {PREPARED: {"pages": untimed, "statuses": await _statuses(ctx, untimed)}}
+    return {PREPARED: await _statuses(ctx, untimed)}
 
 
 async def availability(ctx: PortalContext, timed: dict[str, list[Run]]) -> Observation:
@@ -520,9 +520,9 @@ async def availability(ctx: PortalContext, timed: dict[str, list[Run]]) -> Obser
     failures: list[str] = []
     ok = 0
     pages, untimed = _availability_pages(ctx, list(timed))
-    prepared = ctx.prepared.get(PREPARED) or {}
-    fetched = prepared["statuses"] if prepared.get("pages") == untimed \
-        else await _statuses(ctx, untimed)
+    fetched = ctx.prepared.get(PREPARED)
+    if fetched is None or list(fetched) != untimed:  # not prepared, or for other pages
+        fetched = await _statuses(ctx, untimed)
     for url in pages:
         if url in timed:
             runs = timed[url]

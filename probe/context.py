@@ -57,6 +57,18 @@ def ssl_context(ca_file: str | None) -> ssl.SSLContext:
     return context
 
 
+def http_client(settings: ProbeSettings, **options: object) -> httpx.AsyncClient:
+    """An httpx client that verifies TLS with the extra CA, names the probe and follows
+    redirects (`options` override these)."""
+    defaults = {
+        "verify": ssl_context(settings.ca_file),
+        "headers": {"User-Agent": settings.user_agent},
+        "timeout": settings.page_timeout_ms / 1000,
+        "follow_redirects": True,
+    }
+    return httpx.AsyncClient(**{**defaults, **options})
+
+
 @dataclass
 class PortalContext:
     """Everything one check family needs to examine one portal."""
@@ -110,10 +122,4 @@ class PortalContext:
 
     def http_client(self, **options: object) -> httpx.AsyncClient:
         """An httpx client that verifies TLS with the extra CA and names the probe."""
-        defaults = {
-            "verify": ssl_context(self.settings.ca_file),
-            "headers": {"User-Agent": self.settings.user_agent},
-            "timeout": self.settings.page_timeout_ms / 1000,
-            "follow_redirects": True,
-        }
-        return httpx.AsyncClient(**{**defaults, **options})
+        return http_client(self.settings, **options)

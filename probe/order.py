@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import httpx
 
-from probe.context import ProbeSettings, ssl_context
+from probe.context import ProbeSettings, http_client
 
 FIRST_BYTE_TIMEOUT_S = 10.0
 AT_ONCE = 8  # home pages asked at the same time (each on its own host)
@@ -26,10 +26,8 @@ async def first_byte_s(url: str, settings: ProbeSettings) -> float:
     that fails fails fast)."""
     clock = time.monotonic()
     try:
-        async with httpx.AsyncClient(verify=ssl_context(settings.ca_file),
-                                     headers={"User-Agent": settings.user_agent},
-                                     timeout=FIRST_BYTE_TIMEOUT_S, follow_redirects=True
-                                     ) as client, client.stream("GET", url):
+        async with http_client(settings, timeout=FIRST_BYTE_TIMEOUT_S) as client, \
+                client.stream("GET", url):
             return time.monotonic() - clock
     except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError):
         return 0.0
