@@ -99,7 +99,11 @@ def launch_args(loopback_only: bool, extra_hosts: Iterable[str] = (),
     """Every flag we add to Playwright's own."""
     rules = resolver_rules(loopback_only, extra_hosts, block_private)
     features = ",".join([*PLAYWRIGHT_DISABLED_FEATURES, *QUIET_FEATURES])
-    return [*EXTRA_ARGS, f"--disable-features={features}", f"--host-resolver-rules={rules}"]
+    # Chromium on Linux takes a proxy from http_proxy and friends; kept to loopback, a proxy
+    # there (say a local forwarder on 127.0.0.1:3128) would carry named hosts off the machine.
+    direct = ["--no-proxy-server"] if loopback_only else []
+    return [*EXTRA_ARGS, *direct, f"--disable-features={features}",
+            f"--host-resolver-rules={rules}"]
 
 
 def loopback_only_default() -> bool:

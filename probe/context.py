@@ -59,12 +59,13 @@ def ssl_context(ca_file: str | None) -> ssl.SSLContext:
 
 def http_client(settings: ProbeSettings, **options: object) -> httpx.AsyncClient:
     """An httpx client that verifies TLS with the extra CA, names the probe and follows
-    redirects (`options` override these)."""
+    redirects (`options` override these). Kept to loopback, it ignores proxy variables."""
     defaults = {
         "verify": ssl_context(settings.ca_file),
         "headers": {"User-Agent": settings.user_agent},
         "timeout": settings.page_timeout_ms / 1000,
         "follow_redirects": True,
+        "trust_env": not settings.loopback_only,
     }
     return httpx.AsyncClient(**{**defaults, **options})
 

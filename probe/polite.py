@@ -25,7 +25,7 @@ import httpx
 from protego import Protego
 
 from probe import status as statuses
-from probe.context import ProbeSettings, ssl_context
+from probe.context import ProbeSettings, http_client
 from probe.urls import is_private_host
 
 ROBOTS_DISALLOWED = "robots_disallowed"  # not a portal status: the probe chose not to go
@@ -81,11 +81,7 @@ class PoliteClient:
         self._robots: dict[str, _Robots] = {}
         self._last: dict[str, float] = {}
         self._locks: dict[str, asyncio.Lock] = {}
-        self._client = httpx.AsyncClient(
-            verify=ssl_context(settings.ca_file), follow_redirects=False,
-            headers={"User-Agent": settings.user_agent},
-            timeout=settings.page_timeout_ms / 1000, trust_env=not settings.loopback_only,
-            transport=transport)
+        self._client = http_client(settings, follow_redirects=False, transport=transport)
 
     async def __aenter__(self) -> PoliteClient:
         return self

@@ -117,7 +117,8 @@ def _runner(request: DiscoveryRequest) -> Any:
     from scrapy.crawler import AsyncCrawlerRunner
 
     settings = scrapy_settings(request.budget, request.user_agent, request.ca_file,
-                               request.national_hosts, request.page_timeout_ms / 1000)
+                               request.national_hosts, request.page_timeout_ms / 1000,
+                               env_proxies=not request.loopback_only)
     warm_up(settings)  # imports belong to start-up, not to the first portal's time
     return AsyncCrawlerRunner(settings)
 

@@ -28,8 +28,9 @@ RETRY_EXCEPTIONS = [
 
 def scrapy_settings(budget: Budget, user_agent: str, ca_file: str | None = None,
                     national_hosts: tuple[str, ...] = (), page_timeout_s: float = 15.0,
-                    ) -> dict[str, Any]:
-    """The settings dict for one discovery process (all its crawlers share it)."""
+                    env_proxies: bool = False) -> dict[str, Any]:
+    """The settings dict for one discovery process (all its crawlers share it);
+    `env_proxies` lets a proxy named in the environment carry the crawl (real sweeps only)."""
     return {
         "BOT_NAME": "dvc-probe",
         "USER_AGENT": user_agent,
@@ -57,6 +58,7 @@ def scrapy_settings(budget: Budget, user_agent: str, ca_file: str | None = None,
         "DOWNLOADER_CLIENTCONTEXTFACTORY": CONTEXT_FACTORY,
         # Before robots.txt (100): a private address is refused before anything is fetched.
         "DOWNLOADER_MIDDLEWARES": {SCOPE_GUARD: 50},
+        "HTTPPROXY_ENABLED": env_proxies,
         "ITEM_PIPELINES": {PIPELINE: 100},
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "WARNING",
