@@ -14,8 +14,8 @@ and as PSS (shared pages shared out).
 Figures per concurrency: portals and checked pages per minute (a checked page is a distinct
 page of a run with at least one observation of a check family, discovery aside) and seconds
 per checked page. From the sweep's own log: the seconds of the timed phase (performance,
-one portal at a time by design) and of the longest portal's other checks (a portal's checks
-run one after another, paced per host). Their sum bounds any concurrency's wall time; with
+one portal at a time by design) and of the longest portal's own chain: its mapping, other
+checks and HAR capture, which run one after another, paced per host. Their sum bounds any concurrency's wall time; with
 Amdahl's law (the timed phase serial, the rest at best N times faster) it gives the most
 concurrency can gain on this farm ("ceiling"). Each phase's wall seconds are printed per
 concurrency, and each sweep's log is kept beside the JSON (`<stem>-c<N>.log`). `--copies N`
@@ -52,6 +52,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -97,15 +98,16 @@ class SweepFigures:
     exit_status: int
     pages: list[str] = field(default_factory=list)
     rss_mib_at_peak: dict[str, float] = field(default_factory=dict)
-    timed_s: float = 0.0  # the performance family's seconds, summed over portals
-    longest_other_s: float = 0.0  # the other families' seconds of the longest portal
-    phases: dict[str, float] = field(default_factory=dict)  # phase_seconds
+    timed_s: float = 0.0  # LogFigures
+    longest_chain_s: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)
 
     @property
     def bound_s(self) -> float | None:
-        """The least wall time any concurrency could take: the timed phase plus the longest
-        portal's other checks (discovery, HAR capture and storing left out)."""
-        return round(self.timed_s + self.longest_other_s, 1) or None
+        """The least wall time any concurrency could take: the timed phase, which runs one
+        portal at a time, plus the longest portal's own chain before it (its mapping,
+        untimed checks and HAR capture, one after another; storing left out)."""
+        return round(self.timed_s + self.longest_chain_s, 1) or None
 
     @property
     def portals_per_min(self) -> float:
@@ -199,7 +201,7 @@ def sweep_once(farm: Farm, work: Path, concurrency: int, args: argparse.Namespac
     db = folder / "results.db"
     env = {**os.environ, **dict(line.split("=", 1) for line in env_lines(farm))}
     env.pop("PROBE_NETWORK", None)  # loopback only
-    env["PROBE_LOG"] = "INFO"  # the family times (family_seconds)
+    env["PROBE_LOG"] = "INFO"  # the family, mapping and phase times (read_log)
     command = [sys.executable, "-m", "probe.cli", "sweep", "--schedule",
                str(folder / "bench.yaml"), "--concurrency", str(concurrency), "--ca-file",
                farm.ca_file, "--allow-private", "--db", f"sqlite:///{db}"]
@@ -213,49 +215,57 @@ def sweep_once(farm: Farm, work: Path, concurrency: int, args: argparse.Namespac
     wall = time.perf_counter() - started
     peak_rss, peak_pss = sampler.stop()
     portals, completed, pages = stored(db)
-    timed, longest = family_seconds(folder / "sweep.log")
+    figures = read_log(folder / "sweep.log")
     kept = args.json_out.with_name(f"{args.json_out.stem}-c{concurrency}.log")
     kept.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(folder / "sweep.log", kept)  # the per-portal and per-phase seconds
     return SweepFigures(concurrency, round(wall, 2), portals, completed, len(pages),
                         round(peak_rss / GIB, 3), round(peak_pss / GIB, 3), status, pages,
-                        sampler.breakdown, timed, longest, phase_seconds(folder / "sweep.log"))
+                        sampler.breakdown, figures.timed_s, figures.longest_chain_s,
+                        figures.phases)
 
 
 FAMILY_LINE = re.compile(r"check (\w+) on (\S+): ([\d.]+) s$")
-
-
-def family_seconds(log: Path) -> tuple[float, float]:
-    """(the performance family's seconds over all portals, the most seconds one portal spent
-    in the other families), read from the sweep's INFO log."""
-    timed, other = 0.0, {}
-    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
-        found = FAMILY_LINE.search(line)
-        if not found:
-            continue
-        family, portal, seconds = found.group(1), found.group(2), float(found.group(3))
-        if family == "performance":
-            timed += seconds
-        else:
-            other[portal] = other.get(portal, 0.0) + seconds
-    return round(timed, 1), round(max(other.values(), default=0.0), 1)
-
-
+MAPPED_LINE = re.compile(r"discovered (\S+): \d+ pages in ([\d.]+)s")
+HAR_LINE = re.compile(r"har of (\S+): ([\d.]+) s$")
+STORED_LINE = re.compile(r"stored \S+: ([\d.]+) s$")
 PHASE_LINE = re.compile(r"phase (\w+) of \d+ portals: ([\d.]+) s$")
-PORTAL_STEP_LINE = re.compile(r"(har|stored)(?: of)? \S+: ([\d.]+) s$")
 PHASES = ("untimed", "timed")
 
 
-def phase_seconds(log: Path) -> dict[str, float]:
-    """Wall seconds of each phase of the sweep (untimed: discovery and the untimed checks,
-    side by side; timed; summed over batches), and the seconds of HAR capture and of
-    storing and sealing, summed over portals ('har', 'stored'), read from the sweep's INFO
-    log."""
-    found = dict.fromkeys((*PHASES, "har", "stored"), 0.0)
+@dataclass
+class LogFigures:
+    """What a sweep's INFO log says about where its time went."""
+
+    timed_s: float  # the performance family's seconds, summed over portals
+    longest_chain_s: float  # one portal's mapping, untimed checks and HAR capture, the most
+    # Wall seconds of each phase (untimed: mapping and untimed checks, side by side; timed),
+    # summed over batches, and of HAR capture and storing, summed over portals
+    phases: dict[str, float]
+
+
+def read_log(log: Path) -> LogFigures:
+    """The figures of the sweep log `log` (probe.sweep's and probe.discovery's INFO lines)."""
+    timed = 0.0
+    chains: defaultdict[str, float] = defaultdict(float)  # portal -> its untimed chain
+    phases: defaultdict[str, float] = defaultdict(float, dict.fromkeys((*PHASES, "har",
+                                                                        "stored"), 0.0))
     for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
-        if matched := PHASE_LINE.search(line) or PORTAL_STEP_LINE.search(line):
-            found[matched.group(1)] = found.get(matched.group(1), 0.0) + float(matched.group(2))
-    return {name: round(seconds, 1) for name, seconds in found.items()}
+        if found := PHASE_LINE.search(line):
+            phases[found.group(1)] += float(found.group(2))
+        elif found := STORED_LINE.search(line):
+            phases["stored"] += float(found.group(1))
+        elif found := HAR_LINE.search(line):
+            phases["har"] += float(found.group(2))
+            chains[found.group(1)] += float(found.group(2))
+        elif found := MAPPED_LINE.search(line):
+            chains[found.group(1)] += float(found.group(2))
+        elif (found := FAMILY_LINE.search(line)) and found.group(1) == "performance":
+            timed += float(found.group(3))
+        elif found:
+            chains[found.group(2)] += float(found.group(3))
+    return LogFigures(round(timed, 1), round(max(chains.values(), default=0.0), 1),
+                      {name: round(seconds, 1) for name, seconds in phases.items()})
 
 
 def stored(db: Path) -> tuple[int, int, list[str]]:
@@ -434,7 +444,7 @@ def print_table(runs: dict[int, SweepFigures], peer: dict[str, Any] | None,
               f"{peer['lighthouse_s_per_page']} s/page, pa11y 9.1.1 "
               f"{peer['pa11y_s_per_page']} s/page (one run each, own browser)")
     print("bound s: the timed phase (performance, one portal at a time) plus the longest "
-          "portal's other checks; no concurrency ends sooner")
+          "portal's mapping, other checks and HAR capture; no concurrency ends sooner")
     print_phases(runs)
     for target in targets:
         mark = {True: "MET", False: "MISSED", None: "-" if target["value"] is not None

@@ -1,4 +1,5 @@
-"""bench/sweep.py's reading of a sweep log: the timed phase and the longest portal's checks."""
+"""bench/sweep.py's reading of a sweep log (the timed phase, the longest portal's chain, the
+phases) and its verdicts."""
 
 import asyncio
 import importlib.util
@@ -21,30 +22,40 @@ def bench() -> ModuleType:
     return module
 
 
-def test_family_seconds_from_the_sweeps_own_log_lines(bench: ModuleType, tmp_path: Path) -> None:
+def test_the_timed_seconds_and_the_longest_chain_from_the_sweeps_own_log_lines(
+        bench: ModuleType, tmp_path: Path) -> None:
+    from probe import discovery, sweep
+
     log = tmp_path / "sweep.log"
     handler = logging.FileHandler(log, encoding="utf-8")
-    sweep_log = logging.getLogger("probe.sweep")
-    sweep_log.addHandler(handler)
-    sweep_log.setLevel(logging.INFO)
-    try:  # the message probe.sweep writes after each check family
+    for logger in (sweep.log, discovery.log):
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+    try:  # the messages probe.discovery and probe.sweep write for each portal
+        discovery.log.info("discovered %s: %d pages in %ss %s", "https://a/", 30, 2.0, "")
+        discovery.log.info("discovered %s: %d pages in %ss %s", "https://b/", 27, 9.0, "")
         for family, portal, seconds in [("performance", "https://a/", 10.0),
                                         ("performance", "https://b/", 12.5),
                                         ("access", "https://a/", 4.0),
                                         ("security", "https://a/", 3.0),
                                         ("access", "https://b/", 6.0)]:
-            sweep_log.info("check %s on %s: %.1f s", family, portal, seconds)
-        sweep_log.warning("check %s on %s exceeded %.3g s", "access", "https://b/", 240)
+            sweep.log.info("check %s on %s: %.1f s", family, portal, seconds)
+        sweep.log.warning("check %s on %s exceeded %.3g s", "access", "https://b/", 240)
+        sweep.log.info("har of %s: %.1f s", "https://a/", 1.5)
     finally:
-        sweep_log.removeHandler(handler)
+        for logger in (sweep.log, discovery.log):
+            logger.removeHandler(handler)
         handler.close()
-    assert bench.family_seconds(log) == (22.5, 7.0)
+    found = bench.read_log(log)
+    # a: 2 mapping + 7 checks + 1.5 HAR; b: 9 mapping + 6 checks, the longer chain
+    assert (found.timed_s, found.longest_chain_s) == (22.5, 15.0)
+    assert found.phases["har"] == 1.5
 
 
 def test_the_ceiling_is_c1s_wall_over_its_bound(bench: ModuleType) -> None:
     def figures(concurrency: int, wall: float) -> object:
         return bench.SweepFigures(concurrency, wall, 7, 7, 70, 1.0, 0.5, 0, timed_s=100.0,
-                                  longest_other_s=50.0)
+                                  longest_chain_s=50.0)
     found = bench.verdicts({1: figures(1, 600.0), 4: figures(4, 200.0)}, None)
     scaling = next(t for t in found if t["target"].startswith("c4/c1"))
     assert scaling["value"] == 3.0 and scaling["met"] and scaling["ceiling"] == 4.0
@@ -72,7 +83,7 @@ def test_phase_seconds_from_the_sweeps_own_phase_lines(bench: ModuleType, tmp_pa
     finally:
         sweep.log.removeHandler(handler)
         handler.close()
-    found = bench.phase_seconds(log)
+    found = bench.read_log(log).phases
     assert found["har"] == 3.5 and found["stored"] == 0.4
     assert found["timed"] >= 0.4 and found["untimed"] >= 0.4  # two batches each, summed
     assert set(found) == {"untimed", "timed", "har", "stored"}
@@ -81,11 +92,11 @@ def test_phase_seconds_from_the_sweeps_own_phase_lines(bench: ModuleType, tmp_pa
 def test_the_ceiling_takes_amdahls_law_with_the_timed_phase_serial(bench: ModuleType) -> None:
     phases = {"untimed": 800.0, "timed": 200.0}
     first = bench.SweepFigures(1, 1000.0, 14, 14, 190, 1.0, 0.5, 0, timed_s=200.0,
-                               longest_other_s=100.0, phases=phases)
+                               longest_chain_s=100.0, phases=phases)
     # the bound allows 1000 / 300 = 3.33; Amdahl 1000 / (200 + 800 / 4) = 2.5
     assert bench.scaling_ceiling(first, 4) == 2.5
     last = bench.SweepFigures(4, 450.0, 14, 14, 190, 1.5, 1.0, 0, timed_s=200.0,
-                              longest_other_s=100.0,
+                              longest_chain_s=100.0,
                               phases={"untimed": 250.0, "timed": 200.0})
     assert bench.concurrent_gain(first, last) == 3.2
     found = bench.verdicts({1: first, 4: last}, None)
