@@ -42,6 +42,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import shlex
 import statistics
 import subprocess
@@ -128,16 +129,42 @@ def chrome_flags() -> list[str]:
     return ["--headless=new", "--no-sandbox", *launch_args(loopback_only=True)]
 
 
+LAUNCHER_FLAGS = PEERS / "node_modules" / "chrome-launcher" / "dist" / "flags.js"
+
+
+def launcher_disabled_features(flags_js: Path = LAUNCHER_FLAGS) -> list[str]:
+    """The features chrome-launcher, Lighthouse's launcher, disables by default (read from
+    its installed flags.js; none when it is missing)."""
+    try:
+        text = flags_js.read_text(encoding="utf-8")
+    except OSError:
+        return []
+    block = re.search(r"'--disable-features=' \+\s*\[(.*?)\]\.join", text, re.S)
+    return re.findall(r"^\s*'(\w+)',?\s*$", block.group(1), re.M) if block else []
+
+
+def lighthouse_chrome_flags(launcher_flags: Path = LAUNCHER_FLAGS) -> str:
+    """`--chrome-flags` for Lighthouse: ours, with chrome-launcher's disabled features added
+    to our one `--disable-features` (Chromium keeps only the last such switch, so passing
+    ours alone would turn chrome-launcher's back on, RenderDocument among them)."""
+    flags = chrome_flags()
+    for index, flag in enumerate(flags):
+        if flag.startswith("--disable-features="):
+            ours = flag.split("=", 1)[1].split(",")
+            extra = [f for f in launcher_disabled_features(launcher_flags) if f not in ours]
+            flags[index] = "--disable-features=" + ",".join([*ours, *extra])
+    return " ".join(shlex.quote(f) if " " in f else f for f in flags)
+
+
 # --- Lighthouse and pa11y ----------------------------------------------------------------
 
 def lighthouse_once(binary: Path, url: str, ca_file: str, folder: Path) -> dict[str, float]:
     """One Lighthouse run (mobile, devtools throttling); its metrics in ms."""
     report = folder / "lighthouse.json"
     report.unlink(missing_ok=True)
-    flags = " ".join(shlex.quote(f) if " " in f else f for f in chrome_flags())
     command = [str(binary), url, "--throttling-method=devtools",
                "--only-categories=performance", "--output=json", f"--output-path={report}",
-               "--quiet", f"--chrome-flags={flags}"]
+               "--quiet", f"--chrome-flags={lighthouse_chrome_flags()}"]
     subprocess.run(command, env=peer_env(ca_file), capture_output=True, timeout=300,
                    check=False)
     data = json.loads(report.read_text(encoding="utf-8"))

@@ -13,13 +13,14 @@ and as PSS (shared pages shared out).
 
 Figures per concurrency: portals and checked pages per minute (a checked page is a distinct
 page of a run with at least one observation of a check family, discovery aside) and seconds
-per checked page. From the sweep's own log: the seconds of the timed phase (performance,
-one portal at a time by design) and of the longest portal's own chain: its mapping, other
-checks and HAR capture, which run one after another, paced per host. Their sum bounds any concurrency's wall time; with
-Amdahl's law (the timed phase serial, the rest at best N times faster) it gives the most
-concurrency can gain on this farm ("ceiling"). Each phase's wall seconds are printed per
-concurrency, and each sweep's log is kept beside the JSON (`<stem>-c<N>.log`). `--copies N`
-serves every farm portal N times over (own ports, same content): a sweep of many portals.
+per checked page. From the sweep's own log: the seconds of the timed phase (performance, one
+portal at a time by design) and of the longest portal's own chain: its mapping, other checks
+and HAR capture, which run one after another, paced per host. Their sum bounds any
+concurrency's wall time; with Amdahl's law (the timed phase serial, the rest at best N times
+faster) it gives the most concurrency can gain on this farm ("ceiling"). Each phase's wall
+seconds are printed per concurrency, and each sweep's log is kept beside the JSON
+(`<stem>-c<N>.log`). `--copies N` serves every farm portal N times over (own ports, same
+content): a sweep of many portals.
 Lighthouse (a default run: every category, its own simulated throttling)
 and pa11y (WCAG2AA) then run once on each of `--peer-pages` pages the sweep checked (each
 starts its own browser, as from the command line). Targets (issue 8):
@@ -44,7 +45,6 @@ import importlib.util
 import json
 import os
 import re
-import shlex
 import shutil
 import sqlite3
 import subprocess
@@ -310,9 +310,8 @@ def lighthouse_s(helpers: ModuleType, binary: Path, url: str, ca_file: str,
     """Seconds of one default Lighthouse run on `url` (None when it failed)."""
     report = folder / "lighthouse.json"
     report.unlink(missing_ok=True)
-    flags = " ".join(shlex.quote(f) if " " in f else f for f in helpers.chrome_flags())
     command = [str(binary), url, "--output=json", f"--output-path={report}", "--quiet",
-               f"--chrome-flags={flags}"]
+               f"--chrome-flags={helpers.lighthouse_chrome_flags()}"]
     started = time.perf_counter()
     subprocess.run(command, env=helpers.peer_env(ca_file), capture_output=True, timeout=300,
                    check=False)

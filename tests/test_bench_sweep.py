@@ -102,3 +102,35 @@ def test_the_ceiling_takes_amdahls_law_with_the_timed_phase_serial(bench: Module
     found = bench.verdicts({1: first, 4: last}, None)
     reference = next(t for t in found if "phases concurrency runs" in t["target"])
     assert reference["value"] == 3.2 and reference["met"] is None
+
+
+FLAGS_JS = """export const DEFAULT_FLAGS = [
+    '--disable-features=' +
+        [
+            // Disable built-in Google Translate service
+            'Translate',
+            // Disables "Enhanced ad privacy in Chrome" dialog (it shouldn't show up)
+            'MediaRouter',
+            'RenderDocument',
+        ].join(','),
+    // Disable all chrome extensions
+    '--disable-extensions',
+];
+"""
+
+
+def test_lighthouse_gets_one_disable_features_with_chrome_launchers_list_added(
+        bench: ModuleType, tmp_path: Path) -> None:
+    helpers = bench.bench_checks()
+    (tmp_path / "flags.js").write_text(FLAGS_JS, encoding="utf-8")
+    assert helpers.launcher_disabled_features(tmp_path / "flags.js") == [
+        "Translate", "MediaRouter", "RenderDocument"]
+    assert helpers.launcher_disabled_features(tmp_path / "missing.js") == []
+
+    flags = helpers.lighthouse_chrome_flags(tmp_path / "flags.js").split()
+    switches = [f for f in flags if f.startswith("--disable-features=")]
+    assert len(switches) == 1  # Chromium would keep only the last one
+    features = switches[0].split("=", 1)[1].split(",")
+    assert {"Translate", "RenderDocument", "PaintHolding"} <= set(features)
+    assert features.count("MediaRouter") == 1  # in both lists, named once
+    assert "--no-proxy-server" in flags
