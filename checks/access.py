@@ -33,6 +33,7 @@ each opened, left to settle (single-page apps render) and to finish loading (at 
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 import re
@@ -52,6 +53,7 @@ from playwright.async_api import Page
 
 from checks._dom import PortalError, fold, open_url, screenshot
 from checks._sampling import (
+    AXE_LIMIT_S,
     AXE_MAX_ELEMENTS,
     browser_page,
     dom_elements,
@@ -62,6 +64,7 @@ from checks._sampling import (
     sampled_pages,
     unmeasured,
 )
+from probe.browser import own_script
 from probe.context import PortalContext
 from probe.models import Observation, Outcome
 
@@ -331,7 +334,14 @@ async def _axe_page(page: Page, ctx: PortalContext, url: str) -> PageFacts:
         detail = f"page has {size} elements (over {AXE_MAX_ELEMENTS}): axe not run"
         facts.observations = unmeasured(AXE_NAMES, url, "portal_error", detail)
         return facts
-    result = (await axe().run(page, options=AXE_OPTIONS)).response
+    try:
+        async with own_script(page):  # a big page keeps the renderer busy: not a runaway
+            result = (await asyncio.wait_for(axe().run(page, options=AXE_OPTIONS),
+                                             AXE_LIMIT_S)).response
+    except TimeoutError:
+        detail = f"axe did not finish within {AXE_LIMIT_S:g} s on a page of {size} elements"
+        facts.observations = unmeasured(AXE_NAMES, url, "probe_error", detail)
+        return facts
     violations = result.get("violations", [])
     incomplete = result.get("incomplete", [])
     stored = {k: result.get(k) for k in ("url", "timestamp", "testEngine", "testEnvironment",

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 
 from playwright.async_api import (
@@ -242,12 +242,14 @@ class PageGuard:
     accepted, the others dismissed), pop-ups closed, downloads noted (the context refuses
     them: `accept_downloads=False`), and a page whose script keeps the renderer busy for
     `watchdog_s` has that script stopped (CDP Runtime.terminateExecution), so evaluations
-    cannot hang forever."""
+    cannot hang forever. While the probe runs a long script of its own (`own_script`), the
+    busy renderer is the probe's doing and nothing is stopped."""
 
     def __init__(self, context: BrowserContext, watchdog_s: float) -> None:
         self.context = context
         self.watchdog_s = watchdog_s
         self.events = PageEvents()
+        self.own_scripts: dict[Page, int] = {}  # pages running a script of the probe's
         self._tasks: set[asyncio.Task[None]] = set()
         context.on("page", self._new_page)
         context.on("close", lambda _: self._cancel())
@@ -263,9 +265,9 @@ class PageGuard:
 
     async def attach(self, page: Page) -> None:
         """Answer `page`'s dialogs, note its downloads, watch its script (idempotent)."""
-        if getattr(page, "_probe_guarded", False):
+        if getattr(page, "_probe_guard", None) is not None:
             return
-        page._probe_guarded = True  # type: ignore[attr-defined]
+        page._probe_guard = self  # type: ignore[attr-defined]
         page.on("dialog", self._dialog)
         page.on("download", lambda d: _note(self.events.downloads, d.url))
         if self.watchdog_s <= 0:
@@ -294,6 +296,8 @@ class PageGuard:
                 await asyncio.wait_for(session.send("Runtime.evaluate", _PING),
                                        self.watchdog_s)
             except TimeoutError:
+                if self.own_scripts.get(page):
+                    continue  # the probe's own script (axe) keeps it busy: it bounds that
                 _note(self.events.stopped_scripts, page.url)
                 with contextlib.suppress(PlaywrightError, TimeoutError):
                     await asyncio.wait_for(session.send("Runtime.terminateExecution"), 5.0)
@@ -304,6 +308,24 @@ class PageGuard:
     def _cancel(self) -> None:
         for task in list(self._tasks):
             task.cancel()
+
+
+@contextlib.asynccontextmanager
+async def own_script(page: Page) -> AsyncIterator[None]:
+    """For the block, the probe runs a long script of its own on `page` (axe on a big page):
+    the page's guard does not stop it as a runaway page script. The caller bounds the
+    script's time itself (a script stopped mid-way leaves its promise pending forever)."""
+    guard: PageGuard | None = getattr(page, "_probe_guard", None)
+    if guard is None:
+        yield
+        return
+    guard.own_scripts[page] = guard.own_scripts.get(page, 0) + 1
+    try:
+        yield
+    finally:
+        guard.own_scripts[page] -= 1
+        if not guard.own_scripts[page]:
+            del guard.own_scripts[page]
 
 
 # Scripted pop-ups never open: window.open() answers null as a pop-up blocker would, so the

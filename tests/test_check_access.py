@@ -192,3 +192,39 @@ def test_a_page_without_viewport_meta_reads_small_on_a_phone(
     found = _run(runner, tmp_path, [sites["poor"].url("/")])
     legible = one(found, "mobile.text_legible")
     assert legible.value < 0.5 and "zoom 0.3" in legible.detail, legible.detail
+
+
+def long_table(rows: int) -> str:
+    """A catalogue page of `rows` procedures: axe needs seconds on it."""
+    cells = "".join(f"<tr><td>{i}</td><td><a href='/t{i}'>Thủ tục {i}</a></td></tr>"
+                    for i in range(rows))
+    return (f"<!doctype html><html lang=vi><head><title>Danh mục thủ tục</title></head><body>"
+            f"<main><h1>Danh mục</h1><table>{cells}</table></main></body></html>")
+
+
+def _axe_on_long_page(runner: BrowserRunner, tmp_path: Path, watchdog_s: float) -> tuple:
+    site = Site({"/": Reply(long_table(800))})  # about 3,200 elements
+    ctx = make_ctx(runner.browser, site.url("/"), [site.url("/")], tmp_path,
+                   page_timeout_ms=8000, script_watchdog_s=watchdog_s)
+    try:
+        facts = runner.run(access.desktop_pass(ctx, [site.url("/")]), timeout=120)
+    finally:
+        site.stop()
+    return one(facts[0].observations, "axe.violations"), ctx.page_events_summary()
+
+
+def test_axe_on_a_big_page_is_not_stopped_as_a_runaway_script(
+        runner: BrowserRunner, tmp_path: Path) -> None:
+    # axe keeps the renderer busy for seconds, far over this watchdog; stopped, its promise
+    # would never settle and the check would hang until its family's budget ran out
+    violations, events = _axe_on_long_page(runner, tmp_path, watchdog_s=0.3)
+    assert violations.outcome == "ok" and violations.artifacts, violations.detail
+    assert "scripts stopped" not in events
+
+
+def test_axe_that_overruns_its_limit_is_unmeasured_not_hung(
+        runner: BrowserRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(access, "AXE_LIMIT_S", 0.2)
+    violations, _ = _axe_on_long_page(runner, tmp_path, watchdog_s=10.0)
+    assert violations.outcome == "probe_error" and violations.value is None
+    assert "axe did not finish within 0.2 s on a page of" in violations.detail
