@@ -213,6 +213,11 @@ _DOM_QUIET_JS = """([quiet, limit]) => new Promise(resolve => {
 })"""
 
 
+# What a promise the page settles itself gets beyond its own time limit: a script the page
+# guard stopped mid-callback leaves it pending for ever.
+PROMISE_SPARE_S = 2.0
+
+
 async def settle(page: Page, limit_ms: int = 4000, quiet_ms: int = 50) -> None:
     """Wait until the DOM stopped changing for `quiet_ms` and no script/XHR/fetch is in flight.
 
@@ -223,8 +228,11 @@ async def settle(page: Page, limit_ms: int = 4000, quiet_ms: int = 50) -> None:
     track(page)
     deadline = time.monotonic() + limit_ms / 1000
     while (left := deadline - time.monotonic()) > 0:
+        quiet = page.evaluate(_DOM_QUIET_JS, [quiet_ms, max(1, int(left * 1000))])
         try:
-            await page.evaluate(_DOM_QUIET_JS, [quiet_ms, max(1, int(left * 1000))])
+            await asyncio.wait_for(quiet, left + PROMISE_SPARE_S)
+        except TimeoutError:  # the promise was orphaned: the page had its chance
+            return
         except PlaywrightError:  # the document was replaced by a navigation: wait for it
             await _wait_loaded(page, deadline)
             continue

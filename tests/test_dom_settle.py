@@ -72,3 +72,26 @@ def test_a_home_page_that_never_renders_is_a_portal_error(origin: str) -> None:
     text, said = asyncio.run(_read(origin + "/blank"))
     assert text.strip() == ""
     assert said.startswith("PortalError: home page") and "shows nothing" in said
+
+
+def test_settling_ends_on_time_when_the_pages_promise_is_orphaned(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A page script the guard stops mid-callback leaves the probe's promise pending for ever
+    from checks import _dom
+
+    monkeypatch.setattr(_dom, "_DOM_QUIET_JS", "() => new Promise(() => {})")
+    monkeypatch.setattr(_dom, "PROMISE_SPARE_S", 0.2)
+
+    async def run() -> float:
+        async with async_playwright() as pw:
+            browser = await launch(pw, loopback_only=True)
+            try:
+                page = await browser.new_page()
+                await page.set_content("<p>Cổng dịch vụ công</p>")
+                started = asyncio.get_running_loop().time()
+                await asyncio.wait_for(_dom.settle(page, limit_ms=300), 30)
+                return asyncio.get_running_loop().time() - started
+            finally:
+                await browser.close()
+
+    assert asyncio.run(run()) < 5.0
