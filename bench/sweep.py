@@ -98,7 +98,7 @@ class SweepFigures:
     exit_status: int
     pages: list[str] = field(default_factory=list)
     rss_mib_at_peak: dict[str, float] = field(default_factory=dict)
-    timed_s: float = 0.0  # LogFigures
+    timed_s: float = 0.0  # these three from the sweep's log (LogFigures)
     longest_chain_s: float = 0.0
     phases: dict[str, float] = field(default_factory=dict)
 
@@ -248,8 +248,7 @@ def read_log(log: Path) -> LogFigures:
     """The figures of the sweep log `log` (probe.sweep's and probe.discovery's INFO lines)."""
     timed = 0.0
     chains: defaultdict[str, float] = defaultdict(float)  # portal -> its untimed chain
-    phases: defaultdict[str, float] = defaultdict(float, dict.fromkeys((*PHASES, "har",
-                                                                        "stored"), 0.0))
+    phases = defaultdict(float, {name: 0.0 for name in (*PHASES, "har", "stored")})
     for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
         if found := PHASE_LINE.search(line):
             phases[found.group(1)] += float(found.group(2))
@@ -260,10 +259,12 @@ def read_log(log: Path) -> LogFigures:
             chains[found.group(1)] += float(found.group(2))
         elif found := MAPPED_LINE.search(line):
             chains[found.group(1)] += float(found.group(2))
-        elif (found := FAMILY_LINE.search(line)) and found.group(1) == "performance":
-            timed += float(found.group(3))
-        elif found:
-            chains[found.group(2)] += float(found.group(3))
+        elif found := FAMILY_LINE.search(line):
+            family, portal, seconds = found.group(1), found.group(2), float(found.group(3))
+            if family == "performance":
+                timed += seconds
+            else:
+                chains[portal] += seconds
     return LogFigures(round(timed, 1), round(max(chains.values(), default=0.0), 1),
                       {name: round(seconds, 1) for name, seconds in phases.items()})
 

@@ -63,8 +63,8 @@ def sampled_pages(ctx: PortalContext, limit: int) -> list[PageInfo]:
 
 # axe-core needs minutes on a 100,000-element page; Lighthouse already flags 1,400.
 AXE_MAX_ELEMENTS = 20_000
-# axe took 16 s on a 12,400-element page here (one core, quiet); three times what a page at
-# AXE_MAX_ELEMENTS would take allows for a loaded machine.
+# axe took 16 s on a 12,400-element page here (quiet machine), so about 26 s at
+# AXE_MAX_ELEMENTS; three times that allows for a loaded machine.
 AXE_LIMIT_S = 90.0
 
 
