@@ -21,27 +21,28 @@ FIRST_BYTE_TIMEOUT_S = 10.0
 AT_ONCE = 8  # home pages asked at the same time (each on its own host)
 
 
-async def first_byte_s(url: str, settings: ProbeSettings) -> float:
+async def first_byte_s(url: str, client: httpx.AsyncClient) -> float:
     """Seconds until `url` answered with its headers; 0 when it did not answer (a portal
     that fails fails fast)."""
     clock = time.monotonic()
     try:
-        async with http_client(settings, timeout=FIRST_BYTE_TIMEOUT_S) as client, \
-                client.stream("GET", url):
+        async with client.stream("GET", url):
             return time.monotonic() - clock
     except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError):
         return 0.0
 
 
 async def first_bytes(urls: Sequence[str], settings: ProbeSettings) -> list[float]:
-    """`first_byte_s` of each of `urls`, `AT_ONCE` at a time, in the order given."""
+    """`first_byte_s` of each of `urls`, `AT_ONCE` at a time, in the order given, through
+    one client of the probe's (its TLS set-up is not timed, nor repeated per portal)."""
     gate = asyncio.Semaphore(AT_ONCE)
 
-    async def one(url: str) -> float:
-        async with gate:
-            return await first_byte_s(url, settings)
+    async with http_client(settings, timeout=FIRST_BYTE_TIMEOUT_S) as client:
+        async def one(url: str) -> float:
+            async with gate:
+                return await first_byte_s(url, client)
 
-    return list(await asyncio.gather(*(one(url) for url in urls)))
+        return list(await asyncio.gather(*(one(url) for url in urls)))
 
 
 def longest_first(known_s: Sequence[float | None], first_byte: Sequence[float]) -> list[int]:
