@@ -41,15 +41,17 @@ def test_checks_start_before_the_last_portal_is_mapped_and_timed_checks_come_las
 
     assert [o.status for o in outcomes] == ["completed"] * 3
     stages = [(agency_id, stage) for agency_id, stage, _ in events]
+    started = [agency_id for agency_id, stage in stages if stage == "discover"]
+    assert sorted(started) == sorted(a.id for a in agencies)  # the start order is the sweep's
     first_check = stages.index(next(s for s in stages if s[1] == "security"))
-    assert stages.index((agencies[2].id, "discover")) > first_check  # a slot freed up first
+    assert stages.index((started[2], "discover")) > first_check  # a slot freed up first
     last_untimed = max(i for i, s in enumerate(stages) if s[1] == "security")
     timed = [i for i, s in enumerate(stages) if s[1] == "performance"]
     assert len(timed) == 3 and min(timed) > last_untimed
     for index in timed:  # one portal at a time: each is stored before the next one's turn
         assert stages[index + 1] == (stages[index][0], "done")
 
-    first = agencies[0].id
+    first = started[0]
     span = (next(t for a, s, t in events if (a, s) == (first, "done"))
             - next(t for a, s, t in events if (a, s) == (first, "discover")))
     duration = next(o.duration_s for o in outcomes if o.agency.id == first)
