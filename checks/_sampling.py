@@ -63,9 +63,18 @@ def sampled_pages(ctx: PortalContext, limit: int) -> list[PageInfo]:
 
 # axe-core needs minutes on a 100,000-element page; Lighthouse already flags 1,400.
 AXE_MAX_ELEMENTS = 20_000
-# axe took 16 s on a 12,400-element page here (quiet machine), so about 26 s at
-# AXE_MAX_ELEMENTS; three times that allows for a loaded machine.
+# axe runs in one stretch, about 1.1 ms an element here on a quiet machine (23 s on a
+# 21,000-element page: bench/axe_busy.py), so about 24 s at AXE_MAX_ELEMENTS;
+# the limit allows for a loaded machine and for a page script stopped while axe runs.
 AXE_LIMIT_S = 90.0
+AXE_S_PER_ELEMENT = 0.0011
+AXE_START_S = 5.0  # reading axe-core's 500 KB script into the page
+
+
+def axe_busy_s(elements: int) -> float:
+    """How long axe may keep a page of `elements` busy before the page guard takes the busy
+    renderer for a runaway page script: three times its quiet-machine time."""
+    return AXE_START_S + 3 * AXE_S_PER_ELEMENT * elements
 
 
 async def dom_elements(page: Page) -> int:

@@ -55,6 +55,7 @@ from checks._dom import PROMISE_SPARE_S, PortalError, fold, open_url, screenshot
 from checks._sampling import (
     AXE_LIMIT_S,
     AXE_MAX_ELEMENTS,
+    axe_busy_s,
     browser_page,
     dom_elements,
     error_detail,
@@ -336,7 +337,7 @@ async def _axe_page(page: Page, ctx: PortalContext, url: str) -> PageFacts:
         facts.observations = unmeasured(AXE_NAMES, url, "portal_error", detail)
         return facts
     try:
-        async with own_script(page):  # a big page keeps the renderer busy: not a runaway
+        async with own_script(page, axe_busy_s(size)):  # not stopped as a runaway script
             result = (await asyncio.wait_for(axe().run(page, options=AXE_OPTIONS),
                                              AXE_LIMIT_S)).response
     except TimeoutError:

@@ -243,13 +243,15 @@ class PageGuard:
     them: `accept_downloads=False`), and a page whose script keeps the renderer busy for
     `watchdog_s` has that script stopped (CDP Runtime.terminateExecution), so evaluations
     cannot hang forever. While the probe runs a long script of its own (`own_script`), the
-    busy renderer is the probe's doing and nothing is stopped."""
+    renderer may stay busy that much longer before the running script is stopped: a page
+    script looping forever while axe runs is still stopped, axe's own long stretch is not."""
 
     def __init__(self, context: BrowserContext, watchdog_s: float) -> None:
         self.context = context
         self.watchdog_s = watchdog_s
         self.events = PageEvents()
-        self.own_scripts: dict[Page, int] = {}  # pages running a script of the probe's
+        self.own_scripts: dict[Page, list[float]] = {}  # extra busy seconds the probe's
+        # own scripts running on a page may take
         self._tasks: set[asyncio.Task[None]] = set()
         context.on("page", self._new_page)
         context.on("close", lambda _: self._cancel())
@@ -289,21 +291,37 @@ class PageGuard:
                 await dialog.dismiss()
 
     async def _watch(self, page: Page, session: CDPSession) -> None:
-        """Ping the renderer; when it stays busy `watchdog_s`, stop the running script."""
+        """Ping the renderer; when it stays busy past its limit, stop the running script."""
         while not page.is_closed():
             await asyncio.sleep(WATCHDOG_TICK_S)
+            ping = asyncio.ensure_future(session.send("Runtime.evaluate", _PING))
             try:
-                await asyncio.wait_for(session.send("Runtime.evaluate", _PING),
-                                       self.watchdog_s)
-            except TimeoutError:
-                if self.own_scripts.get(page):
-                    continue  # the probe's own script (axe) keeps it busy: it bounds that
-                _note(self.events.stopped_scripts, page.url)
-                with contextlib.suppress(PlaywrightError, TimeoutError):
-                    await asyncio.wait_for(session.send("Runtime.terminateExecution"), 5.0)
+                answered = await self._answered(page, ping)
             except PlaywrightError:
                 if page.is_closed():
                     return
+                continue
+            if not answered:
+                _note(self.events.stopped_scripts, page.url)
+                with contextlib.suppress(PlaywrightError, TimeoutError):
+                    await asyncio.wait_for(session.send("Runtime.terminateExecution"), 5.0)
+
+    async def _answered(self, page: Page, ping: asyncio.Future[object]) -> bool:
+        """Whether `ping` is answered before the renderer has been busy past the limit: the
+        watchdog's, plus the extra time of the probe's own script running at that moment."""
+        sent = asyncio.get_running_loop().time()
+        try:
+            while True:
+                limit = self.watchdog_s + max(self.own_scripts.get(page, [0.0]))
+                left = sent + limit - asyncio.get_running_loop().time()
+                if left <= 0:
+                    return False
+                done, _ = await asyncio.wait({ping}, timeout=min(left, WATCHDOG_TICK_S))
+                if done:
+                    ping.result()  # raises the ping's PlaywrightError
+                    return True
+        finally:
+            ping.cancel()  # unanswered, or the watch itself cancelled: nobody reads it
 
     def _cancel(self) -> None:
         for task in list(self._tasks):
@@ -311,19 +329,20 @@ class PageGuard:
 
 
 @contextlib.asynccontextmanager
-async def own_script(page: Page) -> AsyncIterator[None]:
+async def own_script(page: Page, extra_s: float) -> AsyncIterator[None]:
     """For the block, the probe runs a long script of its own on `page` (axe on a big page):
-    the page's guard does not stop it as a runaway page script. The caller bounds the
-    script's time itself (a script stopped mid-way leaves its promise pending forever)."""
+    the page's guard lets the renderer stay busy `extra_s` longer than its watchdog before
+    it stops the running script. The caller bounds the script's time itself (a script
+    stopped mid-way leaves its promise pending forever)."""
     guard: PageGuard | None = getattr(page, "_probe_guard", None)
     if guard is None:
         yield
         return
-    guard.own_scripts[page] = guard.own_scripts.get(page, 0) + 1
+    guard.own_scripts.setdefault(page, []).append(extra_s)
     try:
         yield
     finally:
-        guard.own_scripts[page] -= 1
+        guard.own_scripts[page].remove(extra_s)
         if not guard.own_scripts[page]:
             del guard.own_scripts[page]
 

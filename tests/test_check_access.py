@@ -228,3 +228,22 @@ def test_axe_that_overruns_its_limit_is_unmeasured_not_hung(
     violations, _ = _axe_on_long_page(runner, tmp_path, watchdog_s=10.0)
     assert violations.outcome == "probe_error" and violations.value is None
     assert "axe did not finish within 0.2 s on a page of" in violations.detail
+
+
+def test_a_page_script_looping_while_axe_runs_is_still_stopped(
+        runner: BrowserRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the page starts a loop that never ends as soon as axe arrives; left running because
+    # axe was running, it would hold axe past its limit
+    monkeypatch.setattr(access, "AXE_LIMIT_S", 40.0)
+    loop = ("<script>Object.defineProperty(window,'axe',{configurable:true,get(){return this._a},"
+            "set(v){this._a=v;setTimeout(()=>{for(;;){}},0)}})</script>")
+    site = Site({"/": Reply(long_table(5).replace("</main>", "</main>" + loop))})
+    ctx = make_ctx(runner.browser, site.url("/"), [site.url("/")], tmp_path,
+                   page_timeout_ms=8000, script_watchdog_s=0.3)
+    try:
+        facts = runner.run(access.desktop_pass(ctx, [site.url("/")]), timeout=120)
+    finally:
+        site.stop()
+    violations = one(facts[0].observations, "axe.violations")
+    assert violations.outcome == "ok" and violations.artifacts, violations.detail
+    assert "scripts stopped" in ctx.page_events_summary()
