@@ -214,6 +214,23 @@ async def refuse_private(context: BrowserContext, allow_private: bool) -> Privat
 
 WATCHDOG_TICK_S = 1.0
 _PING = {"expression": "0", "returnByValue": True}
+# V8 stops "the current or next" script: stopped while the renderer lays out a huge page, the
+# next script to run is stopped instead, often Playwright's helper script for the page, and
+# every later read of the page then fails. Performance.getMetrics is answered at V8's next
+# interrupt: at once inside a running script, only after a layout or a parse ends. It is not
+# always answered inside a script (seen after a navigation), so a renderer busy BUSY_ROUNDS
+# limits in a row has its script stopped anyway: a huge page's layout ends well before that.
+SCRIPT_RUNNING_S = 1.0
+BUSY_ROUNDS = 3
+
+
+async def _script_running(session: CDPSession) -> bool:
+    """Whether the busy renderer is running a script (rather than laying out or parsing)."""
+    try:
+        await asyncio.wait_for(session.send("Performance.getMetrics"), SCRIPT_RUNNING_S)
+    except (TimeoutError, PlaywrightError):
+        return False
+    return True
 
 
 @dataclass
@@ -242,7 +259,8 @@ class PageGuard:
     accepted, the others dismissed), pop-ups closed, downloads noted (the context refuses
     them: `accept_downloads=False`), and a page whose script keeps the renderer busy for
     `watchdog_s` has that script stopped (CDP Runtime.terminateExecution), so evaluations
-    cannot hang forever. While the probe runs a long script of its own (`own_script`), the
+    cannot hang forever; a renderer busy as long without a script running (the layout of a
+    huge page) is left alone. While the probe runs a long script of its own (`own_script`), the
     renderer may stay busy that much longer before the running script is stopped: a page
     script looping forever while axe runs is still stopped, axe's own long stretch is not."""
 
@@ -291,7 +309,9 @@ class PageGuard:
                 await dialog.dismiss()
 
     async def _watch(self, page: Page, session: CDPSession) -> None:
-        """Ping the renderer; when it stays busy past its limit, stop the running script."""
+        """Ping the renderer; when it stays busy past its limit with a script running (or
+        BUSY_ROUNDS limits in a row), stop the running script."""
+        busy_rounds = 0
         while not page.is_closed():
             await asyncio.sleep(WATCHDOG_TICK_S)
             ping = asyncio.ensure_future(session.send("Runtime.evaluate", _PING))
@@ -301,7 +321,9 @@ class PageGuard:
                 if page.is_closed():
                     return
                 continue
-            if not answered:
+            busy_rounds = 0 if answered else busy_rounds + 1
+            if busy_rounds and (busy_rounds >= BUSY_ROUNDS or await _script_running(session)):
+                busy_rounds = 0
                 _note(self.events.stopped_scripts, page.url)
                 with contextlib.suppress(PlaywrightError, TimeoutError):
                     await asyncio.wait_for(session.send("Runtime.terminateExecution"), 5.0)
