@@ -218,8 +218,9 @@ _PING = {"expression": "0", "returnByValue": True}
 # next script to run is stopped instead, often Playwright's helper script for the page, and
 # every later read of the page then fails. Performance.getMetrics is answered at V8's next
 # interrupt: at once inside a running script, only after a layout or a parse ends. It is not
-# always answered inside a script (seen after a navigation), so a renderer busy BUSY_ROUNDS
-# limits in a row has its script stopped anyway: a huge page's layout ends well before that.
+# answered for a script of another page sharing the renderer (a portal's pages in one
+# context), so a renderer busy BUSY_ROUNDS limits in a row has its script stopped anyway: a
+# huge page's layout ends well before that.
 SCRIPT_RUNNING_S = 1.0
 BUSY_ROUNDS = 3
 
@@ -259,10 +260,10 @@ class PageGuard:
     accepted, the others dismissed), pop-ups closed, downloads noted (the context refuses
     them: `accept_downloads=False`), and a page whose script keeps the renderer busy for
     `watchdog_s` has that script stopped (CDP Runtime.terminateExecution), so evaluations
-    cannot hang forever; a renderer busy as long without a script running (the layout of a
-    huge page) is left alone. While the probe runs a long script of its own (`own_script`), the
-    renderer may stay busy that much longer before the running script is stopped: a page
-    script looping forever while axe runs is still stopped, axe's own long stretch is not."""
+    cannot hang forever. A renderer busy without a script running (the layout of a huge page)
+    is left alone up to BUSY_ROUNDS times as long. While the probe runs a long script of its
+    own (`own_script`), the renderer may stay busy longer before the running script is
+    stopped: a page script looping while axe runs is still stopped, axe's long stretch is not."""
 
     def __init__(self, context: BrowserContext, watchdog_s: float) -> None:
         self.context = context
