@@ -217,21 +217,23 @@ _PING = {"expression": "0", "returnByValue": True}
 # V8 stops "the current or next" script: stopped while the renderer lays out a huge page, the
 # next script to run is stopped instead, often Playwright's helper script for the page, and
 # every later read of the page then fails. Performance.getMetrics is answered at V8's next
-# interrupt: at once inside a running script, only after a layout or a parse ends. It is not
-# answered for a script of another page sharing the renderer (a portal's pages in one
-# context), so a renderer busy BUSY_ROUNDS limits in a row has its script stopped anyway: a
-# huge page's layout ends well before that.
-SCRIPT_RUNNING_S = 1.0
+# interrupt: at once inside a running script, while the page's ping still waits; after a
+# layout, only once the renderer is free, after the ping. It is not answered for a script of
+# another page sharing the renderer (a portal's pages in one context), so a renderer busy
+# BUSY_ROUNDS limits in a row has its script stopped anyway: a layout ends well before that.
+SCRIPT_RUNNING_S = 2.0  # answered in under 10 ms here; room for a loaded machine
 BUSY_ROUNDS = 3
 
 
-async def _script_running(session: CDPSession) -> bool:
-    """Whether the busy renderer is running a script (rather than laying out or parsing)."""
+async def _script_running(session: CDPSession, ping: asyncio.Future[object]) -> bool:
+    """Whether the renderer that has left `ping` waiting is running a script (rather than
+    laying out or parsing a page)."""
     try:
         await asyncio.wait_for(session.send("Performance.getMetrics"), SCRIPT_RUNNING_S)
     except (TimeoutError, PlaywrightError):
         return False
-    return True
+    await asyncio.sleep(0.05)  # an answer to the ping sent before it is read by now
+    return not ping.done()
 
 
 @dataclass
@@ -317,34 +319,36 @@ class PageGuard:
             await asyncio.sleep(WATCHDOG_TICK_S)
             ping = asyncio.ensure_future(session.send("Runtime.evaluate", _PING))
             try:
-                answered = await self._answered(page, ping)
+                busy = not await self._answered(page, ping)
+                busy_rounds = busy_rounds + 1 if busy else 0
+                if busy and (busy_rounds >= BUSY_ROUNDS or await _script_running(session, ping)):
+                    busy_rounds = 0
+                    await self._stop(page, session)
             except PlaywrightError:
                 if page.is_closed():
                     return
-                continue
-            busy_rounds = 0 if answered else busy_rounds + 1
-            if busy_rounds and (busy_rounds >= BUSY_ROUNDS or await _script_running(session)):
-                busy_rounds = 0
-                _note(self.events.stopped_scripts, page.url)
-                with contextlib.suppress(PlaywrightError, TimeoutError):
-                    await asyncio.wait_for(session.send("Runtime.terminateExecution"), 5.0)
+            finally:
+                ping.cancel()  # unanswered, or the watch itself cancelled: nobody reads it
 
     async def _answered(self, page: Page, ping: asyncio.Future[object]) -> bool:
         """Whether `ping` is answered before the renderer has been busy past the limit: the
         watchdog's, plus the extra time of the probe's own script running at that moment."""
         sent = asyncio.get_running_loop().time()
-        try:
-            while True:
-                limit = self.watchdog_s + max(self.own_scripts.get(page, [0.0]))
-                left = sent + limit - asyncio.get_running_loop().time()
-                if left <= 0:
-                    return False
-                done, _ = await asyncio.wait({ping}, timeout=min(left, WATCHDOG_TICK_S))
-                if done:
-                    ping.result()  # raises the ping's PlaywrightError
-                    return True
-        finally:
-            ping.cancel()  # unanswered, or the watch itself cancelled: nobody reads it
+        while True:
+            limit = self.watchdog_s + max(self.own_scripts.get(page, [0.0]))
+            left = sent + limit - asyncio.get_running_loop().time()
+            if left <= 0:
+                return False
+            done, _ = await asyncio.wait({ping}, timeout=min(left, WATCHDOG_TICK_S))
+            if done:
+                ping.result()  # raises the ping's PlaywrightError
+                return True
+
+    async def _stop(self, page: Page, session: CDPSession) -> None:
+        """Stop the script running in `page`'s renderer, and note it."""
+        _note(self.events.stopped_scripts, page.url)
+        with contextlib.suppress(PlaywrightError, TimeoutError):
+            await asyncio.wait_for(session.send("Runtime.terminateExecution"), 5.0)
 
     def _cancel(self) -> None:
         for task in list(self._tasks):
