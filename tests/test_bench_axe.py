@@ -1,17 +1,12 @@
 """bench/axe_busy.py measures what the page guard's allowance for axe rests on."""
 
 import asyncio
-import importlib.util
-from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent.parent / "bench" / "axe_busy.py"
+from tests.bench_helpers import load_bench
 
 
 def test_axe_busy_measures_axe_on_catalogue_pages_of_the_asked_size() -> None:
-    spec = importlib.util.spec_from_file_location("bench_axe_busy", BENCH)
-    bench = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(bench)  # type: ignore[union-attr]
-    figures = asyncio.run(bench.measure([10, 400]))
+    figures = asyncio.run(load_bench("axe_busy").measure([10, 400]))
     assert [row["elements"] for row in figures] == [7 + 7 * 10, 7 + 7 * 400]
     for row in figures:  # the renderer is busy inside axe's run, never longer than it
         assert 0 < row["longest_busy_s"] <= row["axe_s"] + 0.2, row

@@ -2,24 +2,18 @@
 phases) and its verdicts."""
 
 import asyncio
-import importlib.util
 import logging
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-BENCH = Path(__file__).resolve().parent.parent / "bench" / "sweep.py"
+from tests.bench_helpers import load_bench
 
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_sweep", BENCH)
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    sys.modules["bench_sweep"] = module
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
+    return load_bench("sweep")
 
 
 def test_the_timed_seconds_and_the_longest_chain_from_the_sweeps_own_log_lines(
