@@ -11,7 +11,10 @@ against the portal farm, side by side in one run: for each chosen page, in turn,
 3. Lighthouse (`--lh-runs` runs, `--throttling-method=devtools`, so both apply the same
    throttling; `--only-categories=performance`): FCP and LCP medians compared with ours
    (target: within 15 %);
-4. pa11y (default runner, WCAG2AA) once, for its speed.
+4. pa11y (default runner, WCAG2AA) once, for its speed;
+5. with `--lh-plain-runs N`, Lighthouse again N times unthrottled (`--throttling-method=provided
+   --preset=desktop`): its own FCP coefficient of variation beside ours, the same pages in the
+   same run, to tell the machine's spread from the probe's.
 
 Pages per minute: pages measured / wall time. Our check makes `--runs` timed loads per
 page with one browser kept running; Lighthouse and pa11y make one load per page and start
@@ -31,7 +34,8 @@ Timings on a busy machine are longer and noisier: the load average is printed (s
 end), and Chromium's CPU throttle is a duty cycle, so a CPU shared with other work shows
 less of the 4x slowdown.
 
-    python bench/checks.py [--runs 5] [--lh-runs 1] [--page tinh-binh-minh:/ ...]
+    python bench/checks.py [--runs 5] [--lh-runs 1] [--lh-plain-runs 0]
+                           [--page tinh-binh-minh:/ ...]
                            [--skip-portal] [--portal tinh-binh-minh] [--json-out FILE]
 """
 
@@ -91,8 +95,9 @@ class PageResult:
     delay_ms: float
     ours: dict[str, dict[str, list[float]]] = field(default_factory=dict)  # profile -> runs
     ours_s: dict[str, float] = field(default_factory=dict)  # profile -> wall s
-    lighthouse: dict[str, list[float]] = field(default_factory=dict)
-    lighthouse_s: float = 0.0
+    lighthouse: dict[str, list[float]] = field(default_factory=dict)  # metric -> runs
+    lighthouse_plain: dict[str, list[float]] = field(default_factory=dict)  # unthrottled
+    lighthouse_s: float = 0.0  # wall s of the throttled runs
     lighthouse_error: str = ""
     pa11y_s: float = 0.0
     pa11y_issues: int | None = None
@@ -158,11 +163,16 @@ def lighthouse_chrome_flags(launcher_flags: Path = LAUNCHER_FLAGS) -> str:
 
 # --- Lighthouse and pa11y ----------------------------------------------------------------
 
-def lighthouse_once(binary: Path, url: str, ca_file: str, folder: Path) -> dict[str, float]:
-    """One Lighthouse run (mobile, devtools throttling); its metrics in ms."""
+LH_MOBILE = ("--throttling-method=devtools",)  # Lighthouse's default form factor: mobile
+LH_PLAIN = ("--throttling-method=provided", "--preset=desktop")  # no throttling, desktop
+
+
+def lighthouse_once(binary: Path, url: str, ca_file: str, folder: Path,
+                    mode: tuple[str, ...] = LH_MOBILE) -> dict[str, float]:
+    """One Lighthouse run (`mode`: its throttling flags); its metrics in ms."""
     report = folder / "lighthouse.json"
     report.unlink(missing_ok=True)
-    command = [str(binary), url, "--throttling-method=devtools",
+    command = [str(binary), url, *mode,
                "--only-categories=performance", "--output=json", f"--output-path={report}",
                "--quiet", f"--chrome-flags={lighthouse_chrome_flags()}"]
     subprocess.run(command, env=peer_env(ca_file), capture_output=True, timeout=300,
@@ -180,18 +190,27 @@ def lighthouse_once(binary: Path, url: str, ca_file: str, folder: Path) -> dict[
 
 
 def lighthouse(binary: Path, result: PageResult, ca_file: str, folder: Path,
-               runs: int) -> None:
-    """`runs` Lighthouse runs of the page into `result`."""
+               runs: int, plain_runs: int = 0) -> None:
+    """`runs` Lighthouse runs of the page (mobile, throttled), then `plain_runs` unthrottled,
+    into `result`."""
     started = time.perf_counter()
+    lighthouse_runs(binary, result, ca_file, folder, runs, LH_MOBILE)
+    result.lighthouse_s = time.perf_counter() - started
+    lighthouse_runs(binary, result, ca_file, folder, plain_runs, LH_PLAIN)
+
+
+def lighthouse_runs(binary: Path, result: PageResult, ca_file: str, folder: Path,
+                    runs: int, mode: tuple[str, ...]) -> None:
+    """`runs` Lighthouse runs of the page under `mode`, their metrics into `result`."""
+    into = result.lighthouse if mode == LH_MOBILE else result.lighthouse_plain
     for _ in range(runs):
         try:
-            found = lighthouse_once(binary, result.url, ca_file, folder)
+            found = lighthouse_once(binary, result.url, ca_file, folder, mode)
         except Exception as error:  # shown in the table, the benchmark goes on
             result.lighthouse_error = f"{error.__class__.__name__}: {error}"[:120]
             continue
         for name, value in found.items():
-            result.lighthouse.setdefault(name, []).append(value)
-    result.lighthouse_s = time.perf_counter() - started
+            into.setdefault(name, []).append(value)
 
 
 def pa11y(binary: Path, result: PageResult, ca_file: str, folder: Path) -> None:
@@ -253,7 +272,7 @@ async def measure_pages(farm: Farm, results: list[PageResult], tools: dict[str, 
                 for profile in ("none", "mobile"):
                     await ours(farm, browser, result, folder, args.runs, profile)
                 await asyncio.to_thread(lighthouse, tools["lighthouse"], result, farm.ca_file,
-                                        folder, args.lh_runs)
+                                        folder, args.lh_runs, args.lh_plain_runs)
                 await asyncio.to_thread(pa11y, tools["pa11y"], result, farm.ca_file, folder)
                 print(f"  measured {result.url} ({result.agency})", file=sys.stderr,
                       flush=True)
@@ -323,6 +342,11 @@ def median(values: list[float]) -> float | None:
     return statistics.median(values) if values else None
 
 
+def sd(values: list[float]) -> float | None:
+    """Sample standard deviation (None under two values)."""
+    return statistics.stdev(values) if len(values) >= 2 else None
+
+
 def cv(values: list[float]) -> float | None:
     """Coefficient of variation (sample standard deviation / mean)."""
     if len(values) < 2 or not statistics.fmean(values):
@@ -349,10 +373,14 @@ def page_figures(result: PageResult) -> dict[str, Any]:
         row[f"{name}_within"] = value is not None and abs(value - 1) <= FIDELITY
     row["fcp_cv"] = cv(plain.get("fcp", []))
     row["mobile_fcp_cv"] = cv(mobile.get("fcp", []))
+    row["lh_plain_fcp_cv"] = cv(result.lighthouse_plain.get("fcp", []))
+    row["fcp_sd_ms"] = sd(plain.get("fcp", []))
+    row["lh_plain_fcp_sd_ms"] = sd(result.lighthouse_plain.get("fcp", []))
     ttfb = row["ours_ttfb"]
     row["ttfb_error_ms"] = ttfb - result.delay_ms if ttfb is not None else None
     row["fcp_runs"] = {"none": plain.get("fcp", []), "mobile": mobile.get("fcp", []),
-                       "lighthouse": result.lighthouse.get("fcp", [])}
+                       "lighthouse": result.lighthouse.get("fcp", []),
+                       "lighthouse_plain": result.lighthouse_plain.get("fcp", [])}
     row.update({"lh_runs": len(result.lighthouse.get("fcp", [])),
                 "lh_error": result.lighthouse_error, "pa11y_issues": result.pa11y_issues})
     return row
@@ -407,11 +435,15 @@ def print_summary(rows: list[dict[str, Any]], speed: dict[str, dict[str, float]]
     print(f"FCP and LCP within {FIDELITY:.0%} of Lighthouse: {within} of {len(rows)} pages; "
           f"median ratio FCP {fmt(fcp_ratio, '.2f')}, LCP {fmt(lcp_ratio, '.2f')}")
     errors = [abs(r["ttfb_error_ms"]) for r in rows if r["ttfb_error_ms"] is not None]
-    for key, profile in (("fcp_cv", "unthrottled"), ("mobile_fcp_cv", "throttling=mobile")):
+    for key, profile in (("fcp_cv", "unthrottled"), ("mobile_fcp_cv", "throttling=mobile"),
+                         ("lh_plain_fcp_cv", "Lighthouse unthrottled (desktop)")):
         cvs = [r[key] for r in rows if r[key] is not None]
+        if not cvs:  # Lighthouse unthrottled not asked for
+            continue
         print(f"FCP cv {profile}: median {fmt(median(cvs), '.1%')}, worst "
               f"{fmt(max(cvs, default=None), '.1%')}, "
               f"{sum(cv < CV_TARGET for cv in cvs)} of {len(cvs)} pages < {CV_TARGET:.0%}")
+    print_spread(rows)
     print(f"|TTFB - delay|: median {fmt(median(errors))}, worst "
           f"{fmt(max(errors, default=None))} ms (target <= {TTFB_TOLERANCE_MS:.0f})")
     print("pages per minute (loads per page, loads per minute): " + ", ".join(
@@ -426,6 +458,14 @@ def print_summary(rows: list[dict[str, Any]], speed: dict[str, dict[str, float]]
               f"{portal['other_s']:.1f} s; total {portal['total_s']:.1f} s")
         if portal["failed_families"]:
             print(f"  failed (probe error, time not counted): {portal['failed_families']}")
+
+
+def print_spread(rows: list[dict[str, Any]]) -> None:
+    """Unthrottled FCP spread per page in ms, ours and (when run) Lighthouse's."""
+    pages = [f"{r['agency']} {r['url'].split('/', 3)[3] or '/'} {fmt(r['fcp_sd_ms'])}"
+             + (f"/{fmt(r['lh_plain_fcp_sd_ms'])}" if r["lh_plain_fcp_sd_ms"] else "")
+             for r in rows]
+    print("unthrottled FCP standard deviation, ms (ours/Lighthouse): " + ", ".join(pages))
 
 
 def load_text() -> str:
@@ -448,6 +488,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="our timed runs per page")
     parser.add_argument("--lh-runs", type=int, default=1, help="Lighthouse runs per page")
+    parser.add_argument("--lh-plain-runs", type=int, default=0,
+                        help="unthrottled Lighthouse runs per page (its own FCP spread)")
     parser.add_argument("--page", action="append", default=[],
                         help="farm page as agency:path (default: five pages)")
     parser.add_argument("--portal", default="tinh-binh-minh",
@@ -473,7 +515,7 @@ def main(argv: list[str] | None = None) -> int:
     print_pages(rows, args.runs, args.lh_runs)
     print_summary(rows, speed, portal)
     figures = {"pages": rows, "pages_per_minute": speed, "portal": portal,
-               "runs": args.runs, "lh_runs": args.lh_runs,
+               "runs": args.runs, "lh_runs": args.lh_runs, "lh_plain_runs": args.lh_plain_runs,
                "load_end": os.getloadavg(), "cpus": os.cpu_count()}
     print(json.dumps(figures, indent=1, default=str))
     if args.json_out:
