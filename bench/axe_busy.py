@@ -14,20 +14,13 @@ import argparse
 import asyncio
 import json
 import os
-import sys
 import time
-from pathlib import Path
 
-# Run as `python bench/axe_busy.py`, this file's folder comes first on sys.path and would
-# hide the project's `checks` package behind bench/checks.py.
-if Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
-    sys.path.pop(0)
+from playwright.async_api import Page, async_playwright
 
-from playwright.async_api import Page, async_playwright  # noqa: E402
-
-from checks._sampling import AXE_S_PER_ELEMENT, dom_elements  # noqa: E402
-from checks.access import AXE_OPTIONS, axe  # noqa: E402
-from probe.browser import launch  # noqa: E402
+from checks._sampling import AXE_S_PER_ELEMENT, dom_elements
+from checks.access import AXE_OPTIONS, axe
+from probe.browser import launch
 
 
 def catalogue(rows: int) -> str:

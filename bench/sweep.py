@@ -32,7 +32,7 @@ starts its own browser, as from the command line). Targets (issue 8):
   and is printed for reference only.
 
 Lighthouse and pa11y come from bench/.peers (`make bench` installs them with npm; see
-bench/checks.py); without npm the comparison is skipped, saying so.
+bench/checks_bench.py); without npm the comparison is skipped, saying so.
 
     python bench/sweep.py [--concurrency 1 2 4] [--latency-scale 2] [--copies 1] [--peer-pages 4]
                           [--json-out out/bench-sweep.json] [--skip-peers] [--only ID ...]
@@ -58,16 +58,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-# Run as `python bench/sweep.py`, this file's folder comes first on sys.path and would hide
-# the project's `checks` package behind bench/checks.py.
+from probe.farm import Farm, start_farm
+from probe.farm.cli import env_lines
+from probe.proctree import rss, tree, tree_pss
+
 HERE = Path(__file__).resolve().parent
-if Path(sys.path[0] or ".").resolve() == HERE:
-    sys.path.pop(0)
-
-from probe.farm import Farm, start_farm  # noqa: E402
-from probe.farm.cli import env_lines  # noqa: E402
-from probe.proctree import rss, tree, tree_pss  # noqa: E402
-
 GIB = 1024 ** 3
 PAGE_RATIO_TARGET = 5.0
 SCALING_TARGET = 2.5
@@ -283,10 +278,10 @@ def stored(db: Path) -> tuple[int, int, list[str]]:
 # --- peers -----------------------------------------------------------------------------------
 
 def bench_checks() -> ModuleType:
-    """bench/checks.py (its peer installation and launch helpers), loaded once."""
+    """bench/checks_bench.py (its peer installation and launch helpers), loaded once."""
     if "bench_checks" in sys.modules:
         return sys.modules["bench_checks"]
-    spec = importlib.util.spec_from_file_location("bench_checks", HERE / "checks.py")
+    spec = importlib.util.spec_from_file_location("bench_checks", HERE / "checks_bench.py")
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     sys.modules["bench_checks"] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)  # type: ignore[union-attr]

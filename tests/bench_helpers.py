@@ -1,5 +1,4 @@
-"""Loading a bench script as a module (bench/ is not a package, and its checks.py would
-hide the project's `checks` package if bench/ were put on sys.path)."""
+"""Loading a bench script as a module (bench/ is not a package)."""
 
 import importlib.util
 import sys

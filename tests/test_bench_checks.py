@@ -1,4 +1,4 @@
-"""bench/checks.py: Lighthouse's unthrottled runs kept apart from its throttled ones, and the
+"""bench/checks_bench.py: Lighthouse's unthrottled runs kept apart from its throttled ones, and the
 FCP spread figures printed for both tools."""
 
 import json
@@ -15,7 +15,7 @@ from tests.bench_helpers import load_bench
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    return load_bench("checks")
+    return load_bench("checks_bench")
 
 
 def fake_lighthouse(monkeypatch: pytest.MonkeyPatch, fcp_by_mode: dict[str, list[float]]

@@ -34,7 +34,7 @@ Timings on a busy machine are longer and noisier: the load average is printed (s
 end), and Chromium's CPU throttle is a duty cycle, so a CPU shared with other work shows
 less of the 4x slowdown.
 
-    python bench/checks.py [--runs 5] [--lh-runs 1] [--lh-plain-runs 0]
+    python bench/checks_bench.py [--runs 5] [--lh-runs 1] [--lh-plain-runs 0]
                            [--page tinh-binh-minh:/ ...]
                            [--skip-portal] [--portal tinh-binh-minh] [--json-out FILE]
 """
@@ -60,11 +60,6 @@ from pathlib import Path
 from typing import Any
 
 from playwright.async_api import Browser, async_playwright
-
-# Run as `python bench/checks.py`, this file's folder comes first on sys.path and its name
-# would hide the project's `checks` package.
-if Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
-    sys.path.pop(0)
 
 from checks import performance
 from probe.browser import chromium_path, launch, launch_args, nss_home
