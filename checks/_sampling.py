@@ -3,18 +3,14 @@
 - `sampled_pages`: the pages a family looks at (home first, a few per URL template).
 - `error_outcome` / `error_detail`: whose fault an exception is (portal or probe) and a
   short English reason, so a failure becomes an observation instead of a crash.
-- `timed_lock`: one lock per event loop (a sweep runs one), held around every timed page
-  load so that timed loads never overlap each other.
 - `foreign_host`: is a URL outside the agency's own sites and the government's domain?
 - `browser_page`: a fresh browser context and page, closed on exit.
 """
 
 from __future__ import annotations
 
-import asyncio
 import re
 import ssl
-import weakref
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -138,19 +134,6 @@ def error_detail(error: BaseException, limit: int = 160) -> str:
         message = f"timed out ({message})" if message else "timed out"
     text = f"{error.__class__.__name__}: {message}" if message else error.__class__.__name__
     return text[:limit]
-
-
-_LOCKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
-    weakref.WeakKeyDictionary())
-
-
-def timed_lock() -> asyncio.Lock:
-    """The lock held around timed page loads in this event loop (shared by all portals)."""
-    loop = asyncio.get_running_loop()
-    lock = _LOCKS.get(loop)
-    if lock is None:
-        lock = _LOCKS[loop] = asyncio.Lock()
-    return lock
 
 
 def hostname(url: str) -> str:

@@ -10,8 +10,9 @@ Playwright's default 1280x720 viewport without network or CPU throttling: what a
 the probe's network would see; with "mobile", Lighthouse 12.8.2's mobile device, network and
 4x CPU throttling applied through the DevTools protocol (`probe.throttling`), lifted once
 the page has been measured. Every timed observation's detail ends with the conditions.
-Timed loads never overlap (`timed_lock`). Each run is recorded (stat="run"), then the
-median per page (stat="median", with min/max in the detail).
+Timed loads never overlap, not even between probe processes on one machine (`timed_lock`).
+Each run is recorded (stat="run"), then the median per page (stat="median", with min/max in
+the detail).
 
 Metrics, all in ms from the navigation start (`performance.timeOrigin`):
 - ttfb: `responseStart` of the navigation entry, i.e. redirects + DNS + connect + TLS +
@@ -58,9 +59,9 @@ from checks._sampling import (
     observation,
     portal_url,
     sampled_pages,
-    timed_lock,
     unmeasured,
 )
+from checks._timed_lock import timed_lock
 from probe import throttling
 from probe.browser import close_context
 from probe.context import PORTAL_LANES, PortalContext
