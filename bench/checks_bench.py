@@ -35,8 +35,8 @@ end), and Chromium's CPU throttle is a duty cycle, so a CPU shared with other wo
 less of the 4x slowdown.
 
     python bench/checks_bench.py [--runs 5] [--lh-runs 1] [--lh-plain-runs 0]
-                           [--page tinh-binh-minh:/ ...]
-                           [--skip-portal] [--portal tinh-binh-minh] [--json-out FILE]
+                                 [--page tinh-binh-minh:/ ...] [--skip-portal]
+                                 [--portal tinh-binh-minh] [--json-out FILE]
 """
 
 from __future__ import annotations
@@ -458,7 +458,7 @@ def print_summary(rows: list[dict[str, Any]], speed: dict[str, dict[str, float]]
 def print_spread(rows: list[dict[str, Any]]) -> None:
     """Unthrottled FCP spread per page in ms, ours and (when run) Lighthouse's."""
     pages = [f"{r['agency']} {r['url'].split('/', 3)[3] or '/'} {fmt(r['fcp_sd_ms'])}"
-             + (f"/{fmt(r['lh_plain_fcp_sd_ms'])}" if r["lh_plain_fcp_sd_ms"] else "")
+             + (f"/{fmt(r['lh_plain_fcp_sd_ms'])}" if r["lh_plain_fcp_sd_ms"] is not None else "")
              for r in rows]
     print("unthrottled FCP standard deviation, ms (ours/Lighthouse): " + ", ".join(pages))
 

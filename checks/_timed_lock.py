@@ -49,12 +49,8 @@ def _loop_lock() -> asyncio.Lock:
 
 
 def _open_waiting(path: Path) -> int:
-    """A descriptor of the `.waiting` file beside the lock (created readable by all)."""
-    waiting = path.with_name(path.name + ".waiting")
-    fd = os.open(waiting, os.O_RDONLY | os.O_CREAT, 0o444)
-    with contextlib.suppress(OSError):  # another user's file: it is readable all the same
-        os.fchmod(fd, 0o444)
-    return fd
+    """A read-only descriptor of the `.waiting` file beside the lock (flock needs no more)."""
+    return os.open(path.with_name(path.name + ".waiting"), os.O_RDONLY | os.O_CREAT, 0o444)
 
 
 @contextlib.contextmanager
@@ -62,7 +58,7 @@ def _waiting(path: Path) -> Iterator[None]:
     """Say that this process waits for the lock (a shared lock on the `.waiting` file)."""
     fd = _open_waiting(path)
     try:
-        fcntl.flock(fd, fcntl.LOCK_SH)
+        fcntl.flock(fd, fcntl.LOCK_SH)  # waits only while a holder looks (`_anyone_waiting`)
         yield
     finally:
         os.close(fd)

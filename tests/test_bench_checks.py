@@ -39,7 +39,7 @@ def fake_lighthouse(monkeypatch: pytest.MonkeyPatch, fcp_by_mode: dict[str, list
     return commands
 
 
-def test_unthrottled_lighthouse_runs_are_kept_apart_and_not_timed_as_its_speed(
+def test_unthrottled_lighthouse_runs_are_kept_apart_from_the_throttled_ones(
         bench: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     commands = fake_lighthouse(monkeypatch, {"--throttling-method=devtools": [1500, 1600],
                                              "--throttling-method=provided": [300, 330, 270]})
