@@ -30,6 +30,7 @@ COURTESY_S = 3 * POLL_S  # a holder's pause after its load while another probe w
 
 log = logging.getLogger("probe.timed")
 
+_WARNED: list[str] = []  # the machine lock's failure, once said
 _LOCKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
     weakref.WeakKeyDictionary())
 
@@ -76,22 +77,46 @@ def _anyone_waiting(path: Path) -> bool:
     return False
 
 
+async def _take(path: Path) -> AsyncFileLock:
+    """The machine's lock at `path`, taken (waiting, and saying so, while another holds it)."""
+    machine = AsyncFileLock(path, mode=0o666, poll_interval=POLL_S, fallback_to_soft=False,
+                            run_in_executor=False)
+    try:
+        await machine.acquire(timeout=0)
+    except Timeout:
+        log.info("waiting for another probe's timed load to end (%s)", path)
+        with _waiting(path):
+            await machine.acquire()
+    return machine
+
+
+async def _machine_lock() -> AsyncFileLock | None:
+    """This machine's timed-load lock, taken; None when its file cannot be opened (a lock
+    folder of another user, say): the load goes on, and the log says once what is lost."""
+    try:
+        return await _take(lock_path())
+    except OSError as error:
+        if not _WARNED:
+            _WARNED.append(str(error))
+            log.warning("timed loads of other probe processes may overlap this one's: "
+                        "no machine lock (%s); set PROBE_LOCK_DIR to a writable folder", error)
+        return None
+
+
+async def _give_back(machine: AsyncFileLock) -> None:
+    """Release the machine's lock; pause a moment when another probe waits for it."""
+    await machine.release()
+    if _anyone_waiting(Path(machine.lock_file)):
+        await asyncio.sleep(COURTESY_S)
+
+
 @asynccontextmanager
 async def timed_lock() -> AsyncIterator[None]:
     """Hold the right to make a timed load on this machine (waits for any other holder)."""
-    path = lock_path()
     async with _loop_lock():
-        machine = AsyncFileLock(path, mode=0o666, poll_interval=POLL_S,
-                                fallback_to_soft=False, run_in_executor=False)
-        try:
-            await machine.acquire(timeout=0)
-        except Timeout:
-            log.info("waiting for another probe's timed load to end (%s)", path)
-            with _waiting(path):
-                await machine.acquire()
+        machine = await _machine_lock()
         try:
             yield
         finally:
-            await machine.release()
-            if _anyone_waiting(path):
-                await asyncio.sleep(COURTESY_S)
+            if machine is not None:
+                await _give_back(machine)

@@ -95,3 +95,19 @@ def test_without_another_holder_nothing_is_logged(
         asyncio.run(enter_after(tmp_path / "journal.txt"))
         asyncio.run(enter_after(tmp_path / "journal.txt"))  # released after the first
     assert "waiting" not in caplog.text
+
+
+def test_without_a_usable_lock_folder_loads_go_on_and_the_log_says_so_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    from checks import _timed_lock
+
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    monkeypatch.setenv("PROBE_LOCK_DIR", str(tmp_path / "a-file" / "locks"))  # even for root
+    monkeypatch.setattr(_timed_lock, "_WARNED", [])
+    journal = tmp_path / "journal.txt"
+    with caplog.at_level(logging.WARNING, logger="probe.timed"):
+        asyncio.run(enter_after(journal))
+        asyncio.run(enter_after(journal))
+    assert journal.read_text().splitlines() == ["this process in"] * 2
+    warnings = [r for r in caplog.records if "may overlap" in r.getMessage()]
+    assert len(warnings) == 1 and "PROBE_LOCK_DIR" in warnings[0].getMessage()
