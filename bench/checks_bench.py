@@ -189,15 +189,16 @@ def lighthouse(binary: Path, result: PageResult, ca_file: str, folder: Path,
     """`runs` Lighthouse runs of the page (mobile, throttled), then `plain_runs` unthrottled,
     into `result`."""
     started = time.perf_counter()
-    lighthouse_runs(binary, result, ca_file, folder, runs, LH_MOBILE)
+    lighthouse_runs(binary, result, ca_file, folder, runs, LH_MOBILE, result.lighthouse)
     result.lighthouse_s = time.perf_counter() - started
-    lighthouse_runs(binary, result, ca_file, folder, plain_runs, LH_PLAIN)
+    lighthouse_runs(binary, result, ca_file, folder, plain_runs, LH_PLAIN,
+                    result.lighthouse_plain)
 
 
 def lighthouse_runs(binary: Path, result: PageResult, ca_file: str, folder: Path,
-                    runs: int, mode: tuple[str, ...]) -> None:
-    """`runs` Lighthouse runs of the page under `mode`, their metrics into `result`."""
-    into = result.lighthouse if mode == LH_MOBILE else result.lighthouse_plain
+                    runs: int, mode: tuple[str, ...], into: dict[str, list[float]]) -> None:
+    """`runs` Lighthouse runs of the page under `mode`, their metrics into `into` (a failed
+    run's error into `result`)."""
     for _ in range(runs):
         try:
             found = lighthouse_once(binary, result.url, ca_file, folder, mode)
