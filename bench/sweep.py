@@ -14,8 +14,9 @@ and as PSS (shared pages shared out).
 Figures per concurrency: portals and checked pages per minute (a checked page is a distinct
 page of a run with at least one observation of a check family, discovery aside) and seconds
 per checked page. From the sweep's own log: the seconds of the timed phase (performance, one
-portal at a time by design) and of the longest portal's own chain: its mapping, other checks
-and HAR capture, which run one after another, paced per host. Their sum bounds any
+portal at a time by design) and of the longest portal's own chain: its mapping, then its
+untimed step (its other check families and HAR capture, as many at once as its host's
+politeness allows: `probe.sweep._check_step`). Their sum bounds any
 concurrency's wall time; with Amdahl's law (the timed phase serial, the rest at best N times
 faster) it gives the most concurrency can gain on this farm ("ceiling"). Each phase's wall
 seconds are printed per concurrency, and each sweep's log is kept beside the JSON
@@ -220,7 +221,7 @@ def sweep_once(farm: Farm, work: Path, concurrency: int, args: argparse.Namespac
                         figures.phases)
 
 
-FAMILY_LINE = re.compile(r"check (\w+) on (\S+): ([\d.]+) s$")
+STEP_LINE = re.compile(r"step ([\w+]+) on (\S+): ([\d.]+) s$")
 MAPPED_LINE = re.compile(r"discovered (\S+): \d+ pages in ([\d.]+)s")
 HAR_LINE = re.compile(r"har of (\S+): ([\d.]+) s$")
 STORED_LINE = re.compile(r"stored \S+: ([\d.]+) s$")
@@ -233,7 +234,7 @@ class LogFigures:
     """What a sweep's INFO log says about where its time went."""
 
     timed_s: float  # the performance family's seconds, summed over portals
-    longest_chain_s: float  # one portal's mapping, untimed checks and HAR capture, the most
+    longest_chain_s: float  # one portal's mapping and untimed step (HAR within), the most
     # Wall seconds of each phase (untimed: mapping and untimed checks, side by side; timed),
     # summed over batches, and of HAR capture and storing, summed over portals
     phases: dict[str, float]
@@ -251,14 +252,13 @@ def read_log(log: Path) -> LogFigures:
             phases["stored"] += float(found.group(1))
         elif found := HAR_LINE.search(line):
             phases["har"] += float(found.group(2))
-            chains[found.group(1)] += float(found.group(2))
         elif found := MAPPED_LINE.search(line):
             chains[found.group(1)] += float(found.group(2))
-        elif found := FAMILY_LINE.search(line):
-            family, portal, seconds = found.group(1), found.group(2), float(found.group(3))
-            if family == "performance":
+        elif found := STEP_LINE.search(line):
+            families, portal, seconds = found.group(1), found.group(2), float(found.group(3))
+            if "performance" in families.split("+"):
                 timed += seconds
-            else:
+            else:  # its families side by side in lanes, then HAR capture: wall seconds
                 chains[portal] += seconds
     return LogFigures(round(timed, 1), round(max(chains.values(), default=0.0), 1),
                       {name: round(seconds, 1) for name, seconds in phases.items()})
@@ -439,7 +439,8 @@ def print_table(runs: dict[int, SweepFigures], peer: dict[str, Any] | None,
               f"{peer['lighthouse_s_per_page']} s/page, pa11y 9.1.1 "
               f"{peer['pa11y_s_per_page']} s/page (one run each, own browser)")
     print("bound s: the timed phase (performance, one portal at a time) plus the longest "
-          "portal's mapping, other checks and HAR capture; no concurrency ends sooner")
+          "portal's mapping and untimed step (other checks and HAR capture, side by side as "
+          "its host's politeness allows); no concurrency ends sooner")
     print_phases(runs)
     for target in targets:
         mark = {True: "MET", False: "MISSED", None: "-" if target["value"] is not None

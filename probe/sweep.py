@@ -15,6 +15,7 @@ from contextlib import (
     suppress,
 )
 from dataclasses import asdict, dataclass, field, fields, replace
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,7 +26,7 @@ from probe import attestations, order
 from probe import status as statuses
 from probe.audit.har import capture_har
 from probe.audit.manifest import seal_after_run
-from probe.context import PortalContext, ProbeSettings
+from probe.context import PORTAL_LANES, PortalContext, ProbeSettings
 from probe.db.plan import SweepPlan
 from probe.db.store import Store, new_id, run_row
 from probe.discovery import CrawlerSession, crawl_summary
@@ -171,14 +172,16 @@ class _PortalRun:
     observations: list[Observation] = field(default_factory=list)
     attempts: list[Attempt] = field(default_factory=list)
     skipped: bool = False  # not started: the sweep's time window had closed
-    check_s: float = 0.0  # wall clock spent in its check families (portal_budget_s)
+    check_s: float = 0.0  # wall clock spent in its check steps (portal_budget_s)
+    charging_since: float | None = None  # monotonic clock when the step under way began
     untimed_end: float = 0.0  # monotonic clock when its untimed checks ended
     waited_s: float = 0.0  # from then until its turn at the timed checks (not its own time)
     prepared: dict[str, Any] = field(default_factory=dict)  # timed families' untimed parts
 
     def budget_left(self, settings: ProbeSettings) -> float:
-        """Seconds of the portal's check budget still unspent."""
-        return settings.portal_budget_s - self.check_s
+        """Seconds of the portal's check budget still unspent (the step under way counts)."""
+        running = 0.0 if self.charging_since is None else time.monotonic() - self.charging_since
+        return settings.portal_budget_s - self.check_s - running
 
     @property
     def reachable(self) -> bool:
@@ -291,36 +294,88 @@ async def _discovery_step(run: _PortalRun, options: SweepOptions, progress: Prog
 async def _check_step(run: _PortalRun, families: tuple[str, ...], pool: BrowserPool,
                       options: SweepOptions, progress: Progress, capture: bool = False,
                       prepare: tuple[str, ...] = ()) -> None:
-    """Run `families` on a reachable portal with a browser lent by `pool` for the step,
-    within what is left of the portal's budget; then the untimed parts of the `prepare`
-    families (kept for their timed step); with `capture`, record its redacted HAR too."""
-    if not run.reachable or run.sitemap is None:
+    """Run `families` on a reachable portal, then the untimed parts of the `prepare` families
+    (kept for their timed step) and, with `capture`, record its redacted HAR; all within what
+    is left of the portal's budget. The jobs go in turn to `_lanes(options)` lanes, each with
+    its own lease of `pool` and so its own politeness slot on the portal's host: a slow
+    portal keeps as many visitors busy as its host allows, never more. Observations keep
+    the order of `families`."""
+    sitemap = run.sitemap
+    if not run.reachable or sitemap is None:
         return
-    settings = options.settings
-    async with pool.lease(run.agency.portal_url) as lease:
-        ctx = PortalContext(agency=run.agency, sitemap=run.sitemap, browser=lease.browser,
-                            evidence=EvidenceStore(options.evidence_root, run.run_id),
-                            settings=settings, lease=lease, prepared=run.prepared)
-        for family in families:
-            progress(run.agency, family)
-            run.observations += await _family_within(run, family, ctx)
-        for family in prepare:
-            await _prepare_within(run, family, ctx)
-        if capture and (left := run.budget_left(settings)) > 0:
-            clock = time.monotonic()
-            with suppress(TimeoutError):  # the HAR is a copy of evidence, never a finding
-                await asyncio.wait_for(capture_har(ctx), left)
-            log.info("har of %s: %.1f s", run.agency.portal_url, time.monotonic() - clock)
+    jobs: list[_Job] = [*(partial(_family_job, run, family, progress) for family in families),
+                        *(partial(_prepare_job, run, family) for family in prepare)]
+    if capture:
+        jobs.append(partial(_har_job, run))
+    found: list[list[Observation]] = [[] for _ in jobs]
+    pending = list(enumerate(jobs))
+
+    async def lane() -> None:
+        async with pool.lease(run.agency.portal_url) as lease:
+            ctx = PortalContext(agency=run.agency, sitemap=sitemap, browser=lease.browser,
+                                evidence=EvidenceStore(options.evidence_root, run.run_id),
+                                settings=options.settings, lease=lease, prepared=run.prepared)
+            while pending:
+                index, job = pending.pop(0)
+                found[index] = await job(ctx)
+
+    clock = time.monotonic()
+    with _charged(run):
+        async with asyncio.TaskGroup() as lanes:
+            for _ in range(min(_lanes(options), len(jobs))):
+                lanes.create_task(lane())
+    run.observations += [observation for part in found for observation in part]
+    log_step(families, run.agency.portal_url, time.monotonic() - clock)
+
+
+_Job = Callable[[PortalContext], Awaitable[list[Observation]]]
+
+
+def log_step(families: tuple[str, ...], portal_url: str, seconds: float) -> None:
+    """Log a check step's wall seconds (bench/sweep.py reads a portal's chain from them)."""
+    log.info("step %s on %s: %.1f s", "+".join(families) or "none", portal_url, seconds)
+
+
+def _lanes(options: SweepOptions) -> int:
+    """Leases one portal's checks use at once: `PORTAL_LANES`, or fewer when the sweep's
+    politeness allows fewer visitors per host."""
+    return max(1, min(PORTAL_LANES, (options.budget or Budget()).per_host))
+
+
+async def _family_job(run: _PortalRun, family: str, progress: Progress,
+                      ctx: PortalContext) -> list[Observation]:
+    progress(run.agency, family)
+    return await _family_within(run, family, ctx)
+
+
+async def _prepare_job(run: _PortalRun, family: str, ctx: PortalContext) -> list[Observation]:
+    await _prepare_within(run, family, ctx)
+    return []
+
+
+async def _har_job(run: _PortalRun, ctx: PortalContext) -> list[Observation]:
+    """Record the portal's redacted HAR within the portal's budget (never a finding)."""
+    if (left := run.budget_left(ctx.settings)) > 0:
+        clock = time.monotonic()
+        with suppress(TimeoutError):  # the HAR is a copy of evidence, never a finding
+            await asyncio.wait_for(capture_har(ctx), left)
+        log.info("har of %s: %.1f s", run.agency.portal_url, time.monotonic() - clock)
+    return []
 
 
 @contextmanager
 def _charged(run: _PortalRun) -> Iterator[None]:
-    """Count the block's wall seconds against the run's check budget."""
-    clock = time.monotonic()
+    """Count the block's wall seconds against the run's check budget, once: a block inside
+    a charged block (a family within its step) is already counted."""
+    if run.charging_since is not None:
+        yield
+        return
+    run.charging_since = time.monotonic()
     try:
         yield
     finally:
-        run.check_s += time.monotonic() - clock
+        run.check_s += time.monotonic() - run.charging_since
+        run.charging_since = None
 
 
 async def _family_within(run: _PortalRun, family: str, ctx: PortalContext) -> list[Observation]:
