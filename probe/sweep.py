@@ -321,9 +321,12 @@ async def _check_step(run: _PortalRun, families: tuple[str, ...], pool: BrowserP
 
     clock = time.monotonic()
     with _charged(run):
-        async with asyncio.TaskGroup() as lanes:
-            for _ in range(min(_lanes(options), len(jobs))):
-                lanes.create_task(lane())
+        try:
+            async with asyncio.TaskGroup() as lanes:
+                for _ in range(min(_lanes(options), len(jobs))):
+                    lanes.create_task(lane())
+        except ExceptionGroup as group:  # a lane's failure, as one lane would raise it
+            raise group.exceptions[0] from group
     run.observations += [observation for part in found for observation in part]
     log_step(families, run.agency.portal_url, time.monotonic() - clock)
 

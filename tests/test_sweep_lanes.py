@@ -46,9 +46,9 @@ class Recorder:
         return run
 
 
-def _step(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, per_host: int
-          ) -> tuple[Recorder, Any, float]:
-    recorder = Recorder()
+def _step(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, per_host: int,
+          recorder: Recorder | None = None) -> tuple[Recorder, Any, float]:
+    recorder = recorder or Recorder()
     monkeypatch.setattr(sweep_module.checks, "load", recorder.family)
     agency = Agency(id="x", name="Tỉnh X", block="province", portal_url="http://127.0.0.1:1/")
     run = sweep_module._PortalRun(agency)
@@ -78,3 +78,16 @@ def test_one_visitor_per_host_means_one_family_at_a_time(monkeypatch: pytest.Mon
     assert recorder.peak == 1 and recorder.leases == 1
     assert recorder.order == list(FAMILIES) and wall >= 1.5
     assert run.check_s == pytest.approx(wall, abs=0.1)
+
+
+def test_a_lane_that_cannot_get_a_browser_raises_its_own_error(monkeypatch: pytest.MonkeyPatch,
+                                                              tmp_path: Path) -> None:
+    """Not an ExceptionGroup: the command line turns known errors into one clear line."""
+    class NoBrowser(Recorder):
+        @asynccontextmanager
+        async def lease(self, _portal_url: str) -> AsyncIterator[Any]:
+            raise RuntimeError("Chromium không khởi động được")
+            yield
+
+    with pytest.raises(RuntimeError, match="Chromium"):
+        _step(monkeypatch, tmp_path, per_host=2, recorder=NoBrowser())
