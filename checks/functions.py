@@ -297,15 +297,17 @@ def procedure_links(links: Sequence[Link], home_links: Sequence[Link], list_url:
                     known_templates: set[str] | None = None) -> list[Link]:
     """The catalogue's procedure links: the page's own links (not the site's menus, header
     or footer) that share the commonest URL shape (or a shape of the site map's procedure
-    pages)."""
+    pages). A row's "Nộp hồ sơ" button often shares that shape (`/p/home/{}?ma_thu_tuc`)
+    but leads to the submission, not to the procedure: such labels are left out."""
     chrome = {link.href for link in home_links if link.region != "main"}
     chrome |= {link.href for link in links if link.region != "main"}
     own = route_key(list_url)
+    entry_labels = {fold(label) for label in ENTRY_LINKS}
     candidates = [
         link for link in links
         if netloc(link.href) == netloc(list_url) and link.href not in chrome
         and route_key(link.href) != own and len(link.text) >= 8 and len(link.text.split()) >= 2
-        and not is_pagination_label(link.text)
+        and not is_pagination_label(link.text) and fold(link.text).strip() not in entry_labels
     ]
     groups: dict[str, list[Link]] = {}
     for link in candidates:

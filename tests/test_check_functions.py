@@ -172,6 +172,17 @@ def test_procedure_links_skip_menus_and_pagination() -> None:
                                              "Đăng ký khai tử"]
 
 
+def test_procedure_links_leave_out_the_rows_submission_buttons() -> None:
+    """Both links of a row share the shape /p/home/{}?ma_thu_tuc; only one is the procedure."""
+    rows = [Link(text, f"http://p/p/home/{page}.html?ma_thu_tuc={code}")
+            for code in ("1.001193", "1.001240")
+            for text, page in ((f"Thủ tục {code}", "dvc-tthc-chi-tiet"),
+                               ("Nộp hồ sơ", "dvc-nop-ho-so"))]
+    found = F.procedure_links(rows, [], "http://p/p/home/dvc-dich-vu-cong-truc-tuyen.html")
+    assert [link.href.split("/")[-1] for link in found] == [
+        "dvc-tthc-chi-tiet.html?ma_thu_tuc=1.001193", "dvc-tthc-chi-tiet.html?ma_thu_tuc=1.001240"]
+
+
 def test_url_template_generalises_ids_and_hash_routes() -> None:
     assert url_template("https://p/thu-tuc/1.004227") == url_template("https://p/thu-tuc/x-y")
     assert url_template("https://p/#/vi/thu-tuc/12") == "/vi/thu-tuc/{}"
