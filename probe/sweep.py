@@ -334,9 +334,12 @@ async def _check_step(run: _PortalRun, families: tuple[str, ...], pool: BrowserP
 _Job = Callable[[PortalContext], Awaitable[list[Observation]]]
 
 
+STEP_MESSAGE = "step %s on %s: %.1f s"  # families joined by "+", portal, wall seconds
+
+
 def log_step(families: tuple[str, ...], portal_url: str, seconds: float) -> None:
-    """Log a check step's wall seconds (bench/sweep.py reads a portal's chain from them)."""
-    log.info("step %s on %s: %.1f s", "+".join(families) or "none", portal_url, seconds)
+    """Log a check step's wall seconds (the benchmarks read a portal's chain from them)."""
+    log.info(STEP_MESSAGE, "+".join(families) or "none", portal_url, seconds)
 
 
 def _lanes(options: SweepOptions) -> int:

@@ -65,3 +65,17 @@ def test_the_summary_prints_both_tools_unthrottled_fcp_spread(
     printed = capsys.readouterr().out
     assert "FCP cv Lighthouse unthrottled (desktop): median 10.0%" in printed
     assert "tinh-binh-minh / 10/30" in printed
+
+
+def test_the_portals_checks_are_timed_by_their_steps_wall_not_the_families_sum(
+        bench: ModuleType) -> None:
+    """Families run side by side in a step: 10 + 8 s of families in a 12 s step is 12 s."""
+    from probe import sweep
+
+    with bench.family_times() as times:
+        sweep.log.info("check %s on %s: %.1f s", "access", "https://a/", 10.0)
+        sweep.log.info("check %s on %s: %.1f s", "layout", "https://a/", 8.0)
+        sweep.log_step(("access", "layout"), "https://a/", 12.0)
+        sweep.log_step(("performance",), "https://a/", 5.0)
+    assert times.seconds == {"access": 10.0, "layout": 8.0}
+    assert times.steps_s == 17.0
