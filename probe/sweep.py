@@ -308,15 +308,14 @@ async def _check_step(run: _PortalRun, families: tuple[str, ...], pool: BrowserP
     if capture:
         jobs.append(partial(_har_job, run))
     found: list[list[Observation]] = [[] for _ in jobs]
-    pending = list(enumerate(jobs))
+    pending = enumerate(jobs)  # shared: each lane takes the next job (as probe.audit.har's)
 
     async def lane() -> None:
         async with pool.lease(run.agency.portal_url) as lease:
             ctx = PortalContext(agency=run.agency, sitemap=sitemap, browser=lease.browser,
                                 evidence=EvidenceStore(options.evidence_root, run.run_id),
                                 settings=options.settings, lease=lease, prepared=run.prepared)
-            while pending:
-                index, job = pending.pop(0)
+            for index, job in pending:
                 found[index] = await job(ctx)
 
     clock = time.monotonic()
