@@ -6,6 +6,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from rich.console import Console
@@ -22,6 +23,7 @@ from rich.table import Table
 import checks
 from probe import status as statuses
 from probe.models import Agency
+from probe.sweep import ENDED
 
 STAGES_VI = {
     "discover": "lập sơ đồ trang", "performance": "hiệu năng", "functions": "chức năng",
@@ -30,6 +32,27 @@ STAGES_VI = {
     "done": "xong",
 }
 FINAL = frozenset({"done", "skipped"})
+WAITING = "chờ lượt (waiting)"  # between a portal's untimed families and its timed turn
+
+
+@dataclass
+class _PortalBar:
+    """One portal's bar: its steps are discovery, then each family (some side by side)."""
+
+    task: TaskID
+    stage: str = ""  # the last stage that is not a family: discover, retry
+    mapped: bool = False  # a family has started, so discovery has ended
+    running: list[str] = field(default_factory=list)
+    ended: int = 0  # families ended
+
+    @property
+    def completed(self) -> int:
+        return int(self.mapped) + self.ended
+
+    def label(self) -> str:
+        if self.running:
+            return " + ".join(STAGES_VI.get(f, f) for f in self.running)
+        return WAITING if self.mapped else STAGES_VI.get(self.stage, self.stage)
 
 
 class _Bars:
@@ -38,25 +61,36 @@ class _Bars:
     def __init__(self, progress: Progress, total: int, families: tuple[str, ...]) -> None:
         self.progress = progress
         self.sweep = progress.add_task("[bold]Quét[/] (sweep)", total=total, stage="")
-        self.steps = {"discover": 0, **{f: i + 1 for i, f in enumerate(families)}}
-        self.portals: dict[str, TaskID] = {}
+        self.families = families
+        self.portals: dict[str, _PortalBar] = {}
 
     def update(self, agency: Agency, stage: str) -> None:
-        label = STAGES_VI.get(stage, stage)
-        self.progress.update(self.sweep, stage=f"{agency.name}: {label}")
+        family = stage.removesuffix(ENDED)
+        if family == stage:
+            label = STAGES_VI.get(stage, stage)
+            self.progress.update(self.sweep, stage=f"{agency.name}: {label}")
         if stage in FINAL:
             self.progress.advance(self.sweep)
-            task = self.portals.pop(agency.id, None)
-            if task is not None:
-                self.progress.remove_task(task)
+            bar = self.portals.pop(agency.id, None)
+            if bar is not None:
+                self.progress.remove_task(bar.task)
             return
-        task = self.portals.get(agency.id)
-        if task is None:
-            task = self.progress.add_task(f"  {agency.name}", total=len(self.steps), stage="")
-            self.portals[agency.id] = task
-        done = self.steps.get(stage)
-        self.progress.update(task, stage=label, **({"completed": done} if done is not None
-                                                   else {}))
+        bar = self.portals.get(agency.id) or self._add(agency)
+        if family != stage:
+            bar.running = [f for f in bar.running if f != family]
+            bar.ended += 1
+        elif stage in self.families:
+            bar.mapped = True
+            bar.running.append(stage)
+        else:
+            bar.stage = stage
+        self.progress.update(bar.task, stage=bar.label(), completed=bar.completed)
+
+    def _add(self, agency: Agency) -> _PortalBar:
+        task = self.progress.add_task(f"  {agency.name}", total=len(self.families) + 1,
+                                      stage="")
+        self.portals[agency.id] = bar = _PortalBar(task)
+        return bar
 
 
 @contextmanager

@@ -44,7 +44,10 @@ from spiders.budget import Budget
 
 log = logging.getLogger(__name__)
 
+# (portal, stage): a stage's name when it starts ("discover", "retry", a family, "skipped",
+# "done"), and `ended(family)` when a family ends (a portal's families may run side by side).
 Progress = Callable[[Agency, str], None]
+ENDED = "/end"
 T = TypeVar("T")
 TIMED_FAMILIES = frozenset({"performance"})
 
@@ -350,7 +353,15 @@ def _lanes(options: SweepOptions) -> int:
 async def _family_job(run: _PortalRun, family: str, progress: Progress,
                       ctx: PortalContext) -> list[Observation]:
     progress(run.agency, family)
-    return await _family_within(run, family, ctx)
+    try:
+        return await _family_within(run, family, ctx)
+    finally:
+        progress(run.agency, ended(family))
+
+
+def ended(family: str) -> str:
+    """The progress stage saying that `family` has ended on a portal."""
+    return family + ENDED
 
 
 async def _prepare_job(run: _PortalRun, family: str, ctx: PortalContext) -> list[Observation]:

@@ -13,7 +13,7 @@ from probe.context import ProbeSettings
 from probe.db.store import Store
 from probe.farm import start_farm
 from probe.models import Agency
-from probe.sweep import SweepOptions, sweep
+from probe.sweep import SweepOptions, ended, sweep
 from spiders.budget import Budget
 
 pytestmark = pytest.mark.slow
@@ -49,7 +49,13 @@ def test_checks_start_before_the_last_portal_is_mapped_and_timed_checks_come_las
     timed = [i for i, s in enumerate(stages) if s[1] == "performance"]
     assert len(timed) == 3 and min(timed) > last_untimed
     for index in timed:  # one portal at a time: each is stored before the next one's turn
-        assert stages[index + 1] == (stages[index][0], "done")
+        agency_id = stages[index][0]
+        assert stages[index + 1:index + 3] == [(agency_id, ended("performance")),
+                                               (agency_id, "done")]
+    for agency_id, stage in stages:  # each family's end is reported, before its portal's done
+        if stage in options.families:
+            done = stages.index((agency_id, "done"))
+            assert (agency_id, ended(stage)) in stages[stages.index((agency_id, stage)):done]
 
     first = started[0]
     span = (next(t for a, s, t in events if (a, s) == (first, "done"))
