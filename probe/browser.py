@@ -218,10 +218,12 @@ _PING = {"expression": "0", "returnByValue": True}
 # next script to run is stopped instead, often Playwright's helper script for the page, and
 # every later read of the page then fails. Performance.getMetrics is answered at V8's next
 # interrupt: at once inside a running script, while the page's ping still waits; after a
-# layout, only once the renderer is free, after the ping. It is not answered for a script of
+# layout, only once the renderer is free, together with the ping (under load the ping's
+# answer has reached the probe 68 ms after the other's). It is not answered for a script of
 # another page sharing the renderer (a portal's pages in one context), so a renderer busy
 # BUSY_ROUNDS limits in a row has its script stopped anyway: a layout ends well before that.
 SCRIPT_RUNNING_S = 2.0  # answered in under 10 ms here; room for a loaded machine
+PING_AFTER_METRICS_S = 1.0  # a ping still unanswered this long after it: a script holds it
 BUSY_ROUNDS = 3
 
 
@@ -232,7 +234,7 @@ async def _script_running(session: CDPSession, ping: asyncio.Future[object]) -> 
         await asyncio.wait_for(session.send("Performance.getMetrics"), SCRIPT_RUNNING_S)
     except (TimeoutError, PlaywrightError):
         return False
-    await asyncio.sleep(0.05)  # an answer to the ping sent before it is read by now
+    await asyncio.wait({ping}, timeout=PING_AFTER_METRICS_S)
     return not ping.done()
 
 

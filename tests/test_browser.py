@@ -15,6 +15,7 @@ from playwright._impl._driver import compute_driver_executable
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import async_playwright
 
+from probe import browser
 from probe.browser import (
     PLAYWRIGHT_DISABLED_FEATURES,
     QUIET_FEATURES,
@@ -126,3 +127,35 @@ def test_named_test_hosts_reach_loopback(tls_server: tuple[str, str]) -> None:
     assert "ERR_NAME_NOT_RESOLVED" in asyncio.run(_visit(named, None))
     # a plain-HTTP request to the TLS port reaches the server: the name resolved
     assert "ERR_NAME_NOT_RESOLVED" not in asyncio.run(_visit(named, None, ("portal.farm.test",)))
+
+
+class _Renderer:
+    """A CDP session to a renderer that answers Performance.getMetrics at once and the
+    page's ping `ping_after_s` later (None: never, as inside an endless script)."""
+
+    def __init__(self, ping_after_s: float | None) -> None:
+        self.ping_after_s = ping_after_s
+
+    async def send(self, method: str) -> object:
+        assert method == "Performance.getMetrics"
+        return {"metrics": []}
+
+    def ping(self) -> asyncio.Future[object]:
+        ping: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+        if self.ping_after_s is not None:
+            asyncio.get_running_loop().call_later(self.ping_after_s, ping.set_result, 0)
+        return ping
+
+
+def _script_running(ping_after_s: float | None) -> bool:
+    async def ask() -> bool:
+        renderer = _Renderer(ping_after_s)
+        return await browser._script_running(renderer, renderer.ping())  # type: ignore[arg-type]
+    return asyncio.run(ask())
+
+
+def test_a_ping_answered_just_after_the_metrics_is_a_renderer_freed_from_a_layout() -> None:
+    """Under load the ping's answer has come 68 ms after getMetrics' once the renderer was
+    free: taking that for a running script stopped the next script, Playwright's own."""
+    assert not _script_running(0.2)
+    assert _script_running(None)  # an endless script holds the ping
