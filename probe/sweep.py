@@ -263,6 +263,7 @@ async def _discover_with_retries(run: _PortalRun, options: SweepOptions, progres
                  wait)
         progress(run.agency, "retry")
         await asyncio.sleep(wait)
+        progress(run.agency, "discover")  # mapping again
     note = attempts_note(run.attempts)
     run.sitemap, run.status = sitemap, status
     run.detail = f"{detail} — {note}" if detail and note else (detail or note)

@@ -92,6 +92,7 @@ def test_transient_failures_are_retried_with_backoff_until_success(
     assert [(a.number, a.status, a.http_code) for a in run.attempts] == [
         (1, "timeout", None), (2, "http_error", 503), (3, "completed", None)]
     assert waits == [5, 15] and stages.count("retry") == 2
+    assert stages == ["discover", "retry", "discover", "retry", "discover"]  # each attempt shown
     assert run.detail == "3 lần thử (attempts): timeout, http_error 503, completed"
     row = SweepPlan(store, sweep_id).items()[0]
     assert row.state == "running" and row.run_id == run.run_id and row.attempts == 3
