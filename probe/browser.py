@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import os
 import re
+import shutil
+import subprocess
+import tempfile
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from playwright.async_api import (
     Browser,
@@ -137,35 +142,68 @@ def nss_home(ca_file: str) -> str:
     """A HOME folder whose NSS database trusts the CA(s) in `ca_file`; built once per CA.
 
     Chromium on Linux reads trust anchors from $HOME/.pki/nssdb, so the extra CA is trusted
-    for this browser only and certificate checks stay on for everything else.
+    for this browser only and certificate checks stay on for everything else. Processes
+    launching browsers at once (a sweep and its crawler) may all build it: each builds its
+    own copy and the first to finish publishes it whole, by renaming it into place.
     """
-    import hashlib
-    import shutil
-    import subprocess
-    from pathlib import Path
-
     data = Path(ca_file).read_bytes()
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
     home = cache / "dvc-probe" / "nss" / hashlib.sha256(data).hexdigest()[:16]
-    db = home / ".pki" / "nssdb"
-    if (db / "cert9.db").exists():
+    if _nss_built(home):
         return str(home)
     if not shutil.which("certutil"):
         raise TrustStoreError("certutil not found (Debian package libnss3-tools)")
-    db.mkdir(parents=True, exist_ok=True)
-    run = lambda *args: subprocess.run(["certutil", *args], check=True,  # noqa: E731
-                                       capture_output=True)
+    home.parent.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=f"{home.name}.building-", dir=home.parent))
     try:
-        run("-N", "-d", f"sql:{db}", "--empty-password")
+        _build_nssdb(building / ".pki" / "nssdb", data)
+        _publish(building, home)
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+    return str(home)
+
+
+NSS_TIMEOUT_S = 60.0  # certutil answers in milliseconds; it never waits for a prompt here
+
+
+def _nss_built(home: Path) -> bool:
+    return (home / ".pki" / "nssdb" / "cert9.db").exists()
+
+
+def _build_nssdb(db: Path, data: bytes) -> None:
+    """A new NSS database in `db` trusting each CA certificate of `data`."""
+    db.mkdir(parents=True)
+    (db / "password").write_text("", encoding="utf-8")
+
+    def certutil(*args: str) -> None:
+        subprocess.run(["certutil", *args, "-d", f"sql:{db}", "-f", str(db / "password")],
+                       check=True, capture_output=True, stdin=subprocess.DEVNULL,
+                       timeout=NSS_TIMEOUT_S)
+
+    try:
+        certutil("-N")
         for index, pem in enumerate(pem_blocks(data) or [data]):  # certutil reads one per call
             one = db / f"ca-{index}.pem"
             one.write_bytes(pem)
-            run("-A", "-d", f"sql:{db}", "-n", f"probe-extra-ca-{index}", "-t", "C,,",
-                "-i", str(one))
+            certutil("-A", "-n", f"probe-extra-ca-{index}", "-t", "C,,", "-i", str(one))
     except subprocess.CalledProcessError as error:
-        shutil.rmtree(home, ignore_errors=True)
         raise TrustStoreError(error.stderr.decode(errors="replace").strip()) from error
-    return str(home)
+    except subprocess.TimeoutExpired as error:
+        raise TrustStoreError(f"certutil did not answer in {NSS_TIMEOUT_S:g} s") from error
+
+
+def _publish(building: Path, home: Path) -> None:
+    """Move the database built in `building` to `home`, unless another process did first;
+    a `home` left half-built by an older version is replaced."""
+    for _ in range(2):
+        try:
+            building.rename(home)
+            return
+        except OSError:
+            if _nss_built(home):
+                return  # another process published the same database first
+            shutil.rmtree(home, ignore_errors=True)
+    raise TrustStoreError(f"cannot create {home}")
 
 
 _PEM_BLOCK = re.compile(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.DOTALL)
