@@ -223,7 +223,7 @@ def sweep_once(farm: Farm, work: Path, concurrency: int, args: argparse.Namespac
 
 STEP_LINE = re.compile(r"step ([\w+]+) on (\S+): ([\d.]+) s$")
 MAPPED_LINE = re.compile(r"discovered (\S+): \d+ pages in ([\d.]+)s")
-HAR_LINE = re.compile(r"har of (\S+): ([\d.]+) s$")
+VISITS_LINE = re.compile(r"page visits of (\S+): ([\d.]+) s$")
 STORED_LINE = re.compile(r"stored \S+: ([\d.]+) s$")
 PHASE_LINE = re.compile(r"phase (\w+) of \d+ portals: ([\d.]+) s$")
 PHASES = ("untimed", "timed")
@@ -236,7 +236,7 @@ class LogFigures:
     timed_s: float  # the performance family's seconds, summed over portals
     longest_chain_s: float  # one portal's mapping and untimed step (HAR within), the most
     # Wall seconds of each phase (untimed: mapping and untimed checks, side by side; timed),
-    # summed over batches, and of HAR capture and storing, summed over portals
+    # summed over batches, and of page visits (HAR) and storing, summed over portals
     phases: dict[str, float]
 
 
@@ -244,14 +244,14 @@ def read_log(log: Path) -> LogFigures:
     """The figures of the sweep log `log` (probe.sweep's and probe.discovery's INFO lines)."""
     timed = 0.0
     chains: defaultdict[str, float] = defaultdict(float)  # portal -> its untimed chain
-    phases = defaultdict(float, {name: 0.0 for name in (*PHASES, "har", "stored")})
+    phases = defaultdict(float, {name: 0.0 for name in (*PHASES, "visits", "stored")})
     for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
         if found := PHASE_LINE.search(line):
             phases[found.group(1)] += float(found.group(2))
         elif found := STORED_LINE.search(line):
             phases["stored"] += float(found.group(1))
-        elif found := HAR_LINE.search(line):
-            phases["har"] += float(found.group(2))
+        elif found := VISITS_LINE.search(line):
+            phases["visits"] += float(found.group(2))
         elif found := MAPPED_LINE.search(line):
             chains[found.group(1)] += float(found.group(2))
         elif found := STEP_LINE.search(line):
@@ -453,14 +453,15 @@ def print_phases(runs: dict[int, SweepFigures]) -> None:
     """Each phase's wall seconds per concurrency and c1's over them: which part scales."""
     first = runs[min(runs)]
     print("phases, wall s (c1's over this concurrency's): untimed is discovery and the untimed "
-          "checks side by side; HAR capture and storing are summed over portals:")
+          "checks side by side; page visits (HAR) and storing are summed over portals:")
     for run in runs.values():
         parts = []
         for name in PHASES:
             seconds, base = run.phases.get(name, 0.0), first.phases.get(name, 0.0)
             gain = f" ({base / seconds:.2f}x)" if seconds and run is not first else ""
             parts.append(f"{name} {seconds:.1f}{gain}")
-        steps = f"HAR {run.phases.get('har', 0):.1f}, storing {run.phases.get('stored', 0):.1f}"
+        visits, stored = run.phases.get("visits", 0), run.phases.get("stored", 0)
+        steps = f"page visits (HAR) {visits:.1f}, storing {stored:.1f}"
         print(f"  c{run.concurrency}: " + ", ".join(parts) + "; " + steps)
 
 

@@ -5,7 +5,7 @@
 calls in any formatting (minified one-liners included); resolves simple expressions
 (`u + 'tracking'` with `var u = '...'`); and treats template placeholders ('{{siteId}}',
 '<%= id %>', '${id}', ...), '', '0', 'null' as an empty site id. Shared by the EMC family
-(checks.emc) and by anything else that reads a snippet, without the family.
+(checks.emc) and the page visits (checks._visits), which give the tracker its time.
 """
 
 from __future__ import annotations
@@ -373,3 +373,9 @@ def is_tracker_script(url: str, src: str | None) -> bool:
         return True
     return SCRIPT_HINT in urlsplit(url).path
 
+
+def tracker_of(rendered: EmcSnippet, raw: EmcSnippet | None) -> str | None:
+    """The tracker URL a page reports to: its rendered snippet's when that one is active,
+    else its raw HTML's."""
+    return (rendered.tracker_url if rendered.active else None) or (
+        raw.tracker_url if raw else None)

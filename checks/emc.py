@@ -1,13 +1,16 @@
 """EMC (E1-E2): the national monitoring snippet on sampled pages, and whether it runs.
 
 How each observation is made:
-- The snippet is read by `parse_emc`, a pure function, from each sampled page's raw HTML
-  (httpx) and, for single-page apps (`sitemap.rendered`) and the home page, from the
-  rendered DOM too. It tells active code from code inside HTML comments, JS comments,
-  non-JavaScript <script> types or inline text of a <script src> (never executed); reads
-  `_govaq.push([...])` calls in any formatting (minified one-liners included); resolves
-  simple expressions (`u + 'tracking'` with `var u = '...'`); and treats template
-  placeholders ('{{siteId}}', '<%= id %>', '${id}', ...), '', '0', 'null' as an empty site id.
+- Every page is read from the portal's shared page visits (checks._visits: one browser
+  visit of each sampled page serves security, EMC and the HAR).
+- The snippet is read by `parse_emc` (checks._emc_snippet), a pure function, from each
+  sampled page's raw HTML (the document as the server sent it) and, for single-page apps
+  (`sitemap.rendered`) and the home page, from the rendered DOM too. It tells active code
+  from code inside HTML comments, JS comments, non-JavaScript <script> types or inline text
+  of a <script src> (never executed); reads `_govaq.push([...])` calls in any formatting
+  (minified one-liners included); resolves simple expressions (`u + 'tracking'` with `var u
+  = '...'`); and treats template placeholders ('{{siteId}}', '<%= id %>', '${id}', ...), '',
+  '0', 'null' as an empty site id.
 - emc.snippet_pages: share of sampled pages (that answered) whose snippet is active
   (pushes trackPageView), or on which the browser saw a tracking request.
 - emc.site_id / emc.tracker_https: over the active snippets: every one sets a non-empty
@@ -20,15 +23,10 @@ How each observation is made:
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
-from playwright.async_api import Page, Request, Response
-
-from checks._dom import PortalError, open_url
 from checks._emc_snippet import (
     EMC_HOST,
     TRACKING_WAIT_S,
@@ -38,16 +36,10 @@ from checks._emc_snippet import (
     parse_emc,
     site_id_problem,
     strip_js_comments,
+    tracker_of,
 )
-from checks._sampling import (
-    browser_page,
-    error_detail,
-    error_outcome,
-    observation,
-    portal_url,
-    sampled_pages,
-    unmeasured,
-)
+from checks._sampling import error_detail, observation, portal_url, unmeasured
+from checks._visits import PageVisit, browsed_urls, not_visited, page_visits, read_urls
 from probe.context import PortalContext
 from probe.models import Observation
 
@@ -56,109 +48,30 @@ __all__ = ["EMC_HOST", "NAMES", "is_tracker_script", "is_tracking", "parse_emc",
 
 NAMES = ("emc.snippet_pages", "emc.site_id", "emc.tracker_https", "emc.script_loaded",
          "emc.tracking_request")
-# --------------------------------------------------------------------------------------
-# The browser's network log
-# --------------------------------------------------------------------------------------
 
 
 @dataclass
 class Visit:
-    """What the browser saw on one page: its DOM and the tracker's traffic."""
+    """The tracker's traffic on one page: its script's answers and its tracking requests."""
 
     url: str
-    html: str = ""
     error: str = ""
     scripts: list[tuple[str, int | None]] = field(default_factory=list)  # (url, status)
     tracking: list[str] = field(default_factory=list)
 
 
-class _Network:
-    """Watches a page's requests for the tracker script and tracking requests."""
-
-    def __init__(self, page: Page) -> None:
-        self.requests: list[str] = []
-        self.responses: list[tuple[str, int]] = []
-        self.failures: list[str] = []
-        page.on("request", self._request)
-        page.on("response", self._response)
-        page.on("requestfailed", self._failed)
-
-    def _request(self, request: Request) -> None:
-        self.requests.append(request.url)
-
-    def _response(self, response: Response) -> None:
-        self.responses.append((response.url, response.status))
-
-    def _failed(self, request: Request) -> None:
-        self.failures.append(request.url)
-
-    def reset(self) -> None:
-        self.requests, self.responses, self.failures = [], [], []
-
-
-async def _wait_for_tracking(network: _Network, tracker: str | None) -> None:
-    """Give the async tracker a few seconds to send its request."""
-    deadline = time.monotonic() + TRACKING_WAIT_S
-    while time.monotonic() < deadline:
-        if any(is_tracking(u, tracker) for u in network.requests):
-            return
-        await asyncio.sleep(0.1)
-
-
-async def _visit(page: Page, network: _Network, url: str, ctx: PortalContext,
-                 expected: EmcSnippet | None) -> Visit:
-    """Load `url`, keep its DOM and the tracker's traffic."""
-    visit = Visit(url=url)
-    network.reset()
-    try:
-        await open_url(page, url, ctx.settings.page_timeout_ms)
-    except PortalError as error:
-        visit.error = str(error)
-        return visit
-    visit.html = await page.content()
-    snippet = parse_emc(visit.html, page.url)
-    tracker = (snippet.tracker_url if snippet.active else None) or (
-        expected.tracker_url if expected else None)
-    if snippet.active or (expected and expected.active):
-        await _wait_for_tracking(network, tracker)
-    src = snippet.script_src or (expected.script_src if expected else None)
-    statuses = dict(network.responses)
-    visit.scripts = [(u, statuses.get(u)) for u in network.requests if is_tracker_script(u, src)]
-    visit.tracking = [u for u in network.requests if is_tracking(u, tracker)]
-    return visit
-
-
-async def browse(ctx: PortalContext, urls: Sequence[str],
-                 raw: dict[str, EmcSnippet]) -> dict[str, Visit]:
-    """Visit `urls` in one fresh context (cold cache: the tracker script must be fetched)."""
-    visits: dict[str, Visit] = {}
-    async with browser_page(ctx) as (_, page):
-        network = _Network(page)
-        for url in urls:
-            visits[url] = await _visit(page, network, url, ctx, raw.get(url))
-    return visits
+def traffic(visit: PageVisit, rendered: EmcSnippet, raw: EmcSnippet | None) -> Visit:
+    """The tracker script's and tracking requests among a visit's requests."""
+    tracker = tracker_of(rendered, raw)
+    src = rendered.script_src or (raw.script_src if raw else None)
+    scripts = [(u, visit.statuses.get(u)) for u in visit.requests if is_tracker_script(u, src)]
+    return Visit(url=visit.url, error=visit.error, scripts=scripts,
+                 tracking=[u for u in visit.requests if is_tracking(u, tracker)])
 
 
 # --------------------------------------------------------------------------------------
 # Observations
 # --------------------------------------------------------------------------------------
-
-
-async def fetch_raw(ctx: PortalContext, urls: Sequence[str]) -> dict[str, tuple[int | None, str]]:
-    """Raw HTML of each URL: (status, text) or (None, error); stops when the home page
-    (the first URL) fails."""
-    found: dict[str, tuple[int | None, str]] = {}
-    async with ctx.http_client() as client:
-        for index, url in enumerate(urls):
-            try:
-                response = await client.get(url)
-                found[url] = (response.status_code, response.text)
-            except Exception as error:  # the page failed; recorded in the detail
-                found[url] = (None, error_detail(error))
-            status = found[url][0]
-            if index == 0 and (status is None or status >= 500):
-                break  # the home page failed: the portal is down, spare the other pages
-    return found
 
 
 def _best(candidates: Sequence[EmcSnippet]) -> EmcSnippet:
@@ -271,41 +184,36 @@ async def run(ctx: PortalContext) -> list[Observation]:
     """The EMC snippet on sampled pages and its traffic on the home page."""
     home = portal_url(ctx)
     try:
-        urls = [p.url for p in sampled_pages(ctx, ctx.settings.sample_pages)]
-        raw = await fetch_raw(ctx, urls)
-        status, text = raw[urls[0]]
-        if status is None or status >= 500:
-            reason = text if status is None else f"HTTP {status}"
-            return unmeasured(NAMES, home, "portal_error", f"home page failed: {reason}")
-        return await _observe(ctx, home, urls, raw)
+        urls = read_urls(ctx)
+        visits = await page_visits(ctx)
+        pages = [visits.get(url) or not_visited(url) for url in urls]
+        if not pages[0].loaded:
+            return unmeasured(NAMES, home, pages[0].outcome, f"home page failed: {pages[0].error}")
+        return _observe(home, pages, set(browsed_urls(ctx)))
     except Exception as error:  # a probe failure must not sink the run
         return unmeasured(NAMES, home, "probe_error", f"probe failure: {error_detail(error)}")
 
 
-async def _observe(ctx: PortalContext, home: str, urls: Sequence[str],
-                   raw: dict[str, tuple[int | None, str]]) -> list[Observation]:
+def _reading(visit: PageVisit, browsed: bool) -> tuple[EmcSnippet, Visit]:
+    """A page's snippet (its raw HTML's, or its rendered DOM's when that one is more
+    complete on a page read in a browser) and the tracker's traffic on it."""
+    raw = parse_emc(visit.raw_html, visit.url) if visit.raw_html is not None else None
+    rendered = parse_emc(visit.html, visit.final_url or visit.url)
+    candidates = [raw, rendered] if browsed and raw else [raw or rendered]
+    return _best(candidates), traffic(visit, rendered, raw)
+
+
+def _observe(home: str, pages: Sequence[PageVisit], browsed: set[str]) -> list[Observation]:
     """Combine raw HTML, rendered DOM and the network log into observations."""
-    answered = [u for u in urls if raw[u][0] is not None and 200 <= (raw[u][0] or 0) < 300]
-    skipped = [u for u in urls if u not in answered]
-    parsed = {u: parse_emc(raw[u][1], u) for u in answered}
-    browsed = urls if ctx.sitemap.rendered else urls[:1]
-    visits: dict[str, Visit] = {}
-    network: list[Observation] = []
-    try:
-        visits = await browse(ctx, browsed, parsed)
-    except Exception as error:  # the browser side failed: the HTML reading still counts
-        network = unmeasured(NAMES[3:], home, error_outcome(error), error_detail(error))
+    answered = [p for p in pages if p.answered]
+    skipped = [p.url for p in pages if not p.answered]
     readings = []
-    for url in answered:
-        visit = visits.get(url)
-        candidates = [parsed[url]]
-        if visit and visit.html:
-            candidates.append(parse_emc(visit.html, url))
-        readings.append(PageReading(url, _best(candidates), visit.tracking if visit else []))
+    for page in answered:
+        snippet, seen = _reading(page, page.url in browsed)
+        tracking = seen.tracking if page.url in browsed else []
+        readings.append(PageReading(page.url, snippet, tracking))
     if not readings:
         return unmeasured(NAMES, home, "portal_error", "no sampled page answered 2xx")
     found = snippet_observations(readings, home, skipped)
-    if urls[0] in visits:
-        home_snippet = readings[0].snippet if readings[0].url == urls[0] else EmcSnippet()
-        network = network_observations(visits[urls[0]], home_snippet, home)
-    return found + network
+    home_snippet = readings[0].snippet if answered[0] is pages[0] else EmcSnippet()
+    return found + network_observations(_reading(pages[0], True)[1], home_snippet, home)

@@ -19,6 +19,8 @@ How each observation is made:
   URL with http:// on port 80) is followed hop by hop and ends on https.
 - hsts, headers.security, cookies.flags_ok: headers of the home page's HTTPS answer (cookies:
   every Set-Cookie of the portal's own host seen by httpx and by the browser on sampled pages).
+- The browser's readings (mixed content, injected content, its Set-Cookie values) come
+  from the portal's shared page visits (checks._visits), one per sampled page.
 - mixed_content.count: distinct http:// subresources requested by HTTPS sampled pages in the
   browser (requests seen, plus Chromium's "Mixed Content" console reports for those it
   blocks or upgrades before any request is made).
@@ -54,11 +56,8 @@ import httpx
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
-from playwright.async_api import ConsoleMessage, Page, Request, Response
 
-from checks._dom import NavigationRecorder, PortalError, open_url
 from checks._sampling import (
-    browser_page,
     error_detail,
     error_outcome,
     foreign_host,
@@ -68,6 +67,7 @@ from checks._sampling import (
     sampled_pages,
     unmeasured,
 )
+from checks._visits import PageVisit, not_visited, page_visits
 from probe.context import PortalContext, ssl_context
 from probe.models import Observation, Outcome
 
@@ -410,55 +410,6 @@ def redirect_findings(page: str, urls: Iterable[str], refresh: Iterable[str], po
 # The browser side
 # --------------------------------------------------------------------------------------
 
-SCAN_JS = r"""() => {
-  const parts = [document.title];
-  for (const m of document.querySelectorAll(
-      'meta[name=description i], meta[name=keywords i], meta[property^="og:"]')) {
-    parts.push(m.getAttribute('content') || '');
-  }
-  const walker = document.createTreeWalker(document.documentElement, NodeFilter.SHOW_TEXT);
-  let size = 0;
-  for (let n = walker.nextNode(); n && size < 400000; n = walker.nextNode()) {
-    const tag = n.parentElement ? n.parentElement.tagName : '';
-    if (tag === 'SCRIPT' || tag === 'STYLE') continue;
-    parts.push(n.nodeValue); size += n.nodeValue.length;
-  }
-  const inlineHidden = new RegExp([
-      'display:none', 'visibility:hidden', 'font-size:0(?![.\\d])', 'text-indent:-\\d{3,}',
-      '(?:left|top):-\\d{3,}px', '(?:height|width):0(?:px)?(?![.\\d])'].join('|'));
-  const width = document.documentElement.scrollWidth;
-  const MENUS = 'nav, [role=navigation], [role=menu], .menu, .dropdown, .submenu, .sub-menu';
-  const links = [];
-  for (const a of document.querySelectorAll('a[href]')) {
-    const r = a.getBoundingClientRect();
-    const rendered = a.getClientRects().length > 0 &&
-        (a.checkVisibility ? a.checkVisibility({visibilityProperty: true}) : true);
-    let how = '';
-    const outside = r.right + scrollX <= 0 || r.bottom + scrollY <= 0
-        || r.left + scrollX > width + 500;
-    const tiny = (r.width <= 1 && r.height <= 1) || parseFloat(getComputedStyle(a).fontSize) < 2;
-    if (rendered && outside) {
-      how = 'off-screen';
-    } else if (rendered && tiny) {
-      how = 'microscopic';
-    } else if (!a.closest(MENUS)) {
-      for (let el = a; el && el !== document.body; el = el.parentElement) {
-        const style = (el.getAttribute('style') || '').toLowerCase().replace(/\s+/g, '');
-        const zero = /(?:height|width):0(?:px)?(?![.\d])/.test(style);
-        const clipped = zero && /overflow:hidden/.test(style);
-        if ((!rendered && inlineHidden.test(style)) || clipped) { how = 'inline style'; break; }
-      }
-    }
-    links.push({href: a.href, hiddenHow: how});
-  }
-  const refresh = Array.from(document.querySelectorAll('meta[http-equiv=refresh i]'))
-      .map(m => m.getAttribute('content') || '');
-  return {text: parts.join('\n'), links, refresh};
-}"""
-
-_MIXED_CONSOLE = re.compile(r"requested an insecure \w+ '(http://[^']+)'")
-
-
 @dataclass
 class PageScan:
     """What the browser saw on one sampled page."""
@@ -471,69 +422,27 @@ class PageScan:
     findings: list[Finding] = field(default_factory=list)
 
 
-class _Listener:
-    """Collects a page's insecure subresources and the portal's Set-Cookie headers."""
-
-    def __init__(self, page: Page, portal: str) -> None:
-        self.page = page
-        self.portal_host = hostname(portal)
-        self.insecure: set[str] = set()
-        self.cookie_tasks: list[asyncio.Task[list[str]]] = []
-        page.on("request", self._request)
-        page.on("console", self._console)
-        page.on("response", self._response)
-
-    def _request(self, request: Request) -> None:
-        main = request.is_navigation_request() and request.frame == self.page.main_frame
-        if request.url.startswith("http://") and not main:
-            self.insecure.add(request.url)
-
-    def _console(self, message: ConsoleMessage) -> None:
-        found = _MIXED_CONSOLE.search(message.text)
-        if found:
-            self.insecure.add(found.group(1))
-
-    def _response(self, response: Response) -> None:
-        if hostname(response.url) == self.portal_host:
-            self.cookie_tasks.append(asyncio.ensure_future(response.header_values("set-cookie")))
-
-    async def cookies(self) -> list[str]:
-        results = await asyncio.gather(*self.cookie_tasks, return_exceptions=True)
-        return [v for r in results if isinstance(r, list) for v in r]
-
-
-async def _scan_page(page: Page, listener: _Listener, url: str, ctx: PortalContext,
-                     trusted: Sequence[str]) -> PageScan:
-    """Load one sampled page and look for mixed and injected content."""
-    scan = PageScan(url=url)
-    listener.insecure = set()
-    with NavigationRecorder(page) as navigations:
-        try:
-            loaded = await open_url(page, url, ctx.settings.page_timeout_ms)
-        except PortalError as error:
-            scan.error, scan.outcome = str(error), "portal_error"
-            return scan
-        data = await page.evaluate(SCAN_JS)
-    portal = portal_url(ctx)
-    scan.https = loaded.url.startswith("https://")
-    scan.insecure = set(listener.insecure) if scan.https else set()
-    scan.findings = [Finding(url, "spam", p) for p in spam_phrases(data["text"])]
-    scan.findings += link_findings(url, data["links"], portal, trusted)
-    scan.findings += redirect_findings(url, [*navigations.urls, loaded.url], data["refresh"],
-                                       portal, trusted)
+def page_scan(visit: PageVisit, portal: str, trusted: Sequence[str]) -> PageScan:
+    """Mixed and injected content on one visited page."""
+    scan = PageScan(url=visit.url, error=visit.error, outcome=visit.outcome)
+    if not visit.loaded:
+        return scan
+    scan.https = visit.final_url.startswith("https://")
+    scan.insecure = set(visit.insecure) if scan.https else set()
+    scan.findings = [Finding(visit.url, "spam", p) for p in spam_phrases(visit.text)]
+    scan.findings += link_findings(visit.url, visit.links, portal, trusted)
+    scan.findings += redirect_findings(visit.url, [*visit.navigations, visit.final_url],
+                                       visit.refresh, portal, trusted)
     return scan
 
 
 async def scan_pages(ctx: PortalContext, urls: Sequence[str]) -> tuple[list[PageScan], list[str]]:
-    """Visit sampled pages in one browser context: scans, and the portal's Set-Cookie values."""
+    """The scans of the visited sampled pages, and the portal's Set-Cookie values on them."""
     trusted = (*ctx.settings.national_portal_hosts, *ctx.settings.national_sso_hosts)
-    scans: list[PageScan] = []
-    async with browser_page(ctx) as (_, page):
-        listener = _Listener(page, portal_url(ctx))
-        for url in urls:
-            scans.append(await _scan_page(page, listener, url, ctx, trusted))
-        cookies = await listener.cookies()
-    return scans, cookies
+    visits = await page_visits(ctx)
+    seen = [visits.get(url) or not_visited(url) for url in urls]
+    cookies = [value for visit in seen for value in visit.set_cookies]
+    return [page_scan(visit, portal_url(ctx), trusted) for visit in seen], cookies
 
 
 # --------------------------------------------------------------------------------------

@@ -85,6 +85,8 @@ class PortalContext:
     page_events: list[PageEvents] = field(default_factory=list)  # one per context opened
     # What the timed families' untimed parts gathered earlier in the sweep (checks.preparation)
     prepared: dict[str, Any] = field(default_factory=dict)
+    # What one job of a sweep step gathers for the step's families (checks._visits)
+    shared: dict[str, Any] = field(default_factory=dict)
 
     async def new_page(self, timed: bool = False,
                        **context_options: object) -> tuple[BrowserContext, Page]:

@@ -12,7 +12,6 @@ from contextlib import (
     asynccontextmanager,
     contextmanager,
     nullcontext,
-    suppress,
 )
 from dataclasses import asdict, dataclass, field, fields, replace
 from functools import partial
@@ -22,9 +21,9 @@ from typing import Any, TypeVar
 from playwright.async_api import Browser, Playwright, async_playwright
 
 import checks
+from checks import _visits as visits
 from probe import attestations, order
 from probe import status as statuses
-from probe.audit.har import capture_har
 from probe.audit.manifest import seal_after_run
 from probe.context import PORTAL_LANES, PortalContext, ProbeSettings
 from probe.db.plan import SweepPlan
@@ -309,8 +308,11 @@ async def _check_step(run: _PortalRun, families: tuple[str, ...], pool: BrowserP
         return
     jobs: list[_Job] = [*(partial(_family_job, run, family, progress) for family in families),
                         *(partial(_prepare_job, run, family) for family in prepare)]
-    if capture:
-        jobs.append(partial(_har_job, run))
+    shared: dict[str, Any] = {}  # the page visits the step's families share (checks._visits)
+    read = bool(visits.READERS.intersection(families))
+    if capture or read:
+        visits.prime(shared)
+        jobs.insert(0, partial(_visits_job, run, capture, read))  # first: readers await it
     found: list[list[Observation]] = [[] for _ in jobs]
     pending = enumerate(jobs)  # shared: each lane takes the next job (as probe.audit.har's)
 
@@ -318,7 +320,8 @@ async def _check_step(run: _PortalRun, families: tuple[str, ...], pool: BrowserP
         async with pool.lease(run.agency.portal_url) as lease:
             ctx = PortalContext(agency=run.agency, sitemap=sitemap, browser=lease.browser,
                                 evidence=EvidenceStore(options.evidence_root, run.run_id),
-                                settings=options.settings, lease=lease, prepared=run.prepared)
+                                settings=options.settings, lease=lease, prepared=run.prepared,
+                                shared=shared)
             for index, job in pending:
                 found[index] = await job(ctx)
 
@@ -370,14 +373,18 @@ async def _prepare_job(run: _PortalRun, family: str, ctx: PortalContext) -> list
     return []
 
 
-async def _har_job(run: _PortalRun, ctx: PortalContext) -> list[Observation]:
-    """Record the portal's redacted HAR within the portal's budget (never a finding)."""
-    if (left := run.budget_left(ctx.settings)) > 0:
-        clock = time.monotonic()
-        with suppress(TimeoutError):  # the HAR is a copy of evidence, never a finding
-            await asyncio.wait_for(capture_har(ctx), left)
-        log.info("har of %s: %.1f s", run.agency.portal_url, time.monotonic() - clock)
+async def _visits_job(run: _PortalRun, capture: bool, read: bool,
+                      ctx: PortalContext) -> list[Observation]:
+    """Visit the pages the step's readers share (with `read`), recording the run's redacted
+    HAR with `capture`, within the portal's budget (never a finding: the readers report
+    failures)."""
+    clock = time.monotonic()
+    await visits.fulfil(ctx, capture, read, run.budget_left(ctx.settings))
+    log.info(VISITS_MESSAGE, run.agency.portal_url, time.monotonic() - clock)
     return []
+
+
+VISITS_MESSAGE = "page visits of %s: %.1f s"  # the benchmarks read it
 
 
 @contextmanager

@@ -35,7 +35,7 @@ def test_the_timed_seconds_and_the_longest_chain_from_the_sweeps_own_log_lines(
             sweep.log.info("check %s on %s: %.1f s", families.split("+")[0], portal, 1.0)
             sweep.log_step(tuple(families.split("+")), portal, seconds)
         sweep.log.warning("check %s on %s exceeded %.3g s", "access", "https://b/", 240)
-        sweep.log.info("har of %s: %.1f s", "https://a/", 1.5)
+        sweep.log.info(sweep.VISITS_MESSAGE, "https://a/", 1.5)
     finally:
         for logger in (sweep.log, discovery.log):
             logger.removeHandler(handler)
@@ -43,7 +43,7 @@ def test_the_timed_seconds_and_the_longest_chain_from_the_sweeps_own_log_lines(
     found = bench.read_log(log)
     # a: 2 mapping + 8.5 for its untimed step (HAR within); b: 9 mapping + 6, the longer chain
     assert (found.timed_s, found.longest_chain_s) == (22.5, 15.0)
-    assert found.phases["har"] == 1.5
+    assert found.phases["visits"] == 1.5
 
 
 def test_the_ceiling_is_c1s_wall_over_its_bound(bench: ModuleType) -> None:
@@ -71,16 +71,16 @@ def test_phase_seconds_from_the_sweeps_own_phase_lines(bench: ModuleType, tmp_pa
     sweep.log.setLevel(logging.INFO)
     try:  # two batches; the per-portal steps probe.sweep logs inside them
         asyncio.run(phases())
-        sweep.log.info("har of %s: %.1f s", "https://a/", 1.5)
-        sweep.log.info("har of %s: %.1f s", "https://b/", 2.0)
+        sweep.log.info(sweep.VISITS_MESSAGE, "https://a/", 1.5)
+        sweep.log.info(sweep.VISITS_MESSAGE, "https://b/", 2.0)
         sweep.log.info("stored %s: %.1f s", "https://a/", 0.4)
     finally:
         sweep.log.removeHandler(handler)
         handler.close()
     found = bench.read_log(log).phases
-    assert found["har"] == 3.5 and found["stored"] == 0.4
+    assert found["visits"] == 3.5 and found["stored"] == 0.4
     assert found["timed"] >= 0.4 and found["untimed"] >= 0.4  # two batches each, summed
-    assert set(found) == {"untimed", "timed", "har", "stored"}
+    assert set(found) == {"untimed", "timed", "visits", "stored"}
 
 
 def test_the_ceiling_takes_amdahls_law_with_the_timed_phase_serial(bench: ModuleType) -> None:

@@ -275,7 +275,7 @@ def test_the_har_capture_survives_endless_scripts(faults: FaultFarm, runner: Bro
     renderer: endless scripts there cannot hold it. Its pages are guarded like the checks',
     but whose guard stops a loop, or whether the recording gives up on that page first, is
     timing (a guard tells only its own page's script from a layout: probe.browser)."""
-    from probe.audit.har import capture_har
+    from checks._visits import capture_har
 
     home = url_of(faults, "tinh-luan-hoi")
     ctx = make_ctx(runner.browser, home, [home, home + "thu-tuc-hanh-chinh"], tmp_path,

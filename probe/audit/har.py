@@ -1,35 +1,22 @@
-"""HAR capture of the sampled pages, redacted before storage.
+"""The run's HAR: redacted before storage, read back for replay.
 
-`capture_har(ctx)` opens one browser context that records a HAR with embedded bodies
-(Playwright `record_har_path`, `record_har_content="embed"`), visits the pages the checks
-open (`capture_urls`), and stores the HAR gzip-compressed as an artifact (`<sha256>.har.gz`). Before
-storage, `redact_har` replaces the values of cookies, authorization and token headers, of
-token-like query, form and JSON fields, and of hidden token inputs in HTML with
-`[REDACTED]` (names are kept: which cookies a portal sets is evidence too).
+The page visits (checks._visits) record the HAR of the pages the checks open, with embedded
+bodies (Playwright `record_har_path`, `record_har_content="embed"`), and store it
+gzip-compressed as an artifact (`<sha256>.har.gz`). Before storage, `redact_har` replaces
+the values of cookies, authorization and token headers, of token-like query, form and JSON
+fields, and of hidden token inputs in HTML with `[REDACTED]` (names are kept: which cookies
+a portal sets is evidence too).
 """
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import json
-import logging
 import re
-import tempfile
-from collections.abc import Iterator
 from contextlib import suppress
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Page
-
-from probe.browser import close_context
-from probe.context import PORTAL_LANES, PortalContext
-from probe.urls import netloc
-
-log = logging.getLogger(__name__)
 HAR_SUFFIX = ".har.gz"
 REDACTED = "[REDACTED]"
 SENSITIVE_HEADERS = frozenset({
@@ -183,112 +170,3 @@ def load_har(data: bytes) -> dict[str, Any]:
     if data[:2] == b"\x1f\x8b":
         data = gzip.decompress(data)
     return json.loads(data)
-
-
-# --- capture ------------------------------------------------------------------------------
-
-
-def capture_limit(ctx: PortalContext) -> int:
-    """How many sampled pages the capture visits: as many as the checks sample."""
-    return max(ctx.settings.sample_pages, ctx.settings.perf_pages, 1)
-
-
-def capture_urls(ctx: PortalContext) -> list[str]:
-    """What the capture visits: the sampled pages, the first site-map, procedure, catalogue
-    and look-up pages (the layout check opens them), robots.txt and sitemap.xml."""
-    from checks._sampling import portal_url, sampled_pages
-
-    urls = [p.url for p in sampled_pages(ctx, capture_limit(ctx))]
-    for page_type in CAPTURED_TYPES:
-        if info := ctx.sitemap.first(page_type):
-            urls.append(info.url)
-    home = portal_url(ctx)
-    urls += [urljoin(home, "/robots.txt"), urljoin(home, "/sitemap.xml")]
-    return list(dict.fromkeys(urls))
-
-
-async def capture_har(ctx: PortalContext) -> str | None:
-    """Record the sampled pages as a redacted HAR artifact; its path, or None on failure.
-
-    Set `settings.extra["har_capture"] = "off"` to skip. A run is captured once: when its
-    evidence already holds a HAR, that one is kept. A failure is logged, never raised: the
-    checks' observations do not depend on it.
-    """
-    if ctx.settings.extra.get("har_capture") == "off":
-        return None
-    done = sorted(ctx.evidence.run_dir.glob(f"*{HAR_SUFFIX}"))
-    if done:
-        return done[0].relative_to(ctx.evidence.root).as_posix()
-    urls = capture_urls(ctx)
-    with tempfile.TemporaryDirectory(prefix="probe-har-") as folder:
-        path = Path(folder) / "pages.har"
-        try:
-            urls = await _record(ctx, urls, path)
-            har = json.loads(path.read_text(encoding="utf-8"))
-        except (PlaywrightError, OSError, ValueError) as error:
-            log.warning("HAR capture failed on %s: %r", ctx.agency.portal_url, error)
-            return None
-    har.setdefault("log", {})["_dvcProbePages"] = urls
-    return ctx.evidence.put(har_bytes(redact_har(har)), HAR_SUFFIX)
-
-
-async def _record(ctx: PortalContext, urls: list[str], path: Path) -> list[str]:
-    """Visit `urls` (plus the site-map and catalogue links of the first, the home page) in one
-    context recording a HAR with embedded bodies into `path`; the URLs visited.
-
-    After the home page, `PORTAL_LANES` pages of that context take the URLs in turn: on a slow
-    server the recording waits for several answers at once, still within the one host slot
-    the context holds."""
-    # a guarded context like the checks' (dialogs answered, downloads refused, endless
-    # scripts stopped, private addresses refused), pooled in a sweep
-    context, page = await ctx.new_page(record_har_path=str(path), record_har_content="embed")
-    timeout_ms = ctx.settings.page_timeout_ms
-    try:
-        rest = urls[1:]
-        if await _visit(page, urls[0], timeout_ms):
-            rest = [u for u in await _linked_extras(page, urls[0]) if u not in urls] + rest
-        lanes = [page] + [await context.new_page() for _ in range(min(PORTAL_LANES, len(rest)) - 1)]
-        queue = iter(rest)
-        await asyncio.gather(*(_visit_each(lane, queue, timeout_ms) for lane in lanes))
-    finally:
-        await close_context(context)  # writes the HAR
-    return [urls[0], *rest]
-
-
-async def _visit_each(page: Page, queue: Iterator[str], timeout_ms: int) -> None:
-    """Visit the URLs `queue` gives, one after another, while it has any."""
-    for url in queue:
-        await _visit(page, url, timeout_ms)
-
-
-async def _visit(page: Page, url: str, timeout_ms: int) -> bool:
-    """Open `url` and let it settle; False (logged) when it fails."""
-    from checks._dom import PortalError, open_url
-
-    try:
-        await open_url(page, url, timeout_ms)
-        return True
-    except (PortalError, PlaywrightError) as error:
-        log.info("HAR capture: %s not loaded: %s", url, error)
-        return False
-
-
-async def _linked_extras(page: Page, home: str) -> list[str]:
-    """Same-site links of the home page to a human site map and to the catalogue: the layout
-    check follows them when discovery did not list such pages."""
-    from checks._dom import SECTIONS, links_matching, page_links
-    from checks.layout import SITEMAP_LINKS
-
-    try:
-        links = await page_links(page)
-    except PlaywrightError:
-        return []
-    found: list[str] = []
-    for phrases in (SITEMAP_LINKS, SECTIONS["catalogue"]):
-        for link in links_matching(links, phrases, home):
-            target = link.href.split("#")[0]
-            if netloc(target) == netloc(home) and not target.lower().split("?")[0] \
-                    .endswith(".xml"):
-                found.append(target)
-                break
-    return list(dict.fromkeys(found))

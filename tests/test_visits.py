@@ -1,0 +1,118 @@
+"""checks._visits: one browser visit of each sampled page, shared by security, EMC and the HAR."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import ssl
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from checks import _visits as visits
+from checks import emc, security
+from probe.audit.har import load_har
+from tests.fixtures.checks_psae.farm_kit import FarmKit, values
+
+BINH_MINH = "tinh-binh-minh"
+
+
+@pytest.fixture(scope="module")
+def kit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FarmKit]:
+    farm_kit = FarmKit(Path(tmp_path_factory.mktemp("farm")))
+    yield farm_kit
+    farm_kit.stop()
+
+
+def _page_requests(kit: FarmKit, agency_id: str, since: int) -> collections.Counter[str]:
+    """Requests for pages (static assets left out) the farm portal answered since `since`."""
+    log = kit.farm.request_log(agency_id)[since:]
+    return collections.Counter(path.split("?")[0] for _, path in log
+                               if not path.startswith("/static") and path != "/favicon.ico")
+
+
+@pytest.mark.slow
+def test_security_emc_and_the_har_open_each_sampled_page_once(kit: FarmKit) -> None:
+    """As a sweep step runs them: the visits job first, the two readers in other lanes. Before
+    the shared visits, each sampled page was asked for three times (security's browser, EMC's
+    raw fetch, the HAR's browser)."""
+    ctx = kit.ctx(BINH_MINH)
+    sampled = visits.read_urls(ctx)
+    before = len(kit.farm.request_log(BINH_MINH))
+
+    async def step() -> tuple[Any, ...]:
+        visits.prime(ctx.shared)
+        return tuple(await asyncio.gather(visits.fulfil(ctx, True, True, 120),
+                                          security.run(ctx), emc.run(ctx)))
+
+    har, security_found, emc_found = kit.runner.run(step(), timeout=300)
+    asked = _page_requests(kit, BINH_MINH, before)
+    assert len(sampled) == 3
+    for url in sampled[1:]:
+        assert asked[urlsplit(url).path] == 1, (url, asked)
+    # the visit; security's HTTP chain of the home page; the plain-HTTP entry and its hop
+    assert asked["/"] == 4, asked
+    assert values(emc_found)["emc.tracking_request"] is True
+    assert values(emc_found)["emc.snippet_pages"] == 1.0
+    seen = values(security_found)
+    assert seen["mixed_content.count"] == 0 and seen["injected.count"] == 0
+    assert all(o.outcome == "ok" for o in [*security_found, *emc_found])
+    recorded = load_har((ctx.evidence.root / har).read_bytes())
+    assert set(sampled) <= set(recorded["log"]["_dvcProbePages"])
+    entries = {e["request"]["url"] for e in recorded["log"]["entries"]}
+    assert set(sampled) <= entries
+
+
+@pytest.mark.slow
+def test_a_visit_keeps_the_document_as_the_server_sent_it(kit: FarmKit) -> None:
+    """The single-page app's shell, as an HTTP client reads it, and the DOM it renders."""
+    ctx = kit.ctx("tinh-lam-giang")
+    home = visits.read_urls(ctx)[0]
+    found = kit.runner.run(visits.gather(ctx), timeout=120)
+    sent = httpx.get(home, verify=ssl.create_default_context(cafile=kit.farm.ca_file)).text
+    visit = found.visits[home]
+    assert visit.raw_html == sent
+    assert visit.html != sent and len(visit.html) > len(sent)
+    assert visit.answered and visit.text.strip()
+
+
+def _waiting_ctx() -> Any:
+    return SimpleNamespace(shared={}, agency=SimpleNamespace(portal_url="https://a.gov.vn/"))
+
+
+def test_a_visits_job_with_no_time_left_fails_its_readers() -> None:
+    async def scenario() -> tuple[str | None, BaseException | None]:
+        ctx = _waiting_ctx()
+        visits.prime(ctx.shared)
+        reader = asyncio.ensure_future(visits.page_visits(ctx))
+        har = await visits.fulfil(ctx, True, True, 0)
+        try:
+            await reader
+        except TimeoutError as error:
+            return har, error
+        return har, None
+
+    har, error = asyncio.run(scenario())
+    assert har is None and error is not None and "budget" in str(error)
+
+
+def test_a_reader_that_gives_up_leaves_the_visits_to_the_others() -> None:
+    """A family's own time limit cancels its wait, never the step's promise."""
+    async def scenario() -> dict[str, visits.PageVisit]:
+        ctx = _waiting_ctx()
+        visits.prime(ctx.shared)
+        impatient = asyncio.ensure_future(visits.page_visits(ctx))
+        patient = asyncio.ensure_future(visits.page_visits(ctx))
+        await asyncio.sleep(0)
+        impatient.cancel()
+        await asyncio.sleep(0)
+        page = visits.PageVisit(url="https://a.gov.vn/")
+        ctx.shared[visits._PROMISE].set_result(visits.Gathered({page.url: page}))
+        return await patient
+
+    assert list(asyncio.run(scenario())) == ["https://a.gov.vn/"]
