@@ -412,3 +412,23 @@ async def page_visits(ctx: PortalContext) -> dict[str, PageVisit]:
     if promise is None:
         return (await gather(ctx)).visits
     return (await asyncio.shield(promise)).visits
+
+
+async def answers(ctx: PortalContext, urls: Sequence[str]) -> dict[str, tuple[int | None, str]]:
+    """How the sweep step's shared visits saw those of `urls` they opened: (HTTP status,
+    reason), or (None, why the portal failed). Pages they did not open, or could not for the
+    probe's own reasons, are left out, as is everything outside a sweep step."""
+    if _PROMISE not in ctx.shared:
+        return {}
+    try:
+        seen = await page_visits(ctx)
+    except Exception:  # the visits failed: the caller asks for itself
+        return {}
+    found: dict[str, tuple[int | None, str]] = {}
+    for url in urls:
+        visit = seen.get(url)
+        if visit is not None and visit.loaded and visit.status is not None:
+            found[url] = (visit.status, f"HTTP {visit.status}")
+        elif visit is not None and visit.outcome == "portal_error":
+            found[url] = (None, visit.error)
+    return found

@@ -36,7 +36,7 @@ Metrics, all in ms from the navigation start (`performance.timeOrigin`):
 - availability.ok_ratio: share of sampled pages (up to `settings.sample_pages`) answering
   2xx: a timed page counts when all its runs did; the other pages are fetched once, in a
   sweep by `prepare` beside the untimed checks (not in the timed phase, which has the
-  machine to itself).
+  machine to itself), or read from the sweep step's shared page visits (checks._visits).
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ from typing import Any
 
 from playwright.async_api import Browser, CDPSession, Page
 
+from checks import _visits as visits
 from checks._dom import short
 from checks._sampling import (
     error_detail,
@@ -507,11 +508,14 @@ def _availability_pages(ctx: PortalContext, timed: Sequence[str]) -> tuple[list[
 
 
 async def prepare(ctx: PortalContext) -> dict[str, Any]:
-    """The untimed part of this family: one fetch of each sampled page that will not be
-    timed, for `availability` (a sweep runs it beside the untimed checks)."""
+    """The untimed part of this family: the answer of each sampled page that will not be
+    timed, for `availability` (a sweep runs it beside the untimed checks). A page the sweep
+    step's shared visits opened is not asked for again; the others are fetched once."""
     timed = [page.url for page in sampled_pages(ctx, ctx.settings.perf_pages)]
     _, untimed = _availability_pages(ctx, timed)
-    return {PREPARED: await _statuses(ctx, untimed)}
+    seen = await visits.answers(ctx, untimed)
+    fetched = await _statuses(ctx, [url for url in untimed if url not in seen])
+    return {PREPARED: {url: seen.get(url) or fetched[url] for url in untimed}}
 
 
 async def availability(ctx: PortalContext, timed: dict[str, list[Run]]) -> Observation:

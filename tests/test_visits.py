@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from checks import _visits as visits
-from checks import emc, security
+from checks import emc, performance, security
 from probe.audit.har import load_har
 from tests.fixtures.checks_psae.farm_kit import FarmKit, values
 
@@ -116,3 +116,24 @@ def test_a_reader_that_gives_up_leaves_the_visits_to_the_others() -> None:
         return await patient
 
     assert list(asyncio.run(scenario())) == ["https://a.gov.vn/"]
+
+
+@pytest.mark.slow
+def test_availability_reads_the_pages_the_visits_opened(kit: FarmKit) -> None:
+    """The performance family's untimed part asks again only for what the visits missed."""
+    ctx = kit.ctx(BINH_MINH)
+    before = len(kit.farm.request_log(BINH_MINH))
+
+    async def step() -> dict[str, Any]:
+        visits.prime(ctx.shared)
+        _, prepared = await asyncio.gather(visits.fulfil(ctx, False, True, 120),
+                                           performance.prepare(ctx))
+        return prepared[performance.PREPARED]
+
+    statuses = kit.runner.run(step(), timeout=300)
+    asked = _page_requests(kit, BINH_MINH, before)
+    untimed = visits.read_urls(ctx)[1:]  # one page is timed (perf_pages 1)
+    assert list(statuses) == untimed
+    assert all(status == (200, "HTTP 200") for status in statuses.values())
+    for url in untimed:
+        assert asked[urlsplit(url).path] == 1, (url, asked)
