@@ -144,6 +144,11 @@ class Gathered:
     visits: dict[str, PageVisit]
     har: str | None = None  # the HAR artifact's path, when one was recorded
 
+    @property
+    def artifacts(self) -> list[str]:
+        """The evidence of these visits to name on the observations made from them."""
+        return [self.har] if self.har else []
+
 
 class _PageLog:
     """Routes one browser page's network and console events into the visit under way."""
@@ -405,13 +410,13 @@ async def fulfil(ctx: PortalContext, record: bool, read: bool, limit_s: float) -
             promise.cancel()
 
 
-async def page_visits(ctx: PortalContext) -> dict[str, PageVisit]:
+async def page_visits(ctx: PortalContext) -> Gathered:
     """The visits of the pages security and EMC read: the sweep step's (awaited, never
     cancelled by a waiter's own time limit), else gathered now."""
     promise: asyncio.Future[Gathered] | None = ctx.shared.get(_PROMISE)
     if promise is None:
-        return (await gather(ctx)).visits
-    return (await asyncio.shield(promise)).visits
+        return await gather(ctx)
+    return await asyncio.shield(promise)
 
 
 async def answers(ctx: PortalContext, urls: Sequence[str]) -> dict[str, tuple[int | None, str]]:
@@ -421,7 +426,7 @@ async def answers(ctx: PortalContext, urls: Sequence[str]) -> dict[str, tuple[in
     if _PROMISE not in ctx.shared:
         return {}
     try:
-        seen = await page_visits(ctx)
+        seen = (await page_visits(ctx)).visits
     except Exception:  # the visits failed: the caller asks for itself
         return {}
     found: dict[str, tuple[int | None, str]] = {}

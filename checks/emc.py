@@ -2,7 +2,8 @@
 
 How each observation is made:
 - Every page is read from the portal's shared page visits (checks._visits: one browser
-  visit of each sampled page serves security, EMC and the HAR).
+  visit of each sampled page serves security, EMC and the HAR). In a sweep, their HAR (the
+  documents as sent, the tracker's requests) is the evidence each observation names.
 - The snippet is read by `parse_emc` (checks._emc_snippet), a pure function, from each
   sampled page's raw HTML (the document as the server sent it) and, for single-page apps
   (`sitemap.rendered`) and the home page, from the rendered DOM too. It tells active code
@@ -24,7 +25,7 @@ How each observation is made:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs, urlsplit
 
 from checks._emc_snippet import (
@@ -185,11 +186,13 @@ async def run(ctx: PortalContext) -> list[Observation]:
     home = portal_url(ctx)
     try:
         urls = read_urls(ctx)
-        visits = await page_visits(ctx)
-        pages = [visits.get(url) or not_visited(url) for url in urls]
+        gathered = await page_visits(ctx)
+        pages = [gathered.visits.get(url) or not_visited(url) for url in urls]
         if not pages[0].loaded:
             return unmeasured(NAMES, home, pages[0].outcome, f"home page failed: {pages[0].error}")
-        return _observe(home, pages, set(browsed_urls(ctx)))
+        found = _observe(home, pages, set(browsed_urls(ctx)))
+        return [replace(o, artifacts=[*o.artifacts, *gathered.artifacts]) if o.outcome == "ok"
+                else o for o in found]
     except Exception as error:  # a probe failure must not sink the run
         return unmeasured(NAMES, home, "probe_error", f"probe failure: {error_detail(error)}")
 

@@ -20,7 +20,8 @@ How each observation is made:
 - hsts, headers.security, cookies.flags_ok: headers of the home page's HTTPS answer (cookies:
   every Set-Cookie of the portal's own host seen by httpx and by the browser on sampled pages).
 - The browser's readings (mixed content, injected content, its Set-Cookie values) come
-  from the portal's shared page visits (checks._visits), one per sampled page.
+  from the portal's shared page visits (checks._visits), one per sampled page; in a sweep
+  their HAR is the evidence named on mixed_content.count and injected.count.
 - mixed_content.count: distinct http:// subresources requested by HTTPS sampled pages in the
   browser (requests seen, plus Chromium's "Mixed Content" console reports for those it
   blocks or upgrades before any request is made).
@@ -436,13 +437,24 @@ def page_scan(visit: PageVisit, portal: str, trusted: Sequence[str]) -> PageScan
     return scan
 
 
-async def scan_pages(ctx: PortalContext, urls: Sequence[str]) -> tuple[list[PageScan], list[str]]:
-    """The scans of the visited sampled pages, and the portal's Set-Cookie values on them."""
+@dataclass
+class Scanned:
+    """The scans of the sampled pages, the portal's Set-Cookie values the browser saw on
+    them, and the evidence of the visits (their HAR)."""
+
+    scans: list[PageScan]
+    cookies: list[str]
+    artifacts: list[str]
+
+
+async def scan_pages(ctx: PortalContext, urls: Sequence[str]) -> Scanned:
+    """Mixed and injected content on the visited sampled pages (checks._visits)."""
     trusted = (*ctx.settings.national_portal_hosts, *ctx.settings.national_sso_hosts)
-    visits = await page_visits(ctx)
-    seen = [visits.get(url) or not_visited(url) for url in urls]
-    cookies = [value for visit in seen for value in visit.set_cookies]
-    return [page_scan(visit, portal_url(ctx), trusted) for visit in seen], cookies
+    gathered = await page_visits(ctx)
+    seen = [gathered.visits.get(url) or not_visited(url) for url in urls]
+    return Scanned([page_scan(visit, portal_url(ctx), trusted) for visit in seen],
+                   [value for visit in seen for value in visit.set_cookies],
+                   gathered.artifacts)
 
 
 # --------------------------------------------------------------------------------------
@@ -554,8 +566,9 @@ def _header_observations(home: Chain, page: str, cookies: Sequence[str],
             observation("cookies.flags_ok", flags_ok, page, flags_detail)]
 
 
-def _scan_observations(scans: Sequence[PageScan], page: str) -> list[Observation]:
+def _scan_observations(scanned: Scanned, page: str) -> list[Observation]:
     """mixed_content.count and injected.count over the scanned pages."""
+    scans, artifacts = scanned.scans, scanned.artifacts
     loaded = [s for s in scans if s.outcome == "ok"]
     if not loaded:
         reason = scans[0].error if scans else "no page scanned"
@@ -569,7 +582,8 @@ def _scan_observations(scans: Sequence[PageScan], page: str) -> list[Observation
         insecure = sorted({u for s in https_pages for u in s.insecure})
         detail = f"{len(insecure)} http:// subresource(s) on {len(https_pages)} HTTPS page(s)"
         detail += (": " + ", ".join(insecure[:3])) if insecure else ""
-        found.append(observation("mixed_content.count", len(insecure), page, detail + note))
+        found.append(observation("mixed_content.count", len(insecure), page, detail + note,
+                                 artifacts=artifacts))
     else:
         found.append(observation("mixed_content.count", None, page, NO_TLS_NOT_MET,
                                  outcome="portal_error"))
@@ -578,7 +592,8 @@ def _scan_observations(scans: Sequence[PageScan], page: str) -> list[Observation
     detail = (f"{len(distinct)} distinct finding(s) on {len(pages)} of {len(loaded)} "
               "sampled page(s)")
     detail += (": " + "; ".join(f"{k} {w!r}" for k, w in list(distinct)[:4])) if distinct else ""
-    found.append(observation("injected.count", len(distinct), page, detail + note))
+    found.append(observation("injected.count", len(distinct), page, detail + note,
+                             artifacts=artifacts))
     return found
 
 
@@ -634,14 +649,14 @@ async def _observations(ctx: PortalContext, page: str, home: Chain,
     found += await _guard(("http.redirects_https",), page,
                           lambda: [_redirect_observation(redirect, page)])
     urls = [p.url for p in sampled_pages(ctx, ctx.settings.sample_pages)]
-    scanned: list[tuple[list[PageScan], list[str]]] = []
+    scanned: list[Scanned] = []
 
     async def scan() -> list[Observation]:
         scanned.append(await scan_pages(ctx, urls))
-        return _scan_observations(scanned[0][0], page)
+        return _scan_observations(scanned[0], page)
 
     found += await _guard(("mixed_content.count", "injected.count"), page, scan)
-    cookies = scanned[0][1] if scanned else []
+    cookies = scanned[0].cookies if scanned else []
     artifacts = _store_headers(ctx, home)
     found += await _guard(("headers.security", "cookies.flags_ok"), page,
                           lambda: _header_observations(home, page, cookies, artifacts))

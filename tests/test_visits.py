@@ -62,6 +62,9 @@ def test_security_emc_and_the_har_open_each_sampled_page_once(kit: FarmKit) -> N
     seen = values(security_found)
     assert seen["mixed_content.count"] == 0 and seen["injected.count"] == 0
     assert all(o.outcome == "ok" for o in [*security_found, *emc_found])
+    # the observations made from the visits name their recording as evidence
+    read = [o for o in security_found if o.name in ("mixed_content.count", "injected.count")]
+    assert [har in o.artifacts for o in [*read, *emc_found]] == [True] * 7
     recorded = load_har((ctx.evidence.root / har).read_bytes())
     assert set(sampled) <= set(recorded["log"]["_dvcProbePages"])
     entries = {e["request"]["url"] for e in recorded["log"]["entries"]}
@@ -113,7 +116,7 @@ def test_a_reader_that_gives_up_leaves_the_visits_to_the_others() -> None:
         await asyncio.sleep(0)
         page = visits.PageVisit(url="https://a.gov.vn/")
         ctx.shared[visits._PROMISE].set_result(visits.Gathered({page.url: page}))
-        return await patient
+        return (await patient).visits
 
     assert list(asyncio.run(scenario())) == ["https://a.gov.vn/"]
 
