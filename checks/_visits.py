@@ -31,7 +31,7 @@ import logging
 import re
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,7 @@ from probe.audit.har import HAR_SUFFIX, har_bytes, redact_har
 from probe.browser import close_context
 from probe.context import PORTAL_LANES, PortalContext
 from probe.models import Outcome
+from probe.turns import take_turns
 from probe.urls import netloc
 
 log = logging.getLogger(__name__)
@@ -246,13 +247,6 @@ async def _wait_for_tracker(visit: PageVisit) -> None:
         await asyncio.sleep(0.1)
 
 
-async def _visit_each(page: Page, page_log: _PageLog, queue: Iterator[str], ctx: PortalContext,
-                      lingering: set[str], visits: dict[str, PageVisit]) -> None:
-    """Visit the URLs `queue` gives, one after another, while it has any."""
-    for url in queue:
-        visits[url] = await _visit(page, page_log, url, ctx, url in lingering)
-
-
 async def _visit_all(ctx: PortalContext, urls: Sequence[str], lingering: set[str],
                      har_path: Path | None) -> dict[str, PageVisit]:
     """Visit `urls` in one context (recording a HAR with embedded bodies into `har_path`).
@@ -275,9 +269,12 @@ async def _visit_all(ctx: PortalContext, urls: Sequence[str], lingering: set[str
         if har_path and home.loaded:
             rest = [u for u in await _linked_extras(page, urls[0]) if u not in urls] + rest
         lanes = [page] + [await context.new_page() for _ in range(min(PORTAL_LANES, len(rest)) - 1)]
-        queue = iter(rest)
-        await asyncio.gather(*(_visit_each(lane, _PageLog(lane, portal_host), queue, ctx,
-                                           lingering, visits) for lane in lanes))
+
+        async def visit(lane: tuple[Page, _PageLog], url: str) -> PageVisit:
+            return await _visit(*lane, url, ctx, url in lingering)
+
+        logs = [(lane, _PageLog(lane, portal_host)) for lane in lanes]
+        visits.update(zip(rest, await take_turns(logs, rest, visit), strict=True))
     finally:
         await close_context(context)  # writes the HAR
     return visits

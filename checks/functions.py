@@ -63,6 +63,7 @@ from probe.browser import close_context
 from probe.context import PortalContext
 from probe.models import Observation
 from probe.observations import CATALOGUE
+from probe.turns import take_turns
 from probe.urls import host_matches, netloc
 
 FAMILY = "functions"
@@ -557,19 +558,10 @@ class FunctionsProbe:
         if len(urls) == 1:
             return [await self.procedure_page(page, urls[0])]
         helper = await self.context.new_page()
-        queue = list(enumerate(urls))
-        found: dict[int, Observation] = {}
-
-        async def worker(on: Page) -> None:
-            while queue:
-                index, url = queue.pop(0)
-                found[index] = await self.procedure_page(on, url)
-
         try:
-            await asyncio.gather(worker(page), worker(helper))
+            return await take_turns([page, helper], urls, self.procedure_page)
         finally:
             await helper.close()
-        return [found[i] for i in sorted(found)]
 
     async def procedure_page(self, page: Page, url: str) -> Observation:
         """procedure.fields of one procedure page; notes its 'Nộp hồ sơ' links."""

@@ -314,7 +314,7 @@ async def _check_step(run: _PortalRun, families: tuple[str, ...], pool: BrowserP
         visits.prime(shared)
         jobs.insert(0, partial(_visits_job, run, capture, read))  # first: readers await it
     found: list[list[Observation]] = [[] for _ in jobs]
-    pending = enumerate(jobs)  # shared: each lane takes the next job (as probe.audit.har's)
+    pending = enumerate(jobs)  # shared: each lane takes the next job (as probe.turns does)
 
     async def lane() -> None:
         async with pool.lease(run.agency.portal_url) as lease:

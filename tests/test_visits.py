@@ -140,3 +140,4 @@ def test_availability_reads_the_pages_the_visits_opened(kit: FarmKit) -> None:
     assert all(status == (200, "HTTP 200") for status in statuses.values())
     for url in untimed:
         assert asked[urlsplit(url).path] == 1, (url, asked)
+
