@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 READERS = frozenset({"security", "emc"})  # the families that read the shared visits
 CAPTURED_TYPES = ("sitemap", "procedure", "catalogue", "lookup")  # the layout check opens them
 _PROMISE = "page_visits"
+READ_WAIT_S = 5.0  # for a visit's document body and Set-Cookie headers, once it has loaded
 _MIXED_CONSOLE = re.compile(r"requested an insecure \w+ '(http://[^']+)'")
 
 PAGE_TEXT_JS = r"""() => {
@@ -194,16 +195,26 @@ class _PageLog:
             self.visit.insecure.add(found.group(1))
 
     async def finish(self) -> None:
-        """Stop recording into the visit; read its document and Set-Cookie values."""
+        """Stop recording into the visit; read its document and Set-Cookie values, for at
+        most `READ_WAIT_S` (Playwright waits for a body until its request has finished,
+        which a document whose parsing a guard stopped may never do)."""
         visit, self.visit = self.visit, None
         if visit is None:
             return
-        cookies = await asyncio.gather(*self._cookies, return_exceptions=True)
-        visit.set_cookies = [value for found in cookies if isinstance(found, list)
-                             for value in found]
-        if self._raw is not None:
-            raw = (await asyncio.gather(self._raw, return_exceptions=True))[0]
-            visit.raw_html = raw if isinstance(raw, str) else None
+        reads = [*self._cookies, *([self._raw] if self._raw else [])]
+        if reads:
+            _, late = await asyncio.wait(reads, timeout=READ_WAIT_S)
+            for read in late:
+                read.cancel()
+        visit.set_cookies = [value for read in self._cookies for value in _result(read) or []]
+        visit.raw_html = _result(self._raw) if self._raw else None
+
+
+def _result(read: asyncio.Future[Any]) -> Any:
+    """What a finished read gave, or None when it failed or did not finish."""
+    if not read.done() or read.cancelled() or read.exception() is not None:
+        return None
+    return read.result()
 
 
 # --- visiting -----------------------------------------------------------------------------

@@ -141,3 +141,25 @@ def test_availability_reads_the_pages_the_visits_opened(kit: FarmKit) -> None:
     for url in untimed:
         assert asked[urlsplit(url).path] == 1, (url, asked)
 
+
+def test_a_body_that_never_finishes_does_not_hold_the_visit(monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    """Playwright reads a body only once its request has finished; a document whose parsing
+    a guard stopped may never finish (seen on the looping fault portal, 1 run in 3)."""
+    monkeypatch.setattr(visits, "READ_WAIT_S", 0.2)
+    page = SimpleNamespace(on=lambda *_: None)
+
+    async def scenario() -> visits.PageVisit:
+        log = visits._PageLog(page, "a.gov.vn")  # type: ignore[arg-type]
+        visit = visits.PageVisit(url="https://a.gov.vn/")
+        log.start(visit)
+        cookies = asyncio.get_running_loop().create_future()
+        cookies.set_result(["sid=1; Secure; HttpOnly"])
+        log._cookies.append(cookies)
+        log._raw = asyncio.get_running_loop().create_future()  # never set
+        await asyncio.wait_for(log.finish(), 5)
+        return visit
+
+    visit = asyncio.run(scenario())
+    assert visit.raw_html is None
+    assert visit.set_cookies == ["sid=1; Secure; HttpOnly"]
