@@ -228,20 +228,26 @@ async def _visit(page: Page, page_log: _PageLog, url: str, ctx: PortalContext,
     try:
         loaded = await open_url(page, url, ctx.settings.page_timeout_ms)
         visit.final_url, visit.status = loaded.url, loaded.status
-        if not loaded.download:
-            visit.html = await page.content()
-            found = await page.evaluate(PAGE_TEXT_JS)
-            visit.text, visit.links, visit.refresh = found["text"], found["links"], found["refresh"]
-            if linger:
-                await _wait_for_tracker(visit)
+        if not loaded.download:  # reading a page may not take longer than loading it
+            limit_s = ctx.settings.page_timeout_ms / 1000 + (TRACKING_WAIT_S if linger else 0)
+            await asyncio.wait_for(_read(page, visit, linger), limit_s)
     except PortalError as error:
         visit.error, visit.outcome = str(error), "portal_error"
-    except PlaywrightError as error:
+    except (PlaywrightError, TimeoutError) as error:
         visit.error, visit.outcome = error_detail(error), error_outcome(error)
         log.info("visit of %s failed: %s", url, visit.error)
     finally:
         await page_log.finish()
     return visit
+
+
+async def _read(page: Page, visit: PageVisit, linger: bool) -> None:
+    """The loaded page's DOM, text and links; with `linger`, the tracker's time."""
+    visit.html = await page.content()
+    found = await page.evaluate(PAGE_TEXT_JS)
+    visit.text, visit.links, visit.refresh = found["text"], found["links"], found["refresh"]
+    if linger:
+        await _wait_for_tracker(visit)
 
 
 async def _wait_for_tracker(visit: PageVisit) -> None:

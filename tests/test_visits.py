@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import http.server
 import ssl
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -18,6 +21,7 @@ from checks import _visits as visits
 from checks import emc, performance, security
 from probe.audit.har import load_har
 from tests.fixtures.checks_psae.farm_kit import FarmKit, values
+from tests.fixtures.checks_psae.harness import make_ctx
 
 BINH_MINH = "tinh-binh-minh"
 
@@ -163,3 +167,41 @@ def test_a_body_that_never_finishes_does_not_hold_the_visit(monkeypatch: pytest.
     visit = asyncio.run(scenario())
     assert visit.raw_html is None
     assert visit.set_cookies == ["sid=1; Secure; HttpOnly"]
+
+
+LOOPING_PAGE = (b"<!doctype html><html lang='vi'><title>Trang chu</title><p>Vong lap.</p><script>"
+                b"addEventListener('DOMContentLoaded', () => setTimeout(() => { for (;;) {} }, 0))"
+                b"</script></html>")
+
+
+@pytest.fixture()
+def looping_site() -> Iterator[str]:
+    """A page whose script loops for ever as soon as its document has been parsed."""
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(LOOPING_PAGE)
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+@pytest.mark.slow
+def test_a_page_that_never_lets_itself_be_read_ends_its_visit(kit: FarmKit, looping_site: str,
+                                                              tmp_path: Path) -> None:
+    """With no guard to stop its loop in time, the page never answers a read of its DOM: the
+    visit gives up once a page load's time has passed, and says why."""
+    ctx = make_ctx(kit.runner.browser, looping_site, [looping_site], tmp_path,
+                   allow_private=True, script_watchdog_s=600.0, page_timeout_ms=3000)
+    clock = time.monotonic()
+    visit = kit.runner.run(visits.gather(ctx), timeout=60).visits[looping_site]
+    assert time.monotonic() - clock < 30
+    assert visit.outcome == "portal_error" and "timed out" in visit.error
