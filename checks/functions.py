@@ -119,6 +119,8 @@ EXAMPLE_WORDS = ("ví dụ", "vd", "mẫu", "example", "e.g")
 RATING_LEVELS = ("rat hai long", "hai long", "chua hai long")
 PAGINATION_LABELS = ("trang sau", "trang tiếp", "tiếp", "sau", "next", "»", "›", ">", ">>",
                      "trang cuối", "cuối", "last")
+_PAGER_LABELS = frozenset(fold(label) for label in PAGINATION_LABELS)
+_ENTRY_LABELS = frozenset(fold(label) for label in ENTRY_LINKS)
 PAGE_KEYS = ("page", "trang", "p", "pageindex", "pagenumber", "page_no", "pageno", "offset",
              "start", "pagenum", "currentpage")
 PROCEDURE_SAMPLE = 3
@@ -290,8 +292,8 @@ def has_statistics(text: str) -> bool:
 
 def is_pagination_label(label: str) -> bool:
     """True for a pager control's label: '2', 'Trang sau', '»', 'Next'..."""
-    text = fold(label).strip()
-    return text.isdigit() and text != "1" or text in {fold(p) for p in PAGINATION_LABELS}
+    text = fold(label)
+    return text.isdigit() and text != "1" or text in _PAGER_LABELS
 
 
 def procedure_links(links: Sequence[Link], home_links: Sequence[Link], list_url: str,
@@ -303,12 +305,11 @@ def procedure_links(links: Sequence[Link], home_links: Sequence[Link], list_url:
     chrome = {link.href for link in home_links if link.region != "main"}
     chrome |= {link.href for link in links if link.region != "main"}
     own = route_key(list_url)
-    entry_labels = {fold(label) for label in ENTRY_LINKS}
     candidates = [
         link for link in links
         if netloc(link.href) == netloc(list_url) and link.href not in chrome
         and route_key(link.href) != own and len(link.text) >= 8 and len(link.text.split()) >= 2
-        and not is_pagination_label(link.text) and fold(link.text).strip() not in entry_labels
+        and not is_pagination_label(link.text) and fold(link.text) not in _ENTRY_LABELS
     ]
     groups: dict[str, list[Link]] = {}
     for link in candidates:
