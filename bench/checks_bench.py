@@ -290,16 +290,16 @@ class FamilyTimes(logging.Handler):
         self.failed: list[str] = []  # families that raised (their time is not logged)
 
     def emit(self, record: logging.LogRecord) -> None:
-        from probe.sweep import STEP_MESSAGE
+        from probe.sweep import CHECK_FAILED_MESSAGE, CHECK_MESSAGE, STEP_MESSAGE
 
         if not isinstance(record.args, tuple):
             return
         if record.msg == STEP_MESSAGE:
             self.steps_s += float(record.args[2])  # type: ignore[arg-type]
-        elif record.msg == "check %s on %s: %.1f s":
+        elif record.msg == CHECK_MESSAGE:
             family, _, seconds = record.args
             self.seconds[str(family)] = float(seconds)  # type: ignore[arg-type]
-        elif record.msg == "check %s failed on %s: %r":
+        elif record.msg == CHECK_FAILED_MESSAGE:
             self.failed.append(str(record.args[0]))
 
 

@@ -139,6 +139,10 @@ def _names_of(families: tuple[str, ...]) -> list[str]:
     return [name for name, spec in CATALOGUE.items() if spec.check in families]
 
 
+CHECK_MESSAGE = "check %s on %s: %.1f s"  # family, portal, wall seconds (benchmarks read it)
+CHECK_FAILED_MESSAGE = "check %s failed on %s: %r"  # family, portal, the error
+
+
 async def _run_family(family: str, ctx: PortalContext,
                       budget_s: float | None = None) -> list[Observation]:
     """One check family on one portal within `budget_s` (default: the settings' per-family
@@ -147,14 +151,14 @@ async def _run_family(family: str, ctx: PortalContext,
     budget = ctx.settings.check_budget_s if budget_s is None else budget_s
     try:
         found = await asyncio.wait_for(checks.load(family)(ctx), budget)
-        log.info("check %s on %s: %.1f s", family, ctx.agency.portal_url, time.monotonic() - clock)
+        log.info(CHECK_MESSAGE, family, ctx.agency.portal_url, time.monotonic() - clock)
         return found
     except TimeoutError:
         log.warning("check %s on %s exceeded %.3g s", family, ctx.agency.portal_url, budget)
         return unobservable(_names_of((family,)), "probe_error",
                             f"check time budget exceeded ({budget:.3g} s)")
     except Exception as error:  # a probe failure must not sink the run
-        log.warning("check %s failed on %s: %r", family, ctx.agency.portal_url, error)
+        log.warning(CHECK_FAILED_MESSAGE, family, ctx.agency.portal_url, error)
         log.debug("traceback", exc_info=True)
         detail = f"probe failure in {family}: {error.__class__.__name__}: {error}"[:300]
         return unobservable(_names_of((family,)), "probe_error", detail)

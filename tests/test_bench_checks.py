@@ -73,8 +73,8 @@ def test_the_portals_checks_are_timed_by_their_steps_wall_not_the_families_sum(
     from probe import sweep
 
     with bench.family_times() as times:
-        sweep.log.info("check %s on %s: %.1f s", "access", "https://a/", 10.0)
-        sweep.log.info("check %s on %s: %.1f s", "layout", "https://a/", 8.0)
+        sweep.log.info(sweep.CHECK_MESSAGE, "access", "https://a/", 10.0)
+        sweep.log.info(sweep.CHECK_MESSAGE, "layout", "https://a/", 8.0)
         sweep.log_step(("access", "layout"), "https://a/", 12.0)
         sweep.log_step(("performance",), "https://a/", 5.0)
     assert times.seconds == {"access": 10.0, "layout": 8.0}

@@ -32,7 +32,7 @@ def test_the_timed_seconds_and_the_longest_chain_from_the_sweeps_own_log_lines(
                                           ("performance", "https://a/", 10.0),
                                           ("functions+access", "https://b/", 6.0),
                                           ("performance", "https://b/", 12.5)]:
-            sweep.log.info("check %s on %s: %.1f s", families.split("+")[0], portal, 1.0)
+            sweep.log.info(sweep.CHECK_MESSAGE, families.split("+")[0], portal, 1.0)
             sweep.log_step(tuple(families.split("+")), portal, seconds)
         sweep.log.warning("check %s on %s exceeded %.3g s", "access", "https://b/", 240)
         sweep.log.info(sweep.VISITS_MESSAGE, "https://a/", 1.5)
