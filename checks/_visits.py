@@ -397,6 +397,11 @@ async def capture_har(ctx: PortalContext) -> str | None:
         return None
 
 
+class BudgetSpent(RuntimeError):
+    """The portal's time budget ran out before the page visits ended: the probe's limit, not
+    a portal failure (the readers' items are unmeasured as probe_error)."""
+
+
 def prime(shared: dict[str, Any]) -> None:
     """Promise the families of a sweep step the visits that the step's `fulfil` gathers."""
     promise: asyncio.Future[Gathered] = asyncio.get_running_loop().create_future()
@@ -411,8 +416,12 @@ async def fulfil(ctx: PortalContext, record: bool, read: bool, limit_s: float) -
     promise: asyncio.Future[Gathered] = ctx.shared[_PROMISE]
     try:
         if limit_s <= 0:
-            raise TimeoutError("the portal's time budget is spent")
-        gathered = await asyncio.wait_for(gather(ctx, record, read), limit_s)
+            raise BudgetSpent("page visits not begun: the portal's time budget is spent")
+        try:
+            gathered = await asyncio.wait_for(gather(ctx, record, read), limit_s)
+        except TimeoutError as error:
+            raise BudgetSpent(f"page visits cut short by the portal's time budget "
+                              f"({limit_s:.0f} s left)") from error
         promise.set_result(gathered)
         return gathered.har
     except Exception as error:  # the families report it, each for its own observations

@@ -19,6 +19,7 @@ import pytest
 
 from checks import _visits as visits
 from checks import emc, performance, security
+from checks._sampling import error_outcome
 from probe.audit.har import load_har
 from tests.fixtures.checks_psae.farm_kit import FarmKit, values
 from tests.fixtures.checks_psae.harness import make_ctx
@@ -100,12 +101,13 @@ def test_a_visits_job_with_no_time_left_fails_its_readers() -> None:
         har = await visits.fulfil(ctx, True, True, 0)
         try:
             await reader
-        except TimeoutError as error:
+        except visits.BudgetSpent as error:
             return har, error
         return har, None
 
     har, error = asyncio.run(scenario())
     assert har is None and error is not None and "budget" in str(error)
+    assert error_outcome(error) == "probe_error"  # the probe's limit, never the portal's fault
 
 
 def test_a_reader_that_gives_up_leaves_the_visits_to_the_others() -> None:
