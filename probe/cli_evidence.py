@@ -49,8 +49,8 @@ def import_(file: Annotated[Path, typer.Argument(help="Tệp gói .zip (bundle f
 
 def replay(run: Annotated[str, typer.Argument(help="Mã lượt kiểm tra hoặc 'latest'")] = "latest",
            family: Annotated[list[str] | None, typer.Option(
-               "--family", help="Nhóm kiểm tra, lặp lại được; mặc định layout, access "
-                                "(check family, repeatable)")] = None,
+               "--family", help="Nhóm kiểm tra, lặp lại được; mặc định layout, access, "
+                                "functions, emc (check family, repeatable)")] = None,
            db: DbOpt = DEFAULT_DB, as_json: JsonOpt = False) -> None:
     """Chạy lại kiểm tra trình duyệt ngoại tuyến từ HAR đã lưu (re-run checks offline)."""
     raise typer.Exit(commands_evidence.replay(run, db, family, as_json))

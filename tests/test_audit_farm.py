@@ -32,7 +32,7 @@ AGENCY = "tinh-binh-minh"
 
 @dataclass
 class FarmRun:
-    """One farm portal probed (layout and access), then the farm stopped."""
+    """One farm portal probed (the replayable families), then the farm stopped."""
 
     store: Store
     root: Path
@@ -101,6 +101,9 @@ def test_replay_offline_with_the_farm_gone_reproduces_the_browser_checks(
                     settings=farm_run.settings)
     assert report.compared >= 15 and report.har_entries > 10
     assert report.identical, [d.to_dict() for d in report.differences]
+    # EMC too: its five readings (the tracker's request among them) came back the same
+    stored_emc = [o for o in farm_run.store.observations(farm_run.run_id) if o.check == "emc"]
+    assert len(stored_emc) == 5 and all(o.outcome == "ok" and o.value for o in stored_emc)
     assert any("POST" in limit for limit in report.limits)
     assert verify(farm_run.store, root=farm_run.root).ok  # replay adds nothing to the run
 

@@ -1,8 +1,9 @@
 """Offline replay: re-run the browser checks of a stored run against its recorded HAR and list
 every observation that comes out different.
 
-Layout and access replay from the run's HAR (a visit of the sampled pages); functions
-replays from the network log of its own trace (its searches and look-ups as they were made),
+Layout, access and EMC replay from the run's HAR (the shared visit of the sampled pages,
+checks._visits: the documents as sent and the tracker's requests); functions replays from
+the network log of its own trace (its searches and look-ups as they were made),
 acting as of the run's date so that the unknown dossier code it tries is the same.
 
 Each browser context the checks open is routed from the HAR
@@ -35,9 +36,9 @@ from probe.evidence import EvidenceStore
 from probe.models import Observation
 
 log = logging.getLogger(__name__)
-# Families that look at rendered pages; performance (timings) and security (TLS, live
-# headers) cannot be judged from a recording.
-DEFAULT_FAMILIES: tuple[str, ...] = ("layout", "access", "functions")
+# Families that look at rendered pages and recorded traffic; performance (timings) and
+# security (TLS, live headers) cannot be judged from a recording.
+DEFAULT_FAMILIES: tuple[str, ...] = ("layout", "access", "functions", "emc")
 TRACE_FAMILIES = frozenset({"functions"})  # replayed from the check's own trace
 LIMITS: tuple[str, ...] = (
     "Yêu cầu GET lặp lại được trả lời bằng bản ghi đầu tiên "
