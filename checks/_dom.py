@@ -481,6 +481,11 @@ def route_key(url: str) -> str:
 
 # IP-literal and localhost URLs: only these can name a private address by themselves, so only
 # these are intercepted (other requests never pause for the route handler).
+def main_navigation(page: Page, request: Request) -> bool:
+    """Whether `request` navigates `page`'s main frame (a redirect hop included)."""
+    return request.is_navigation_request() and request.frame == page.main_frame
+
+
 class NavigationRecorder:
     """Records the URLs of main-frame navigation requests (redirect hops included)."""
 
@@ -489,7 +494,7 @@ class NavigationRecorder:
         self.urls: list[str] = []
 
     def _on_request(self, request: Request) -> None:
-        if request.is_navigation_request() and request.frame == self.page.main_frame:
+        if main_navigation(self.page, request):
             self.urls.append(request.url)
 
     def __enter__(self) -> NavigationRecorder:

@@ -40,9 +40,17 @@ from urllib.parse import urljoin
 from playwright.async_api import ConsoleMessage, Page, Request, Response
 from playwright.async_api import Error as PlaywrightError
 
-from checks._dom import PortalError, open_url
+from checks._dom import (
+    SECTIONS,
+    PortalError,
+    links_matching,
+    main_navigation,
+    open_url,
+    page_links,
+)
 from checks._emc_snippet import TRACKING_WAIT_S, is_tracking, parse_emc, tracker_of
 from checks._sampling import error_detail, error_outcome, hostname, portal_url, sampled_pages
+from checks.layout import SITEMAP_LINKS
 from probe.audit.har import HAR_SUFFIX, har_bytes, redact_har
 from probe.browser import close_context
 from probe.context import PORTAL_LANES, PortalContext
@@ -146,6 +154,10 @@ class Gathered:
     visits: dict[str, PageVisit]
     har: str | None = None  # the HAR artifact's path, when one was recorded
 
+    def of(self, urls: Sequence[str]) -> list[PageVisit]:
+        """The visits of `urls`, in that order (`not_visited` for a page not reached)."""
+        return [self.visits.get(url) or not_visited(url) for url in urls]
+
     @property
     def artifacts(self) -> list[str]:
         """The evidence of these visits to name on the observations made from them."""
@@ -168,14 +180,11 @@ class _PageLog:
     def start(self, visit: PageVisit) -> None:
         self.visit, self._cookies, self._raw = visit, [], None
 
-    def _main(self, request: Request) -> bool:
-        return request.is_navigation_request() and request.frame == self.page.main_frame
-
     def _request(self, request: Request) -> None:
         if (visit := self.visit) is None:
             return
         visit.requests.append(request.url)
-        if self._main(request):
+        if main_navigation(self.page, request):
             visit.navigations.append(request.url)
         elif request.url.startswith("http://"):
             visit.insecure.add(request.url)
@@ -187,7 +196,7 @@ class _PageLog:
         if hostname(response.url) == self.portal_host:
             self._cookies.append(asyncio.ensure_future(response.header_values("set-cookie")))
         redirect = 300 <= response.status < 400
-        if self._raw is None and not redirect and self._main(response.request):
+        if self._raw is None and not redirect and main_navigation(self.page, response.request):
             self._raw = asyncio.ensure_future(response.text())
 
     def _console(self, message: ConsoleMessage) -> None:
@@ -300,9 +309,6 @@ async def _visit_all(ctx: PortalContext, urls: Sequence[str], lingering: set[str
 async def _linked_extras(page: Page, home: str) -> list[str]:
     """Same-site links of the home page to a human site map and to the catalogue: the layout
     check follows them when discovery did not list such pages."""
-    from checks._dom import SECTIONS, links_matching, page_links
-    from checks.layout import SITEMAP_LINKS
-
     try:
         links = await page_links(page)
     except PlaywrightError:
@@ -385,16 +391,6 @@ def _store_har(ctx: PortalContext, path: Path, urls: list[str]) -> str | None:
         return None
     har.setdefault("log", {})["_dvcProbePages"] = urls
     return ctx.evidence.put(har_bytes(redact_har(har)), HAR_SUFFIX)
-
-
-async def capture_har(ctx: PortalContext) -> str | None:
-    """Record the sampled pages as a redacted HAR artifact; its path, or None (logged) on
-    failure: the checks' observations do not depend on it."""
-    try:
-        return (await gather(ctx, record=True)).har
-    except PlaywrightError as error:
-        log.warning("HAR capture failed on %s: %r", ctx.agency.portal_url, error)
-        return None
 
 
 class BudgetSpent(RuntimeError):

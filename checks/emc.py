@@ -40,7 +40,7 @@ from checks._emc_snippet import (
     tracker_of,
 )
 from checks._sampling import error_detail, observation, portal_url, unmeasured
-from checks._visits import PageVisit, browsed_urls, not_visited, page_visits, read_urls
+from checks._visits import PageVisit, browsed_urls, page_visits, read_urls
 from probe.context import PortalContext
 from probe.models import Observation
 
@@ -187,7 +187,7 @@ async def run(ctx: PortalContext) -> list[Observation]:
     try:
         urls = read_urls(ctx)
         gathered = await page_visits(ctx)
-        pages = [gathered.visits.get(url) or not_visited(url) for url in urls]
+        pages = gathered.of(urls)
         if not pages[0].loaded:
             return unmeasured(NAMES, home, pages[0].outcome, f"home page failed: {pages[0].error}")
         found = _observe(home, pages, set(browsed_urls(ctx)))
@@ -210,13 +210,14 @@ def _observe(home: str, pages: Sequence[PageVisit], browsed: set[str]) -> list[O
     """Combine raw HTML, rendered DOM and the network log into observations."""
     answered = [p for p in pages if p.answered]
     skipped = [p.url for p in pages if not p.answered]
+    home_reading = _reading(pages[0], True)  # the home page is always read in a browser
     readings = []
     for page in answered:
-        snippet, seen = _reading(page, page.url in browsed)
+        snippet, seen = home_reading if page is pages[0] else _reading(page, page.url in browsed)
         tracking = seen.tracking if page.url in browsed else []
         readings.append(PageReading(page.url, snippet, tracking))
     if not readings:
         return unmeasured(NAMES, home, "portal_error", "no sampled page answered 2xx")
     found = snippet_observations(readings, home, skipped)
     home_snippet = readings[0].snippet if answered[0] is pages[0] else EmcSnippet()
-    return found + network_observations(_reading(pages[0], True)[1], home_snippet, home)
+    return found + network_observations(home_reading[1], home_snippet, home)

@@ -65,10 +65,9 @@ from checks._sampling import (
     hostname,
     observation,
     portal_url,
-    sampled_pages,
     unmeasured,
 )
-from checks._visits import PageVisit, not_visited, page_visits
+from checks._visits import PageVisit, page_visits, read_urls
 from probe.context import PortalContext, ssl_context
 from probe.models import Observation, Outcome
 
@@ -451,7 +450,7 @@ async def scan_pages(ctx: PortalContext, urls: Sequence[str]) -> Scanned:
     """Mixed and injected content on the visited sampled pages (checks._visits)."""
     trusted = (*ctx.settings.national_portal_hosts, *ctx.settings.national_sso_hosts)
     gathered = await page_visits(ctx)
-    seen = [gathered.visits.get(url) or not_visited(url) for url in urls]
+    seen = gathered.of(urls)
     return Scanned([page_scan(visit, portal_url(ctx), trusted) for visit in seen],
                    [value for visit in seen for value in visit.set_cookies],
                    gathered.artifacts)
@@ -648,7 +647,7 @@ async def _observations(ctx: PortalContext, page: str, home: Chain,
                               lambda: _https_observations(ctx, target, page, home))
     found += await _guard(("http.redirects_https",), page,
                           lambda: [_redirect_observation(redirect, page)])
-    urls = [p.url for p in sampled_pages(ctx, ctx.settings.sample_pages)]
+    urls = read_urls(ctx)
     scanned: list[Scanned] = []
 
     async def scan() -> list[Observation]:

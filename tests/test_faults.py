@@ -275,13 +275,13 @@ def test_the_har_capture_survives_endless_scripts(faults: FaultFarm, runner: Bro
     renderer: endless scripts there cannot hold it. Its pages are guarded like the checks',
     but whose guard stops a loop, or whether the recording gives up on that page first, is
     timing (a guard tells only its own page's script from a layout: probe.browser)."""
-    from checks._visits import capture_har
+    from checks._visits import gather
 
     home = url_of(faults, "tinh-luan-hoi")
     ctx = make_ctx(runner.browser, home, [home, home + "thu-tuc-hanh-chinh"], tmp_path,
                    allow_private=True, script_watchdog_s=2.0, page_timeout_ms=5000)
     clock = time.monotonic()
-    har = runner.run(capture_har(ctx), timeout=90)
+    har = runner.run(gather(ctx, record=True), timeout=90).har
     assert time.monotonic() - clock < 60
     assert har and (ctx.evidence.root / har).is_file()
 
