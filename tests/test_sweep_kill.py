@@ -76,12 +76,14 @@ def sealed_and_running(db: Path) -> tuple[list[tuple], list[tuple]]:
 def wait_for_kill_point(process: subprocess.Popen, db: Path, evidence: Path,
                         limit_s: float = 150) -> tuple[list[tuple], str]:
     """Poll until a run is sealed and another portal is running (its evidence preferably
-    begun); returns the sealed rows and the running run id."""
+    begun); returns the sealed rows and the running run id. A portal whose run is already
+    sealed is not half-written: the sweep seals a run before it marks its portal done."""
     deadline = time.monotonic() + limit_s
     seen_running_at = None
     while time.monotonic() < deadline:
         assert process.poll() is None, "the sweep ended before it could be killed"
         sealed, running = sealed_and_running(db)
+        running = [row for row in running if row[1] not in {r[0] for r in sealed}]
         if sealed and running:
             run_id = running[0][1]
             seen_running_at = seen_running_at or time.monotonic()
