@@ -112,6 +112,11 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "login": ("đăng nhập", "login", "sign in"),
 }
 
+# Link phrases of a human site map (the layout check follows them; the visits record it).
+SITEMAP_LINKS: tuple[str, ...] = ("sơ đồ trang", "sơ đồ cổng", "sơ đồ website", "sơ đồ site",
+                                  "sơ đồ trang web", "sơ đồ cổng thông tin", "sitemap",
+                                  "site map")
+
 # Phrases naming a page that is missing in a single-page app (which answers 200 anyway).
 NOT_FOUND_PAGE = ("không tìm thấy trang", "trang không tồn tại", "page not found",
                   "404 not found", "lỗi 404")

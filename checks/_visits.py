@@ -10,6 +10,12 @@ In a sweep step, `fulfil` runs as the step's first job and the families await it
 (`page_visits`) from their own lanes: `prime` made the promise they wait on. A family run
 outside a sweep step gathers for itself.
 
+The step also keeps what the visits fetched (`recording`: the HAR of every whole answer,
+cookies intact, deleted with the step by `release`). Access and layout, which only read
+pages, are served from it (`PortalContext.new_page(recording=...)`) and ask the portal only
+for what it lacks: a slow portal is not made to answer the same pages again, and their
+readings come from the very responses the stored HAR keeps.
+
 What a visit keeps:
 - the document as the server sent it (the main frame's first answer that is not a
   redirect: what an HTTP client would read) and the DOM once the page settled;
@@ -42,6 +48,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from checks._dom import (
     SECTIONS,
+    SITEMAP_LINKS,
     PortalError,
     links_matching,
     main_navigation,
@@ -50,11 +57,10 @@ from checks._dom import (
 )
 from checks._emc_snippet import TRACKING_WAIT_S, is_tracking, parse_emc, tracker_of
 from checks._sampling import error_detail, error_outcome, hostname, portal_url, sampled_pages
-from checks.layout import SITEMAP_LINKS
 from probe.audit.har import HAR_SUFFIX, har_bytes, redact_har
 from probe.browser import close_context
 from probe.context import PORTAL_LANES, PortalContext
-from probe.models import Outcome
+from probe.models import Observation, Outcome
 from probe.turns import take_turns
 from probe.urls import netloc
 
@@ -147,12 +153,35 @@ def not_visited(url: str) -> PageVisit:
     return PageVisit(url=url, error="page not visited", outcome="probe_error")
 
 
+@dataclass(frozen=True)
+class Recording:
+    """What a sweep step's visits fetched, for the step's other families to read again."""
+
+    path: Path  # a HAR of the answered requests, cookies intact, deleted with the step
+    artifacts: list[str]  # the stored (redacted) HAR, to name as evidence
+
+    def name_on(self, observations: list[Observation]) -> list[Observation]:
+        """`observations`, each naming the recording among its artifacts (they were made
+        from the pages it served)."""
+        for item in observations:
+            item.artifacts = [*item.artifacts, *(a for a in self.artifacts
+                                                 if a not in item.artifacts)]
+        return observations
+
+
 @dataclass
 class Gathered:
     """The visits of one portal's pages, by URL in visit order, and its stored HAR."""
 
     visits: dict[str, PageVisit]
     har: str | None = None  # the HAR artifact's path, when one was recorded
+    recording: Recording | None = None  # kept for a sweep step (`fulfil`)
+    folder: tempfile.TemporaryDirectory[str] | None = None  # where `recording` lives
+
+    def close(self) -> None:
+        """Delete the recording (the sweep step has ended)."""
+        if self.folder is not None:
+            self.folder.cleanup()
 
     def of(self, urls: Sequence[str]) -> list[PageVisit]:
         """The visits of `urls`, in that order (`not_visited` for a page not reached)."""
@@ -367,30 +396,60 @@ def _records(ctx: PortalContext) -> bool:
 # --- gathering ----------------------------------------------------------------------------
 
 
-async def gather(ctx: PortalContext, record: bool = False, read: bool = True) -> Gathered:
+async def gather(ctx: PortalContext, record: bool = False, read: bool = True,
+                 keep: bool = False) -> Gathered:
     """Visit the pages security and EMC read (with `read`), once; with `record`, also what
-    the HAR keeps, stored as a redacted HAR artifact (unless `_records` says no)."""
+    the HAR keeps, stored as a redacted HAR artifact (unless `_records` says no), and with
+    `keep` its `Recording` too (close the result to delete it)."""
     record = record and _records(ctx)
     urls = read_urls(ctx) if read else []
     if not record:
         lingering = set(browsed_urls(ctx))
         return Gathered(await _visit_all(ctx, urls, lingering, None) if urls else {})
     urls = list(dict.fromkeys([*urls, *capture_urls(ctx)]))
-    with tempfile.TemporaryDirectory(prefix="probe-har-") as folder:
-        path = Path(folder) / "pages.har"
-        visits = await _visit_all(ctx, urls, set(browsed_urls(ctx)), path)
-        return Gathered(visits, _store_har(ctx, path, list(visits)))
-
-
-def _store_har(ctx: PortalContext, path: Path, urls: list[str]) -> str | None:
-    """Store the recorded HAR redacted; its artifact path, or None (logged) when unreadable."""
+    folder = tempfile.TemporaryDirectory(prefix="probe-har-")
+    kept: Recording | None = None
     try:
-        har = json.loads(path.read_text(encoding="utf-8"))
+        path = Path(folder.name) / "pages.har"
+        visits = await _visit_all(ctx, urls, set(browsed_urls(ctx)), path)
+        if (har := _read_har(ctx, path)) is None:
+            return Gathered(visits)
+        har.setdefault("log", {})["_dvcProbePages"] = list(visits)
+        answered = _write_answered(har, path) if keep else None
+        stored = ctx.evidence.put(har_bytes(redact_har(har)), HAR_SUFFIX)
+        kept = Recording(answered, [stored]) if answered else None
+        return Gathered(visits, stored, kept, folder if kept else None)
+    finally:
+        if kept is None:
+            folder.cleanup()
+
+
+def _read_har(ctx: PortalContext, path: Path) -> dict[str, Any] | None:
+    """The HAR the visits' context wrote, or None (logged) when unreadable."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         log.warning("HAR capture failed on %s: %r", ctx.agency.portal_url, error)
         return None
-    har.setdefault("log", {})["_dvcProbePages"] = urls
-    return ctx.evidence.put(har_bytes(redact_har(har)), HAR_SUFFIX)
+
+
+def _write_answered(har: dict[str, Any], path: Path) -> Path:
+    """Write over `path` the HAR of the requests that got a whole answer: one the visits
+    cancelled, or whose body never ended, would stall a page served from it (Playwright
+    stalls an answer recorded with status -1), so the network is asked for those again."""
+    log_part = har.get("log", {})
+    answered = [e for e in log_part.get("entries", []) if _whole(e.get("response") or {})]
+    path.write_text(json.dumps({"log": {**log_part, "entries": answered}}, ensure_ascii=False),
+                    encoding="utf-8")
+    return path
+
+
+def _whole(response: dict[str, Any]) -> bool:
+    """Whether a HAR response is a real answer whose body was read whole."""
+    content = response.get("content") or {}
+    status = response.get("status")
+    return isinstance(status, int) and status >= 100 and not response.get("_failureText") \
+        and ("text" in content or not content.get("size"))
 
 
 class BudgetSpent(RuntimeError):
@@ -414,7 +473,8 @@ async def fulfil(ctx: PortalContext, record: bool, read: bool, limit_s: float) -
         if limit_s <= 0:
             raise BudgetSpent("page visits not begun: the portal's time budget is spent")
         try:
-            gathered = await asyncio.wait_for(gather(ctx, record, read), limit_s)
+            gathered = await asyncio.wait_for(gather(ctx, record, read, keep=True),
+                                              limit_s)
         except TimeoutError as error:
             raise BudgetSpent(f"page visits cut short by the portal's time budget "
                               f"({limit_s:.0f} s left)") from error
@@ -436,6 +496,26 @@ async def page_visits(ctx: PortalContext) -> Gathered:
     if promise is None:
         return await gather(ctx)
     return await asyncio.shield(promise)
+
+
+async def recording(ctx: PortalContext) -> Recording | None:
+    """What the sweep step's visits fetched, to serve pages from
+    (`PortalContext.new_page(recording=...)`); None outside a sweep step, when nothing was
+    recorded, or when the visits failed: the caller then asks the portal itself."""
+    if _PROMISE not in ctx.shared:
+        return None
+    try:
+        return (await page_visits(ctx)).recording
+    except Exception:  # the visits failed: the caller asks for itself
+        return None
+
+
+def release(shared: dict[str, Any]) -> None:
+    """Delete what the sweep step's visits kept for its families (the step has ended)."""
+    promise: asyncio.Future[Gathered] | None = shared.get(_PROMISE)
+    if promise is not None and promise.done() and not promise.cancelled() \
+            and promise.exception() is None:
+        promise.result().close()
 
 
 async def answers(ctx: PortalContext, urls: Sequence[str]) -> dict[str, tuple[int | None, str]]:

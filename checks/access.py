@@ -1,7 +1,10 @@
 """Access (A1-A3): mobile layout, automated accessibility (axe) and findability.
 
 How each observation is made, on up to `settings.sample_pages` sampled pages (home first),
-each opened, left to settle (single-page apps render) and to finish loading (at most 5 s):
+each opened, left to settle (single-page apps render) and to finish loading (at most 5 s).
+In a sweep step the pages are served from what the step's page visits fetched
+(checks._visits.recording), which the observations then name as evidence; the portal is
+asked only for what that recording lacks.
 - mobile.viewport_meta (per page): `<meta name=viewport>` with `width=device-width`
   (zoom locks are named in the detail).
 - mobile.overflow_360 / mobile.overflow_320 (per page): the page is loaded in a mobile
@@ -41,6 +44,7 @@ import zlib
 from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
@@ -65,6 +69,7 @@ from checks._sampling import (
     sampled_pages,
     unmeasured,
 )
+from checks._visits import recording
 from probe.browser import own_script
 from probe.context import PortalContext
 from probe.models import Observation, Outcome
@@ -366,10 +371,12 @@ async def _guarded(names: Sequence[str], url: str, coroutine: Any) -> Any:
         return unmeasured(names, url, error_outcome(error), error_detail(error))
 
 
-async def desktop_pass(ctx: PortalContext, urls: Sequence[str]) -> list[PageFacts]:
-    """axe, title and lang on each page, one desktop context reused."""
+async def desktop_pass(ctx: PortalContext, urls: Sequence[str],
+                       recording: Path | None = None) -> list[PageFacts]:
+    """axe, title and lang on each page, one desktop context reused (served from
+    `recording` where it holds the page)."""
     facts: list[PageFacts] = []
-    async with browser_page(ctx) as (_, page):
+    async with browser_page(ctx, recording=recording) as (_, page):
         for url in urls:
             try:
                 facts.append(await _axe_page(page, ctx, url))
@@ -381,10 +388,12 @@ async def desktop_pass(ctx: PortalContext, urls: Sequence[str]) -> list[PageFact
     return facts
 
 
-async def mobile_pass(ctx: PortalContext, urls: Sequence[str]) -> list[Observation]:
-    """Viewport meta and overflow at 360/320 px on each page, one mobile context reused."""
+async def mobile_pass(ctx: PortalContext, urls: Sequence[str],
+                      recording: Path | None = None) -> list[Observation]:
+    """Viewport meta and overflow at 360/320 px on each page, one mobile context reused
+    (served from `recording` where it holds the page)."""
     found: list[Observation] = []
-    async with browser_page(ctx, **MOBILE) as (_, page):
+    async with browser_page(ctx, recording=recording, **MOBILE) as (_, page):
         for url in urls:
             found += await _guarded(MOBILE_NAMES, url, _mobile_page(page, ctx, url))
     return found
@@ -508,13 +517,17 @@ async def run(ctx: PortalContext) -> list[Observation]:
     home = portal_url(ctx)
     try:
         urls = [p.url for p in sampled_pages(ctx, ctx.settings.sample_pages)]
-        facts = await desktop_pass(ctx, urls)
+        recorded = await recording(ctx)
+        served = recorded.path if recorded else None
+        facts = await desktop_pass(ctx, urls, served)
         if facts and facts[0].outcome == "portal_error":
             detail = f"home page failed: {facts[0].error}"
             return unmeasured((*PAGE_NAMES, *SITE_NAMES), home, "portal_error", detail)
         found = [o for f in facts for o in f.observations]
-        found += await mobile_pass(ctx, urls)
+        found += await mobile_pass(ctx, urls, served)
         found.append(title_lang(facts, home))
+        if recorded:
+            recorded.name_on(found)
         found += await findability(ctx, home)
         return found
     except Exception as error:  # a probe failure must not sink the run

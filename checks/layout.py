@@ -1,7 +1,8 @@
 """Layout family (rubric L1-L4): header, main navigation, footer, site map or breadcrumbs.
 
 Reads the rendered home page (single-page apps included) and one inner page, in one
-browser context; `nav.max_service_depth` comes from the site map's click depths.
+browser context; `nav.max_service_depth` comes from the site map's click depths. In a sweep
+step the pages come from what the step's page visits fetched (checks._visits.recording).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from playwright.async_api import Page
 from checks._dom import (
     EMAIL,
     SECTIONS,
+    SITEMAP_LINKS,
     Link,
     PortalError,
     failed,
@@ -34,6 +36,7 @@ from checks._dom import (
     short,
     shows_content,
 )
+from checks._visits import recording
 from probe.browser import close_context
 from probe.context import PortalContext
 from probe.models import Observation, SiteMap
@@ -56,9 +59,6 @@ FOOTER_LABELS: dict[str, tuple[str, ...]] = {
     "person responsible": ("chịu trách nhiệm", "người chịu trách nhiệm",
                            "trách nhiệm chính", "trách nhiệm nội dung", "responsible"),
 }
-SITEMAP_LINKS: tuple[str, ...] = ("sơ đồ trang", "sơ đồ cổng", "sơ đồ website", "sơ đồ site",
-                                  "sơ đồ trang web", "sơ đồ cổng thông tin", "sitemap",
-                                  "site map")
 _CRUMB_LINE = re.compile(r"^\s*trang chu\s*[>/»›]")
 
 
@@ -312,12 +312,16 @@ async def _load_home(page: Page, url: str, timeout_ms: int) -> str:
 async def run(ctx: PortalContext) -> list[Observation]:
     """Record the layout observations of one portal (never raises)."""
     portal = ctx.sitemap.portal or ctx.agency.portal_url
+    recorded = await recording(ctx)
     try:
-        context, page = await ctx.new_page()
+        context, page = await ctx.new_page(recording=recorded.path if recorded else None)
     except Exception as error:  # noqa: BLE001
         return failed(NAMES, "probe_error", f"browser: {type(error).__name__}: {error}", portal)
     try:
-        return await _run(ctx, page, portal)
+        found = await _run(ctx, page, portal)
+        if recorded:  # the pages' observations; the depth comes from the site map
+            recorded.name_on([o for o in found if o.name != "nav.max_service_depth"])
+        return found
     except PortalError as error:
         return failed(NAMES, "portal_error", str(error), portal)
     except Exception as error:  # noqa: BLE001 - a probe bug must not sink the sweep

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ssl
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -88,9 +89,13 @@ class PortalContext:
     # What one job of a sweep step gathers for the step's families (checks._visits)
     shared: dict[str, Any] = field(default_factory=dict)
 
-    async def new_page(self, timed: bool = False,
+    async def new_page(self, timed: bool = False, recording: Path | None = None,
                        **context_options: object) -> tuple[BrowserContext, Page]:
         """A fresh browser context and page with the probe's user agent; close the context.
+
+        With `recording` (a HAR file), requests it answers are served from it and the others
+        go to the network as usual: a check reads the pages the sweep step's visits already
+        fetched without asking the portal again (checks._visits.recording).
 
         Requests to private addresses are refused (see `private_allowed`) except in `timed`
         contexts: any route makes Chromium pause every request for the driver (about a third
@@ -110,6 +115,8 @@ class PortalContext:
         self.page_events.append(guard.events)
         if not timed:
             await refuse_private(context, self.private_allowed())
+        if recording is not None and not timed:  # consulted first, then the refusal above
+            await context.route_from_har(recording, not_found="fallback")
         page = await context.new_page()
         await guard.attach(page)
         return context, page

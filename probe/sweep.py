@@ -337,6 +337,8 @@ async def _check_step(run: _PortalRun, families: tuple[str, ...], pool: BrowserP
                     lanes.create_task(lane())
         except ExceptionGroup as group:  # a lane's failure, as one lane would raise it
             raise group.exceptions[0] from group
+        finally:
+            visits.release(shared)
     run.observations += [observation for part in found for observation in part]
     log_step(families, run.agency.portal_url, time.monotonic() - clock)
 

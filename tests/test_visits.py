@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import http.server
+import json
 import ssl
 import threading
 import time
@@ -18,9 +19,10 @@ import httpx
 import pytest
 
 from checks import _visits as visits
-from checks import emc, performance, security
+from checks import access, emc, layout, performance, security
 from checks._sampling import error_outcome
 from probe.audit.har import load_har
+from probe.evidence import EvidenceStore
 from tests.fixtures.checks_psae.farm_kit import FarmKit, values
 from tests.fixtures.checks_psae.harness import make_ctx
 
@@ -207,3 +209,72 @@ def test_a_page_that_never_lets_itself_be_read_ends_its_visit(kit: FarmKit, loop
     visit = kit.runner.run(visits.gather(ctx), timeout=60).visits[looping_site]
     assert time.monotonic() - clock < 30
     assert visit.outcome == "portal_error" and "timed out" in visit.error
+
+
+def _readings(found: list[Any]) -> list[tuple[str, str | None, Any, str]]:
+    return [(o.name, o.page, o.value, o.outcome) for o in found]
+
+
+FROM_ELSEWHERE = {"robots.allows", "sitemap_xml", "nav.max_service_depth"}  # not from pages
+
+
+@pytest.mark.slow
+def test_access_and_layout_read_the_pages_the_visits_recorded(kit: FarmKit,
+                                                              tmp_path: Path) -> None:
+    """In a sweep step, the families that only read pages are served what the visits
+    fetched: no sampled page is asked for again, a page the recording lacks is asked for
+    as before, the readings are those of a live run, and they name the HAR as evidence. The
+    recording is deleted with the step."""
+    async def live_run() -> list[list[Any]]:
+        return list(await asyncio.gather(access.run(kit.ctx(BINH_MINH)),
+                                         layout.run(kit.ctx(BINH_MINH))))
+
+    live = kit.runner.run(live_run(), timeout=300)
+    visiting = kit.ctx(BINH_MINH, sample_pages=1, perf_pages=1)  # records the home page
+    visiting.evidence = EvidenceStore(tmp_path / "evidence", "run")
+    reading = kit.ctx(BINH_MINH)  # access samples 3
+    reading.evidence, reading.shared = visiting.evidence, visiting.shared
+    before = len(kit.farm.request_log(BINH_MINH))
+
+    async def step() -> tuple[Any, ...]:
+        visits.prime(visiting.shared)
+        found = await asyncio.gather(visits.fulfil(visiting, True, False, 120),
+                                     access.run(reading), layout.run(reading))
+        recorded = await visits.recording(reading)
+        visits.release(visiting.shared)
+        return (*found, recorded)
+
+    har, access_found, layout_found, recorded = kit.runner.run(step(), timeout=300)
+    asked = _page_requests(kit, BINH_MINH, before)
+    held = {e["request"]["url"] for e in
+            load_har((visiting.evidence.root / har).read_bytes())["log"]["entries"]}
+    sampled = [p.url for p in access.sampled_pages(reading, 3)]
+    lacking = [url for url in sampled if url not in held]
+    assert len(lacking) == 1, (sampled, held)
+    for url in sampled:  # the visits' load, or the two passes' own of the page they lacked
+        assert asked[urlsplit(url).path] == (1 if url in held else 2), (url, asked)
+    assert _readings(access_found) == _readings(live[0])
+    assert _readings(layout_found) == _readings(live[1])
+    from_pages = [o for o in [*access_found, *layout_found] if o.name not in FROM_ELSEWHERE]
+    assert from_pages and all(har in o.artifacts for o in from_pages)
+    assert recorded is not None and not recorded.path.exists()
+
+
+def test_the_recording_keeps_only_whole_answers(tmp_path: Path) -> None:
+    """Playwright stalls a page request answered from an entry recorded with status -1, so
+    cancelled, failed and unfinished answers go to the network instead."""
+    def entry(url: str, **response: Any) -> dict[str, Any]:
+        return {"request": {"method": "GET", "url": url}, "response": response}
+
+    har = {"log": {"version": "1.2", "entries": [
+        entry("https://a.gov.vn/", status=200, content={"size": 5, "text": "hello"}),
+        entry("https://a.gov.vn/moved", status=302, content={"size": 0}),
+        entry("https://a.gov.vn/cancelled", status=-1, content={"size": -1}),
+        entry("https://a.gov.vn/failed", status=200, _failureText="net::ERR_ABORTED",
+              content={"size": 0}),
+        entry("https://a.gov.vn/endless", status=200, content={"size": 4096}),
+    ]}}
+    path = visits._write_answered(har, tmp_path / "pages.har")
+    kept = json.loads(path.read_text(encoding="utf-8"))["log"]["entries"]
+    assert [e["request"]["url"] for e in kept] == ["https://a.gov.vn/", "https://a.gov.vn/moved"]
+    assert len(har["log"]["entries"]) == 5  # the stored HAR keeps every entry

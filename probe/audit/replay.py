@@ -141,9 +141,10 @@ class ReplayContext(PortalContext):
     har_path: Path = Path()
     har: dict[str, Any] = field(default_factory=dict)
 
-    async def new_page(self, timed: bool = False,
+    async def new_page(self, timed: bool = False, recording: Path | None = None,
                        **context_options: object) -> tuple[BrowserContext, Page]:
-        """A fresh context routed from the HAR (unrecorded requests aborted) and a page."""
+        """A fresh context routed from the HAR (unrecorded requests aborted) and a page; the
+        HAR is the only source, whatever `recording` a check asks for."""
         options = {"user_agent": self.settings.user_agent, **context_options}
         context = await self.browser.new_context(**options)  # type: ignore[arg-type]
         await context.route_from_har(self.har_path, not_found="abort")
