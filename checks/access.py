@@ -496,9 +496,10 @@ async def sitemap(client: httpx.AsyncClient, home: str, listed: Sequence[str]) -
     return observation("sitemap_xml", False, home, "no sitemap: " + "; ".join(tried))
 
 
-async def findability(ctx: PortalContext, home: str) -> list[Observation]:
-    """robots.allows and sitemap_xml."""
-    async with ctx.http_client() as client:
+async def findability(ctx: PortalContext, home: str,
+                      recording: Path | None = None) -> list[Observation]:
+    """robots.allows and sitemap_xml (read from `recording` where it holds them)."""
+    async with ctx.http_client(recording=recording) as client:
         try:
             robots_obs, listed = await robots(ctx, client, home)
         except Exception as error:  # a failure becomes an observation
@@ -528,7 +529,7 @@ async def run(ctx: PortalContext) -> list[Observation]:
         found.append(title_lang(facts, home))
         if recorded:
             recorded.name_on(found)
-        found += await findability(ctx, home)
+        found += await findability(ctx, home, served)
         return found
     except Exception as error:  # a probe failure must not sink the run
         names = (*PAGE_NAMES, *SITE_NAMES)

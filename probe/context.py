@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from playwright.async_api import Browser, BrowserContext, Page
 
+from probe.audit.har import HarTransport
 from probe.browser import PageEvents, guard_pages, merge_events, refuse_private
 from probe.evidence import EvidenceStore
 from probe.models import Agency, SiteMap
@@ -130,6 +132,13 @@ class PortalContext:
         or when the portal itself is on one (the entry checks already demanded the flag)."""
         return self.settings.allow_private or is_private_host(self.agency.portal_url)
 
-    def http_client(self, **options: object) -> httpx.AsyncClient:
-        """An httpx client that verifies TLS with the extra CA and names the probe."""
-        return http_client(self.settings, **options)
+    def http_client(self, recording: Path | None = None,
+                    **options: object) -> httpx.AsyncClient:
+        """An httpx client that verifies TLS with the extra CA and names the probe; with
+        `recording` (a HAR file), what it answers is served from it, as in `new_page`."""
+        if recording is None:
+            return http_client(self.settings, **options)
+        network = httpx.AsyncHTTPTransport(verify=ssl_context(self.settings.ca_file),
+                                           trust_env=not self.settings.loopback_only)
+        served = HarTransport(json.loads(recording.read_text(encoding="utf-8")), network)
+        return http_client(self.settings, transport=served, **options)

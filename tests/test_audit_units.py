@@ -12,9 +12,9 @@ import httpx
 import pytest
 
 from probe.audit.digests import kind_of
-from probe.audit.har import redact_har
+from probe.audit.har import HarTransport, redact_har
 from probe.audit.manifest import manifest_row, seal_after_run, seal_run
-from probe.audit.replay import HarTransport, compare
+from probe.audit.replay import compare
 from probe.audit.verify import verify
 from probe.commands_evidence import parse_days
 from probe.db.store import Store, run_row
@@ -57,6 +57,25 @@ def test_har_transport_answers_from_the_recording_only() -> None:
     home, text = asyncio.run(fetch())
     assert home.status_code == 200 and "Cổng dịch vụ công" in text
     assert "content-encoding" not in home.headers  # bodies are stored decoded
+
+
+def test_har_transport_asks_its_fallback_for_what_the_recording_lacks() -> None:
+    """In a sweep step, what the visits did not record still comes from the portal."""
+    asked: list[str] = []
+
+    def portal(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.path)
+        return httpx.Response(404, text="không có")
+
+    transport = HarTransport(secret_har(), fallback=httpx.MockTransport(portal))
+
+    async def fetch() -> tuple[int, int]:
+        async with httpx.AsyncClient(transport=transport) as client:
+            return ((await client.get(f"{ORIGIN}/")).status_code,
+                    (await client.get(f"{ORIGIN}/sitemap.xml")).status_code)
+
+    assert asyncio.run(fetch()) == (200, 404)
+    assert asked == ["/sitemap.xml"]
 
 
 def test_concurrent_sealing_keeps_one_unbroken_chain(tmp_path: Path) -> None:

@@ -253,6 +253,7 @@ def test_access_and_layout_read_the_pages_the_visits_recorded(kit: FarmKit,
     assert len(lacking) == 1, (sampled, held)
     for url in sampled:  # the visits' load, or the two passes' own of the page they lacked
         assert asked[urlsplit(url).path] == (1 if url in held else 2), (url, asked)
+    assert asked["/robots.txt"] == 1 and asked["/sitemap.xml"] == 1  # the visits'
     assert _readings(access_found) == _readings(live[0])
     assert _readings(layout_found) == _readings(live[1])
     from_pages = [o for o in [*access_found, *layout_found] if o.name not in FROM_ELSEWHERE]

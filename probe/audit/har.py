@@ -1,4 +1,4 @@
-"""The run's HAR: redacted before storage, read back for replay.
+"""The run's HAR: redacted before storage, read back for replay, served to HTTP clients.
 
 The page visits (checks._visits) record the HAR of the pages the checks open, with embedded
 bodies (Playwright `record_har_path`, `record_har_content="embed"`), and store it
@@ -6,16 +6,22 @@ gzip-compressed as an artifact (`<sha256>.har.gz`). Before storage, `redact_har`
 the values of cookies, authorization and token headers, of token-like query, form and JSON
 fields, and of hidden token inputs in HTML with `[REDACTED]` (names are kept: which cookies
 a portal sets is evidence too).
+
+`HarTransport` answers an httpx client from a HAR: offline in a replay, and in a sweep step
+from the visits' recording, asking the portal only for what it lacks.
 """
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 import re
 from contextlib import suppress
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import httpx
 
 HAR_SUFFIX = ".har.gz"
 REDACTED = "[REDACTED]"
@@ -170,3 +176,54 @@ def load_har(data: bytes) -> dict[str, Any]:
     if data[:2] == b"\x1f\x8b":
         data = gzip.decompress(data)
     return json.loads(data)
+
+
+# Headers that describe the body as sent, not as the HAR keeps it (decoded, whole).
+_DROPPED = frozenset({"content-encoding", "transfer-encoding", "content-length"})
+
+
+class HarTransport(httpx.AsyncBaseTransport):
+    """An httpx transport answering from HAR entries (the first recording per method and URL).
+    A request the HAR does not hold goes to `fallback`, or without one fails as a
+    connection error, as offline."""
+
+    def __init__(self, har: dict[str, Any],
+                 fallback: httpx.AsyncBaseTransport | None = None) -> None:
+        self.fallback = fallback
+        self.answers: dict[tuple[str, str], dict[str, Any]] = {}
+        for entry in har.get("log", {}).get("entries", []):
+            request, response = entry.get("request", {}), entry.get("response") or {}
+            key = (str(request.get("method", "GET")).upper(), str(request.get("url", "")))
+            if response.get("status") and key not in self.answers:
+                self.answers[key] = response
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.answers.get((request.method.upper(), str(request.url)))
+        if response is None and self.fallback is not None:
+            return await self.fallback.handle_async_request(request)
+        if response is None:
+            raise httpx.ConnectError(f"not in the HAR (offline replay): {request.url}",
+                                     request=request)
+        headers = [(str(h["name"]), str(h["value"])) for h in response.get("headers", [])
+                   if str(h.get("name", "")).lower() not in _DROPPED
+                   and not str(h.get("name", "")).startswith(":")]
+        body = body_of(response.get("content") or {})
+        return httpx.Response(int(response["status"]), headers=headers,
+                              stream=httpx.ByteStream(body), request=request)
+
+    async def aclose(self) -> None:
+        if self.fallback is not None:
+            await self.fallback.aclose()
+
+
+def body_of(content: dict[str, Any]) -> bytes:
+    """A HAR response body as bytes (embedded text or base64)."""
+    text = content.get("text")
+    if not isinstance(text, str):
+        return b""
+    if content.get("encoding") == "base64":
+        try:
+            return base64.b64decode(text)
+        except ValueError:
+            return b""
+    return text.encode("utf-8")

@@ -27,9 +27,8 @@ import httpx
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from probe.audit.digests import sha256_bytes
-from probe.audit.har import load_har
+from probe.audit.har import HarTransport, load_har
 from probe.audit.manifest import inside, manifest_row, read_manifest
-from probe.audit.wacz import body_of
 from probe.context import PortalContext, ProbeSettings
 from probe.db.store import Store, agency_of
 from probe.evidence import EvidenceStore
@@ -53,7 +52,6 @@ LIMITS: tuple[str, ...] = (
     "Cookie và token đã được che trước khi lưu: phiên đăng nhập không phát lại "
     "(cookies and tokens were redacted before storage: sessions do not replay)",
 )
-_DROPPED = frozenset({"content-encoding", "transfer-encoding", "content-length"})
 
 
 class ReplayError(RuntimeError):
@@ -109,31 +107,6 @@ class ReplayReport:
 # --- serving from the HAR -----------------------------------------------------------------
 
 
-class HarTransport(httpx.AsyncBaseTransport):
-    """An httpx transport answering from HAR entries (first recording per method and URL);
-    anything else fails as a connection error, as offline."""
-
-    def __init__(self, har: dict[str, Any]) -> None:
-        self.answers: dict[tuple[str, str], dict[str, Any]] = {}
-        for entry in har.get("log", {}).get("entries", []):
-            request, response = entry.get("request", {}), entry.get("response") or {}
-            key = (str(request.get("method", "GET")).upper(), str(request.get("url", "")))
-            if response.get("status") and key not in self.answers:
-                self.answers[key] = response
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = self.answers.get((request.method.upper(), str(request.url)))
-        if response is None:
-            raise httpx.ConnectError(f"not in the HAR (offline replay): {request.url}",
-                                     request=request)
-        headers = [(str(h["name"]), str(h["value"])) for h in response.get("headers", [])
-                   if str(h.get("name", "")).lower() not in _DROPPED
-                   and not str(h.get("name", "")).startswith(":")]
-        body = body_of(response.get("content") or {})
-        return httpx.Response(int(response["status"]), headers=headers,
-                              stream=httpx.ByteStream(body), request=request)
-
-
 @dataclass
 class ReplayContext(PortalContext):
     """A PortalContext whose browser contexts and HTTP client answer from a HAR file."""
@@ -151,8 +124,9 @@ class ReplayContext(PortalContext):
         context.set_default_timeout(self.settings.page_timeout_ms)
         return context, await context.new_page()
 
-    def http_client(self, **options: object) -> httpx.AsyncClient:
-        """An httpx client served from the HAR."""
+    def http_client(self, recording: Path | None = None,
+                    **options: object) -> httpx.AsyncClient:
+        """An httpx client served from the HAR (whatever `recording` a check asks for)."""
         defaults: dict[str, Any] = {"headers": {"User-Agent": self.settings.user_agent},
                                     "timeout": self.settings.page_timeout_ms / 1000,
                                     "follow_redirects": True}

@@ -11,7 +11,6 @@ Content-Length are rewritten (the originals kept as `X-Archive-Orig-*` headers).
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import io
 import json
@@ -26,6 +25,7 @@ from urllib.parse import urlsplit
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from probe.audit.har import body_of
 from probe.models import utc_now
 
 WACZ_VERSION = "1.1.1"
@@ -96,19 +96,6 @@ def warc_date(iso: str) -> str:
     stamp = timestamp14(iso)
     return (f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]}T{stamp[8:10]}:{stamp[10:12]}:"
             f"{stamp[12:14]}Z")
-
-
-def body_of(content: dict[str, Any]) -> bytes:
-    """A HAR response body as bytes (embedded text or base64)."""
-    text = content.get("text")
-    if not isinstance(text, str):
-        return b""
-    if content.get("encoding") == "base64":
-        try:
-            return base64.b64decode(text)
-        except ValueError:
-            return b""
-    return text.encode("utf-8")
 
 
 def _headers(pairs: list[dict[str, Any]]) -> list[tuple[str, str]]:
