@@ -158,14 +158,16 @@ class Recording:
     """What a sweep step's visits fetched, for the step's other families to read again."""
 
     path: Path  # a HAR of the answered requests, cookies intact, deleted with the step
+    urls: frozenset[str]  # what it answers
     artifacts: list[str]  # the stored (redacted) HAR, to name as evidence
 
     def name_on(self, observations: list[Observation]) -> list[Observation]:
-        """`observations`, each naming the recording among its artifacts (they were made
-        from the pages it served)."""
+        """`observations`, those of the pages it holds naming it among their artifacts
+        (they were read from what it served)."""
         for item in observations:
-            item.artifacts = [*item.artifacts, *(a for a in self.artifacts
-                                                 if a not in item.artifacts)]
+            if item.page in self.urls:
+                item.artifacts = [*item.artifacts, *(a for a in self.artifacts
+                                                     if a not in item.artifacts)]
         return observations
 
 
@@ -417,7 +419,7 @@ async def gather(ctx: PortalContext, record: bool = False, read: bool = True,
         har.setdefault("log", {})["_dvcProbePages"] = list(visits)
         answered = _write_answered(har, path) if keep else None
         stored = ctx.evidence.put(har_bytes(redact_har(har)), HAR_SUFFIX)
-        kept = Recording(answered, [stored]) if answered else None
+        kept = Recording(path, answered, [stored]) if answered is not None else None
         return Gathered(visits, stored, kept, folder if kept else None)
     finally:
         if kept is None:
@@ -433,15 +435,16 @@ def _read_har(ctx: PortalContext, path: Path) -> dict[str, Any] | None:
         return None
 
 
-def _write_answered(har: dict[str, Any], path: Path) -> Path:
-    """Write over `path` the HAR of the requests that got a whole answer: one the visits
-    cancelled, or whose body never ended, would stall a page served from it (Playwright
-    stalls an answer recorded with status -1), so the network is asked for those again."""
+def _write_answered(har: dict[str, Any], path: Path) -> frozenset[str]:
+    """Write over `path` the HAR of the requests that got a whole answer, and return their
+    URLs: one the visits cancelled, or whose body never ended, would stall a page served
+    from it (Playwright stalls an answer recorded with status -1), so the network is asked
+    for those again."""
     log_part = har.get("log", {})
     answered = [e for e in log_part.get("entries", []) if _whole(e.get("response") or {})]
     path.write_text(json.dumps({"log": {**log_part, "entries": answered}}, ensure_ascii=False),
                     encoding="utf-8")
-    return path
+    return frozenset(str(e.get("request", {}).get("url", "")) for e in answered)
 
 
 def _whole(response: dict[str, Any]) -> bool:
