@@ -14,12 +14,14 @@ import pytest
 from probe.audit.digests import kind_of
 from probe.audit.har import HarTransport, redact_har
 from probe.audit.manifest import manifest_row, seal_after_run, seal_run
-from probe.audit.replay import compare
+from probe.audit.replay import as_swept, compare
 from probe.audit.verify import verify
 from probe.commands_evidence import parse_days
+from probe.context import ProbeSettings
 from probe.db.store import Store, run_row
 from probe.errors import UserError
 from probe.models import Observation
+from probe.sweep import SweepOptions
 from tests.audit_helpers import AGENCY, ORIGIN, secret_har, seeded_store
 
 
@@ -76,6 +78,25 @@ def test_har_transport_asks_its_fallback_for_what_the_recording_lacks() -> None:
 
     assert asyncio.run(fetch()) == (200, 404)
     assert asked == ["/sitemap.xml"]
+
+
+def test_a_replay_samples_and_recognises_hosts_as_its_sweep_did(tmp_path: Path) -> None:
+    """`probe replay` builds its settings from the environment of the day it runs; the
+    checks must sample the pages and know the national hosts the sweep's night did."""
+    store = Store(f"sqlite:///{tmp_path / 'results.db'}")
+    night = ProbeSettings(sample_pages=4, perf_pages=2, national_sso_hosts=("sso.gov.vn:8443",))
+    swept = store.start_sweep("registry.csv", options_json=SweepOptions(
+        settings=night, evidence_root=tmp_path).to_json())
+    bare = store.start_sweep("registry.csv")
+    broken = store.start_sweep("registry.csv", options_json='{"settings": 1}')
+    today = ProbeSettings(allow_private=True, page_timeout_ms=9000)
+
+    replayed = as_swept(store, swept, today)
+    assert (replayed.sample_pages, replayed.perf_pages) == (4, 2)
+    assert replayed.national_sso_hosts == ("sso.gov.vn:8443",)
+    assert replayed.allow_private and replayed.page_timeout_ms == 9000  # the replay's own
+    for unknown in (bare, broken, None):
+        assert as_swept(store, unknown, today) == today
 
 
 def test_concurrent_sealing_keeps_one_unbroken_chain(tmp_path: Path) -> None:

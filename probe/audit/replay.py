@@ -6,6 +6,8 @@ checks._visits: the documents as sent and the tracker's requests); functions rep
 the network log of its own trace (its searches and look-ups as they were made),
 acting as of the run's date so that the unknown dossier code it tries is the same.
 
+The checks sample the pages and recognise the national hosts as the run's sweep did (the
+settings it stored, `as_swept`), whatever the environment of the day of the replay says.
 Each browser context the checks open is routed from the HAR
 (`context.route_from_har(har, not_found="abort")`); the checks' Python HTTP client is served
 from the same HAR. Nothing reaches the network: a request the HAR does not hold is aborted.
@@ -30,7 +32,7 @@ from probe.audit.digests import sha256_bytes
 from probe.audit.har import HarTransport, load_har
 from probe.audit.manifest import inside, manifest_row, read_manifest
 from probe.context import PortalContext, ProbeSettings
-from probe.db.store import Store, agency_of
+from probe.db.store import Store, StoreError, agency_of
 from probe.evidence import EvidenceStore
 from probe.models import Observation
 
@@ -239,6 +241,7 @@ async def _replay(store: Store, root: Path, run_id: str, families: tuple[str, ..
     recordings = _recordings(store, root, run.id, families)
     report = ReplayReport(run.id, families, har_entries=sum(
         len(har["log"]["entries"]) for _, har in recordings))
+    settings = as_swept(store, run.sweep_id, settings)
     as_of = replace(settings, extra={**settings.extra, "today": run.started_at[:10]})
     replayed: list[Observation] = []
     with tempfile.TemporaryDirectory(prefix="probe-replay-") as folder:
@@ -254,6 +257,27 @@ async def _replay(store: Store, root: Path, run_id: str, families: tuple[str, ..
     report.compared, report.same, report.differences = compare(
         store.observations(run.id), replayed, families)
     return report
+
+
+# What a replay takes from the settings its run's sweep stored: what the checks sampled and
+# which hosts they recognised as national, so that they judge the recording as they judged
+# the portal (a schedule's sample sizes, PROBE_NATIONAL_SSO_HOSTS of that night).
+SWEPT_SETTINGS = ("national_portal_hosts", "national_sso_hosts", "sample_pages", "perf_pages")
+
+
+def as_swept(store: Store, sweep_id: str | None, settings: ProbeSettings) -> ProbeSettings:
+    """`settings` with the `SWEPT_SETTINGS` the run's sweep stored; unchanged for a run
+    outside a sweep, or a sweep that stored no options or unreadable ones."""
+    from probe.sweep import SweepOptions
+
+    try:
+        stored = store.sweep(sweep_id).options_json if sweep_id else ""
+        swept = SweepOptions.from_json(stored, Path()).settings if stored else None
+    except (StoreError, ValueError, KeyError, TypeError, AttributeError):  # unreadable
+        return settings
+    if swept is None:
+        return settings
+    return replace(settings, **{name: getattr(swept, name) for name in SWEPT_SETTINGS})
 
 
 class _OfflineBrowser:
