@@ -19,7 +19,7 @@ from probe.errors import EXIT_INCOMPLETE, UserError
 from probe.models import Agency
 from probe.pool import PoolSettings
 from probe.retry import RetryPolicy
-from probe.schedule import Schedule, ScheduleError, load_schedule
+from probe.schedule import DEMO_SCHEDULE, Schedule, ScheduleError, load_schedule
 from probe.sweep import SweepOptions
 
 # `probe sweep --registry` without a schedule: three attempts, 10 s then 20 s apart.
@@ -216,13 +216,15 @@ def resume(request: SweepRequest) -> int:
 
 
 def _unfinished(store: Store, sweep_id: str | None) -> SweepRow | None:
-    """The sweep to resume: the one named, else the latest not completed (or None)."""
+    """The sweep to resume: the one named, else the latest not completed (or None); a
+    demo's sweep is never taken (the farm it swept ended with it)."""
     if sweep_id:
         try:
             return store.sweep(sweep_id)
         except StoreError as error:
             raise UserError(str(error)) from error
-    candidates = [s for s in store.sweeps() if s.status not in FINISHED and s.options_json]
+    candidates = [s for s in store.sweeps() if s.status not in FINISHED and s.options_json
+                  and s.schedule != DEMO_SCHEDULE]
     return candidates[-1] if candidates else None
 
 

@@ -11,6 +11,7 @@ from rich.table import Table
 from probe.context import ProbeSettings
 from probe.db.store import Store
 from probe.progress import sweep_progress
+from probe.schedule import DEMO_SCHEDULE
 from probe.sweep import PortalOutcome, SweepOptions, sweep
 
 
@@ -47,7 +48,8 @@ def run_demo(console: Console, workdir: Path, db: str, out_dir: Path, strict: bo
 
 def _sweep(console: Console, store: Store, agencies: list, options: SweepOptions,
            registry: str) -> list[tuple[str, PortalOutcome]]:
-    sweep_id = store.start_sweep(registry, schedule="demo", rubric=options.rubric)
+    sweep_id = store.start_sweep(registry, schedule=DEMO_SCHEDULE, rubric=options.rubric,
+                                 options_json=options.to_json())  # a replay reads them
     with sweep_progress(console, agencies) as progress:
         outcomes = sweep(agencies, store, options, sweep_id, progress)
     store.finish_sweep(sweep_id)

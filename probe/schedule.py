@@ -28,6 +28,9 @@ from probe.throttling import NAMES as THROTTLING
 from probe.urls import BadUrl, parse_portal_url
 from spiders.budget import Budget
 
+# The schedule name of `probe demo` sweeps: never resumed (the farm they swept is gone).
+DEMO_SCHEDULE = "demo"
+
 SUFFIXES = (".yaml", ".yml")
 SETTINGS_KEYS = {"perf_runs": (1, 20), "perf_pages": (1, 20), "sample_pages": (1, 50),
                  "page_timeout_ms": (1000, 120_000)}

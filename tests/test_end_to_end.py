@@ -111,6 +111,16 @@ def test_show_latest_lists_observations_with_units_and_runs(demo) -> None:
     assert document["scores"]["grade"] in "ABCDE"
 
 
+def test_a_demo_run_replays_identically_from_its_recording(demo) -> None:
+    """The replay judges as the demo swept (its sampling, the farm's national hosts)."""
+    _, work = demo
+    runs = sqlite3.connect(work / "results.db").execute(
+        "select id from runs where agency_id = 'tinh-binh-minh'").fetchall()
+    result = probe("replay", runs[0][0], "--db", db_of(work), cwd=work)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "0 khác (different)" in result.stdout
+
+
 def test_rescore_with_the_same_rubric_is_byte_identical(demo) -> None:
     _, work = demo
     query = "select run_id, total, grade, groups_json, items_json from scores order by run_id"

@@ -24,7 +24,7 @@ from probe.evidence import EvidenceStore
 from probe.models import Agency, Observation, SiteMap
 from probe.progress import summary_rows
 from probe.retry import RetryPolicy
-from probe.schedule import Window
+from probe.schedule import DEMO_SCHEDULE, Window
 from probe.scoring import load_rubric, score
 from probe.sweep import SweepOptions, sweep
 from spiders.budget import Budget
@@ -138,6 +138,23 @@ def test_a_sweep_being_run_by_a_live_process_is_not_resumed(
     assert not store.claim_sweep(sweep_id, "other:1", previous="someone-else:2")
     assert store.claim_sweep(sweep_id, "other:1", previous=alive)
     assert store.sweep(sweep_id).owner == "other:1"
+
+
+def test_a_killed_demo_is_never_taken_for_the_sweep_to_resume(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A demo stores its options (its replay reads them) but the farm it swept ended with
+    it: `probe sweep --resume` leaves it alone."""
+    store = Store(f"sqlite:///{tmp_path / 'results.db'}")
+    sweep_id = store.start_sweep("farm.csv", schedule=DEMO_SCHEDULE,
+                                 options_json=SweepOptions().to_json(), owner="gone:1")
+    SweepPlan(store, sweep_id).ensure(AGENCIES[:1])
+    monkeypatch.setattr(sys, "argv", ["probe", "sweep", "--resume", "--db", store.url])
+    with pytest.raises(SystemExit) as done:
+        main()
+    assert done.value.code == 0
+    assert "no unfinished sweep to resume" in capsys.readouterr().out
+    assert store.sweep(sweep_id).owner == "gone:1"
 
 
 def test_no_portal_starts_once_the_window_has_closed(tmp_path: Path) -> None:
