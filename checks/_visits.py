@@ -501,16 +501,23 @@ async def page_visits(ctx: PortalContext) -> Gathered:
     return await asyncio.shield(promise)
 
 
+async def _step_visits(ctx: PortalContext) -> Gathered | None:
+    """The sweep step's visits; None outside a sweep step or when they failed (the caller
+    then asks the portal itself)."""
+    if _PROMISE not in ctx.shared:
+        return None
+    try:
+        return await page_visits(ctx)
+    except Exception:  # the visits failed: the caller asks for itself
+        return None
+
+
 async def recording(ctx: PortalContext) -> Recording | None:
     """What the sweep step's visits fetched, to serve pages from
     (`PortalContext.new_page(recording=...)`); None outside a sweep step, when nothing was
     recorded, or when the visits failed: the caller then asks the portal itself."""
-    if _PROMISE not in ctx.shared:
-        return None
-    try:
-        return (await page_visits(ctx)).recording
-    except Exception:  # the visits failed: the caller asks for itself
-        return None
+    gathered = await _step_visits(ctx)
+    return gathered.recording if gathered else None
 
 
 def release(shared: dict[str, Any]) -> None:
@@ -525,12 +532,9 @@ async def answers(ctx: PortalContext, urls: Sequence[str]) -> dict[str, tuple[in
     """How the sweep step's shared visits saw those of `urls` they opened: (HTTP status,
     reason), or (None, why the portal failed). Pages they did not open, or could not for the
     probe's own reasons, are left out, as is everything outside a sweep step."""
-    if _PROMISE not in ctx.shared:
+    if (gathered := await _step_visits(ctx)) is None:
         return {}
-    try:
-        seen = (await page_visits(ctx)).visits
-    except Exception:  # the visits failed: the caller asks for itself
-        return {}
+    seen = gathered.visits
     found: dict[str, tuple[int | None, str]] = {}
     for url in urls:
         visit = seen.get(url)

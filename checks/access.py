@@ -66,10 +66,9 @@ from checks._sampling import (
     error_outcome,
     observation,
     portal_url,
-    sampled_pages,
     unmeasured,
 )
-from checks._visits import recording
+from checks._visits import read_urls, recording
 from probe.browser import own_script
 from probe.context import PortalContext
 from probe.models import Observation, Outcome
@@ -517,7 +516,7 @@ async def run(ctx: PortalContext) -> list[Observation]:
     """Mobile layout and axe on sampled pages; robots.txt, sitemap.xml, titles and lang."""
     home = portal_url(ctx)
     try:
-        urls = [p.url for p in sampled_pages(ctx, ctx.settings.sample_pages)]
+        urls = read_urls(ctx)  # the sampled pages, as the visits read them
         recorded = await recording(ctx)
         served = recorded.path if recorded else None
         facts = await desktop_pass(ctx, urls, served)

@@ -249,7 +249,8 @@ def test_access_and_layout_read_the_pages_the_visits_recorded(kit: FarmKit,
     asked = _page_requests(kit, BINH_MINH, before)
     held = {e["request"]["url"] for e in
             load_har((visiting.evidence.root / har).read_bytes())["log"]["entries"]}
-    sampled = [p.url for p in access.sampled_pages(reading, 3)]
+    sampled = visits.read_urls(reading)  # access samples these
+    assert len(sampled) == 3
     lacking = [url for url in sampled if url not in held]
     assert len(lacking) == 1, (sampled, held)
     for url in sampled:  # the visits' load, or the two passes' own of the page they lacked
