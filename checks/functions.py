@@ -401,9 +401,10 @@ class FunctionsProbe:
         self.timeout = ctx.settings.page_timeout_ms
         self.procedures: list[Link] = []
         self.catalogue_url: str | None = None
-        self.entry_links: list[Link] = []
+        # each sampled procedure page's 'Nộp hồ sơ' links, in sample order, once it is read
+        self.entry_links: dict[str, asyncio.Future[list[Link]]] = {}
         self.catalogue_search = False  # the catalogue page carries the search box
-        self.entry_ready = asyncio.Event()  # set once a procedure page was read (or none)
+        self.entry_ready = asyncio.Event()  # set once the procedure pages are chosen
         self.service_texts: dict[str, str] = {}  # catalogue, procedure and entry pages
 
     # -- navigation -------------------------------------------------------------------
@@ -546,13 +547,18 @@ class FunctionsProbe:
         urls = [p.url for p in self.ctx.sitemap.of_type("procedure")]
         urls += [link.href for link in self.procedures if link.href not in urls]
         urls = urls[:max(1, min(self.ctx.settings.sample_pages, PROCEDURE_SAMPLE))]
+        loop = asyncio.get_running_loop()
+        self.entry_links = {url: loop.create_future() for url in urls}
+        self.entry_ready.set()
         try:
             if not urls:
                 return [observe("procedure.fields", 0.0, self.catalogue_url or self.home.url,
                                 "no procedure pages found")]
             return await self.procedure_pages_on(page, urls)
         finally:
-            self.entry_ready.set()
+            for unread in self.entry_links.values():
+                if not unread.done():
+                    unread.set_result([])
 
     async def procedure_pages_on(self, page: Page, urls: Sequence[str]) -> list[Observation]:
         """Read `urls` with two pages side by side (this lane's and a helper)."""
@@ -568,6 +574,7 @@ class FunctionsProbe:
         """procedure.fields of one procedure page; notes its 'Nộp hồ sơ' links."""
         loaded = await self.open(page, url)
         if not loaded.ok:
+            self.entry_links_found(url, [])
             return observe("procedure.fields", 0.0, url,
                            f"procedure page answers HTTP {loaded.status}")
         text = await page_words(page)
@@ -576,8 +583,7 @@ class FunctionsProbe:
             text = await late_words(page, text)
             share, missing = field_share(text)
         self.service_texts[loaded.url] = text
-        self.entry_links += links_matching(await page_links(page), ENTRY_LINKS)
-        self.entry_ready.set()  # the submission step may start from this page's link
+        self.entry_links_found(url, links_matching(await page_links(page), ENTRY_LINKS))
         return observe("procedure.fields", share, loaded.url,
                        "all six fields shown" if not missing else f"missing: {', '.join(missing)}")
 
@@ -638,18 +644,33 @@ class FunctionsProbe:
     # -- F5 submission ------------------------------------------------------------------
 
     async def submission(self, page: Page) -> list[Observation]:
-        """submission.entry: reach a 'Nộp hồ sơ' page (never submit); once a procedure page
-        has been read, since its 'Nộp hồ sơ' button is the most precise entry."""
-        await asyncio.wait_for(self.entry_ready.wait(), timeout=self.timeout * 8 / 1000)
-        return [await self.submission_entry(page)]
+        """submission.entry: reach a 'Nộp hồ sơ' page (never submit): the site map's entry
+        page, else a procedure page's 'Nộp hồ sơ' button (the most precise entry, so worth
+        waiting for the procedure pages), else the home page's link."""
+        target = self.target("submission", ())
+        if target is None and (link := await asyncio.wait_for(
+                self.first_entry_link(), timeout=self.timeout * 8 / 1000)):
+            target = Target(link.href, f'procedure page link "{short(link.text, 40)}"')
+        return [await self.submission_entry(page, target)]
 
-    async def submission_entry(self, page: Page) -> Observation:
+    def entry_links_found(self, url: str, links: list[Link]) -> None:
+        """Note the 'Nộp hồ sơ' links of the sampled procedure page `url`."""
+        if (found := self.entry_links.get(url)) is not None and not found.done():
+            found.set_result(links)
+
+    async def first_entry_link(self) -> Link | None:
+        """The first 'Nộp hồ sơ' link of the sampled procedure pages in sample order (not in
+        the order their loads happened to end, so that every run and replay follows the
+        same link); waits only for the pages before the first one that has such a link."""
+        await self.entry_ready.wait()
+        for found in self.entry_links.values():
+            if links := await found:
+                return links[0]
+        return None
+
+    async def submission_entry(self, page: Page, target: Target | None) -> Observation:
         """Follow a 'Nộp hồ sơ trực tuyến' link (the site map's, else a procedure page's, else
         the home page's); reaching its page (or a login) counts."""
-        target = self.target("submission", ())
-        if target is None and self.entry_links:
-            link = self.entry_links[0]
-            target = Target(link.href, f'procedure page link "{short(link.text, 40)}"')
         target = target or self.target(None, ENTRY_LINKS)
         if target is None:
             return observe("submission.entry", False, self.home.url,
@@ -981,10 +1002,10 @@ async def run(ctx: PortalContext) -> list[Observation]:
         context, page = await ctx.new_page()
     except Exception as error:  # noqa: BLE001
         return failed(NAMES, "probe_error", f"browser: {type(error).__name__}: {error}", portal)
-    tracing = ctx.settings.traces and await start_trace(context)
+    tracing = await start_trace(context) if ctx.settings.traces else None
     try:
         found = await _observed(ctx, context, page, portal)
-        if tracing and (trace := await stop_trace(context, ctx.evidence)):
+        if tracing and (trace := await stop_trace(tracing, ctx.evidence)):
             for observation in found:
                 if observation.name in TRACED and observation.outcome == "ok":
                     observation.artifacts.append(trace)

@@ -64,3 +64,40 @@ def test_a_trace_becomes_a_har_with_bodies_inlined() -> None:
     assert content["encoding"] == "base64" and "_file" not in content
     body = base64.b64decode(content["text"]).decode("utf-8")
     assert "khai sinh" in body and "csrf-123" not in body
+
+
+def _scripts_trace() -> bytes:
+    """A trace as Playwright writes it for a single-page app: its scripts without bodies."""
+    def answer(url: str, status: int, content: dict) -> str:
+        return json.dumps({"type": "resource-snapshot", "snapshot": {
+            "request": {"method": "GET", "url": url, "headers": []},
+            "response": {"status": status, "headers": [],
+                         "content": {"mimeType": "text/javascript", **content}}}})
+    lines = [answer("https://dvc.example.vn/app.js", 200, {"size": -1}),
+             answer("https://dvc.example.vn/app.js", 200, {"size": -1}),  # loaded again
+             answer("https://dvc.example.vn/kept.js", 200, {"_file": "resources/kept.js"}),
+             answer("https://dvc.example.vn/gone.js", 404, {"size": -1})]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("trace.network", "\n".join(lines) + "\n")
+        archive.writestr("resources/kept.js", "kept();")
+    return out.getvalue()
+
+
+def test_the_scripts_read_beside_the_trace_are_stored_in_it_for_replay() -> None:
+    import base64
+
+    from probe.audit.trace import har_from_trace
+
+    scripts = {"https://dvc.example.vn/app.js": b"render();",
+               "https://dvc.example.vn/kept.js": b"other();",
+               "https://dvc.example.vn/gone.js": b"never();"}
+    stored = redact_trace(_scripts_trace(), scripts)
+    bodies = [base64.b64decode(e["response"]["content"].get("text", ""))
+              for e in har_from_trace(stored)["log"]["entries"]]
+    # both answers of app.js get its body; kept.js keeps its own; a 404 gets none
+    assert bodies == [b"render();", b"render();", b"kept();", b""]
+    with zipfile.ZipFile(io.BytesIO(stored)) as archive:
+        assert sum(n.endswith(".js") for n in archive.namelist()) == 2  # stored once
+    assert redact_trace(stored) == stored
+    assert redact_trace(_scripts_trace()) != stored  # without the bodies, nothing to replay

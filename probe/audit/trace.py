@@ -5,20 +5,28 @@ each action, a DOM snapshot before and after it, screenshots and the network log
 storage the network log gets the HAR redaction (cookies, authorization headers, tokens in
 URLs and bodies), HTML bodies and DOM snapshots lose hidden-input and token values, and the
 zip is rewritten deterministically, so the same capture stores as the same bytes.
+
+Playwright's trace keeps no script bodies (it needs none for its snapshots), yet a replayed
+single-page app cannot render without its scripts: `start_trace` also reads the bodies of
+the scripts the context fetches, and `stop_trace` stores them in the trace as Playwright
+stores any other body.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import hashlib
 import io
 import json
 import logging
 import tempfile
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from playwright.async_api import BrowserContext
+from playwright.async_api import BrowserContext, Response
 
 from probe.audit.har import REDACTED, redact_entry, redact_html, sensitive
 from probe.evidence import EvidenceStore
@@ -27,35 +35,78 @@ log = logging.getLogger(__name__)
 
 TRACE_SUFFIX = ".trace.zip"
 _FIXED_TIME = (2000, 1, 1, 0, 0, 0)
+SCRIPT_WAIT_S = 5.0  # how long stopping waits for script bodies still being read
 
 
-async def start_trace(context: BrowserContext) -> bool:
-    """Start recording `context` (screenshots and DOM snapshots); False when it cannot."""
+@dataclass
+class Trace:
+    """A context being traced, and the bodies of the scripts it fetched (by URL)."""
+
+    context: BrowserContext
+    scripts: dict[str, bytes] = field(default_factory=dict)
+    _claimed: set[str] = field(default_factory=set)
+    _reads: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def on_response(self, response: Response) -> None:
+        """Read a script's body once per URL, in the background."""
+        url = response.url
+        if (response.request.resource_type != "script" or url in self._claimed
+                or not 200 <= response.status < 300):
+            return
+        self._claimed.add(url)
+        read = asyncio.get_running_loop().create_task(self._read(response))
+        self._reads.add(read)
+        read.add_done_callback(self._reads.discard)
+
+    async def _read(self, response: Response) -> None:
+        try:
+            self.scripts[response.url] = await response.body()
+        except Exception:  # noqa: BLE001 - gone with its page: a later load may supply it
+            self._claimed.discard(response.url)
+
+    async def settle(self) -> None:
+        """Wait (at most SCRIPT_WAIT_S) for the bodies being read; drop the rest."""
+        if self._reads:
+            _, late = await asyncio.wait(set(self._reads), timeout=SCRIPT_WAIT_S)
+            for read in late:
+                read.cancel()
+
+
+async def start_trace(context: BrowserContext) -> Trace | None:
+    """Start recording `context` (screenshots, DOM snapshots, script bodies); None when it
+    cannot."""
     try:
         await context.tracing.start(screenshots=True, snapshots=True)
     except Exception as error:  # noqa: BLE001 - a trace is evidence, never a reason to fail
         log.warning("trace not started: %s", error)
-        return False
-    return True
+        return None
+    trace = Trace(context)
+    context.on("response", trace.on_response)
+    return trace
 
 
-async def stop_trace(context: BrowserContext, evidence: EvidenceStore) -> str | None:
+async def stop_trace(trace: Trace, evidence: EvidenceStore) -> str | None:
     """Stop recording and store the redacted trace; its artifact path (None on failure)."""
+    trace.context.remove_listener("response", trace.on_response)
+    await trace.settle()
     with tempfile.TemporaryDirectory(prefix="dvc-trace-") as folder:
         path = Path(folder) / "trace.zip"
         try:
-            await context.tracing.stop(path=str(path))
-            data = redact_trace(path.read_bytes())
+            await trace.context.tracing.stop(path=str(path))
+            data = redact_trace(path.read_bytes(), trace.scripts)
         except Exception as error:  # noqa: BLE001
             log.warning("trace not stored: %s", error)
             return None
     return evidence.put(data, TRACE_SUFFIX)
 
 
-def redact_trace(data: bytes) -> bytes:
-    """The trace zip with secrets replaced by REDACTED, members in a fixed order and time."""
+def redact_trace(data: bytes, scripts: dict[str, bytes] | None = None) -> bytes:
+    """The trace zip with secrets replaced by REDACTED, members in a fixed order and time;
+    `scripts` (bodies by URL) are stored for the script answers that lack theirs."""
     with zipfile.ZipFile(io.BytesIO(data)) as source:
         members = {info.filename: source.read(info) for info in source.infolist()}
+    if scripts:
+        _add_script_bodies(members, scripts)
     html = _html_resources(members)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
@@ -74,6 +125,31 @@ def _redacted_member(name: str, body: bytes, html: set[str]) -> bytes:
     if name in html:
         return redact_html(body.decode("utf-8", "replace")).encode("utf-8")
     return body
+
+
+def _add_script_bodies(members: dict[str, bytes], scripts: dict[str, bytes]) -> None:
+    """Give each successful answer of a URL in `scripts` that has no body (a script, as
+    Playwright records it) that body, stored under resources/ by its SHA-1 as Playwright's."""
+    for name in [n for n in members if n.endswith(".network")]:
+        members[name] = _map_lines(
+            members[name], lambda event: _with_script_body(event, scripts, members))
+
+
+def _with_script_body(event: dict[str, Any], scripts: dict[str, bytes],
+                      members: dict[str, bytes]) -> dict[str, Any]:
+    snapshot = event.get("snapshot")
+    if not isinstance(snapshot, dict):
+        return event
+    body = scripts.get(str((snapshot.get("request") or {}).get("url", "")))
+    response = snapshot.get("response") or {}
+    content = response.get("content")
+    if body is None or not isinstance(content, dict) or _body_member(content) \
+            or not 200 <= int(response.get("status") or 0) < 300:
+        return event
+    member = f"resources/{hashlib.sha1(body, usedforsecurity=False).hexdigest()}.js"
+    members[member] = body
+    content.update({"_file": member, "size": len(body)})
+    return event
 
 
 def _html_resources(members: dict[str, bytes]) -> set[str]:
