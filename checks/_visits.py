@@ -166,9 +166,13 @@ class Recording:
         (they were read from what it served)."""
         for item in observations:
             if item.page in self.urls:
-                item.artifacts = [*item.artifacts, *(a for a in self.artifacts
-                                                     if a not in item.artifacts)]
+                self.name(item)
         return observations
+
+    def name(self, item: Observation) -> None:
+        """Name it among the artifacts of `item`, which was read from what it served."""
+        item.artifacts = [*item.artifacts, *(a for a in self.artifacts
+                                             if a not in item.artifacts)]
 
 
 @dataclass

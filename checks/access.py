@@ -68,7 +68,8 @@ from checks._sampling import (
     portal_url,
     unmeasured,
 )
-from checks._visits import read_urls, recording
+from checks._visits import Recording, read_urls, recording
+from probe.audit.har import FROM_HAR
 from probe.browser import own_script
 from probe.context import PortalContext
 from probe.models import Observation, Outcome
@@ -496,19 +497,31 @@ async def sitemap(client: httpx.AsyncClient, home: str, listed: Sequence[str]) -
 
 
 async def findability(ctx: PortalContext, home: str,
-                      recording: Path | None = None) -> list[Observation]:
-    """robots.allows and sitemap_xml (read from `recording` where it holds them)."""
-    async with ctx.http_client(recording=recording) as client:
+                      recording: Recording | None = None) -> list[Observation]:
+    """robots.allows and sitemap_xml (read from `recording` where it holds them; then they
+    name it among their artifacts)."""
+    served: list[str] = []  # what the recording answered, as it answered
+
+    async def note(response: httpx.Response) -> None:
+        if response.extensions.get(FROM_HAR):
+            served.append(str(response.request.url))
+
+    async with ctx.http_client(recording=recording.path if recording else None,
+                               event_hooks={"response": [note]}) as client:
         try:
             robots_obs, listed = await robots(ctx, client, home)
         except Exception as error:  # a failure becomes an observation
             robots_obs, listed = observation("robots.allows", None, home, error_detail(error),
                                              error_outcome(error)), []
+        robots_served, served[:] = bool(served), []
         try:
             sitemap_obs = await sitemap(client, home, listed)
         except Exception as error:  # a failure becomes an observation
             sitemap_obs = observation("sitemap_xml", None, home, error_detail(error),
                                       error_outcome(error))
+    for item, read in ((robots_obs, robots_served), (sitemap_obs, bool(served))):
+        if recording and read:
+            recording.name(item)
     return [robots_obs, sitemap_obs]
 
 
@@ -528,7 +541,7 @@ async def run(ctx: PortalContext) -> list[Observation]:
         found.append(title_lang(facts, home))
         if recorded:
             recorded.name_on(found)
-        found += await findability(ctx, home, served)
+        found += await findability(ctx, home, recorded)
         return found
     except Exception as error:  # a probe failure must not sink the run
         names = (*PAGE_NAMES, *SITE_NAMES)

@@ -153,6 +153,31 @@ def test_sitemap_listed_in_robots(runner: BrowserRunner, sites: dict[str, Site],
     assert listed.value is True and "listed in robots.txt" in listed.detail
 
 
+def test_what_a_recording_answers_names_it(runner: BrowserRunner, sites: dict[str, Site],
+                                          tmp_path: Path) -> None:
+    """A sweep step's recording that holds robots.txt (but no sitemap) answers robots.allows,
+    which then names the HAR; sitemap_xml, read from the portal, does not."""
+    from checks._visits import Recording
+
+    site = sites["listed"]
+    robots_url = site.url("/robots.txt")
+    entry = {"request": {"method": "GET", "url": robots_url},
+             "response": {"status": 200, "headers": [{"name": "Content-Type",
+                                                      "value": "text/plain"}],
+                          "content": {"mimeType": "text/plain",
+                                      "text": "User-agent: *\nDisallow: /admin\n"}}}
+    path = tmp_path / "recording.har"
+    path.write_text(json.dumps({"log": {"version": "1.2", "entries": [entry]}}), "utf-8")
+    recorded = Recording(path, frozenset({robots_url}), ["evidence/pages.har.gz"])
+    ctx = make_ctx(runner.browser, site.url("/"), [site.url("/")], tmp_path)
+    found = runner.run(access.findability(ctx, site.url("/"), recorded))
+    robots = one(found, "robots.allows")  # the recording's robots.txt, not the portal's
+    assert robots.value is True and "Googlebot allowed" in robots.detail
+    assert robots.artifacts == ["evidence/pages.har.gz"]
+    listed = one(found, "sitemap_xml")  # /sitemap.xml from the portal: not listed any more
+    assert "listed in robots.txt" not in listed.detail and listed.artifacts == []
+
+
 def test_unreachable_portal(runner: BrowserRunner, tmp_path: Path) -> None:
     found = _run(runner, tmp_path, ["http://127.0.0.1:9/"])
     assert {o.name for o in found} == {*access.PAGE_NAMES, *access.SITE_NAMES}

@@ -216,7 +216,8 @@ def _readings(found: list[Any]) -> list[tuple[str, str | None, Any, str]]:
 
 
 # Not read from a page: robots.txt and sitemap.xml (read over HTTP), the site map's depths.
-FROM_ELSEWHERE = {"robots.allows", "sitemap_xml", "nav.max_service_depth"}
+OVER_HTTP = {"robots.allows", "sitemap_xml"}
+FROM_ELSEWHERE = {*OVER_HTTP, "nav.max_service_depth"}
 
 
 @pytest.mark.slow
@@ -262,6 +263,10 @@ def test_access_and_layout_read_the_pages_the_visits_recorded(kit: FarmKit,
     served = [o for o in from_pages if o.page not in lacking]
     assert served and all(har in o.artifacts for o in served)
     assert not [o for o in from_pages if o.page in lacking and har in o.artifacts]
+    # robots.txt and sitemap.xml were answered from it too (asked for once, above)
+    over_http = [o for o in access_found if o.name in OVER_HTTP]
+    assert len(over_http) == 2 and all(har in o.artifacts for o in over_http)
+    assert not [o for o in live[0] if o.name in OVER_HTTP and o.artifacts]
     assert recorded is not None and not recorded.path.exists()
 
 

@@ -178,14 +178,18 @@ def load_har(data: bytes) -> dict[str, Any]:
     return json.loads(data)
 
 
+# The extension a HarTransport answer carries (httpx `Response.extensions`): it came from
+# the HAR, not from the network.
+FROM_HAR = "dvc_probe.from_har"
+
 # Headers that describe the body as sent, not as the HAR keeps it (decoded, whole).
 _DROPPED = frozenset({"content-encoding", "transfer-encoding", "content-length"})
 
 
 class HarTransport(httpx.AsyncBaseTransport):
-    """An httpx transport answering from HAR entries (the first recording per method and URL).
-    A request the HAR does not hold goes to `fallback`, or without one fails as a
-    connection error, as offline."""
+    """An httpx transport answering from HAR entries (the first recording per method and URL;
+    its answers carry the FROM_HAR extension). A request the HAR does not hold goes to
+    `fallback`, or without one fails as a connection error, as offline."""
 
     def __init__(self, har: dict[str, Any],
                  fallback: httpx.AsyncBaseTransport | None = None) -> None:
@@ -209,7 +213,8 @@ class HarTransport(httpx.AsyncBaseTransport):
                    and not str(h.get("name", "")).startswith(":")]
         body = body_of(response.get("content") or {})
         return httpx.Response(int(response["status"]), headers=headers,
-                              stream=httpx.ByteStream(body), request=request)
+                              stream=httpx.ByteStream(body), request=request,
+                              extensions={FROM_HAR: True})
 
     async def aclose(self) -> None:
         if self.fallback is not None:
