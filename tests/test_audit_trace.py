@@ -101,3 +101,44 @@ def test_the_scripts_read_beside_the_trace_are_stored_in_it_for_replay() -> None
         assert sum(n.endswith(".js") for n in archive.namelist()) == 2  # stored once
     assert redact_trace(stored) == stored
     assert redact_trace(_scripts_trace()) != stored  # without the bodies, nothing to replay
+
+
+def test_a_traced_page_keeps_its_scripts_up_to_the_limit(tmp_path) -> None:
+    """Real Chromium: the scripts a traced page loads are stored in its trace, each once,
+    until their bytes reach the trace's limit; the rest are left out."""
+    import base64
+
+    from probe.audit.trace import Trace, har_from_trace, start_trace, stop_trace
+    from probe.evidence import EvidenceStore
+    from tests.fixtures.checks_psae.harness import BrowserRunner, Reply, Site
+
+    scripts = {f"/s{n}.js": f"window.s{n} = '{str(n) * 300_000}';" for n in range(3)}
+    tags = "".join(f'<script src="{path}"></script>' for path in [*scripts, "/s0.js"])
+    site = Site({"/": Reply(f"<html><body>{tags}</body></html>"),
+                 **{path: Reply(body, content_type="text/javascript")
+                    for path, body in scripts.items()}})
+    runner = BrowserRunner()
+
+    async def traced() -> tuple[Trace, str | None]:
+        context = await runner.browser.new_context()
+        trace = await start_trace(context)
+        assert trace is not None
+        trace.limit = 700_000  # two of the three scripts
+        page = await context.new_page()
+        await page.goto(site.url("/"), wait_until="load")
+        stored = await stop_trace(trace, EvidenceStore(tmp_path, "r1"))
+        await context.close()
+        return trace, stored
+
+    try:
+        trace, stored = runner.run(traced())
+    finally:
+        runner.stop()
+        site.stop()
+    assert stored is not None and len(trace.scripts) == 2 and trace.kept <= trace.limit
+    entries = har_from_trace((tmp_path / stored).read_bytes())["log"]["entries"]
+    bodies = {e["request"]["url"].rsplit("/", 1)[1]: base64.b64decode(
+        e["response"]["content"].get("text", "")).decode() for e in entries
+        if e["request"]["url"].endswith(".js")}
+    kept = {name: body for name, body in bodies.items() if body}
+    assert len(kept) == 2 and all(body == scripts[f"/{name}"] for name, body in kept.items())

@@ -36,14 +36,18 @@ log = logging.getLogger(__name__)
 TRACE_SUFFIX = ".trace.zip"
 _FIXED_TIME = (2000, 1, 1, 0, 0, 0)
 SCRIPT_WAIT_S = 5.0  # how long stopping waits for script bodies still being read
+SCRIPT_BYTES = 16 * 1024 * 1024  # script bodies kept per trace (a hostile page may load GBs)
 
 
 @dataclass
 class Trace:
-    """A context being traced, and the bodies of the scripts it fetched (by URL)."""
+    """A context being traced, and the bodies of the scripts it fetched (by URL, at most
+    `limit` bytes in all: the scripts past it are left out, as Playwright leaves them)."""
 
     context: BrowserContext
     scripts: dict[str, bytes] = field(default_factory=dict)
+    limit: int = SCRIPT_BYTES
+    kept: int = 0
     _claimed: set[str] = field(default_factory=set)
     _reads: set[asyncio.Task[None]] = field(default_factory=set)
 
@@ -51,18 +55,33 @@ class Trace:
         """Read a script's body once per URL, in the background."""
         url = response.url
         if (response.request.resource_type != "script" or url in self._claimed
-                or not 200 <= response.status < 300):
+                or not 200 <= response.status < 300 or self._declared(response) > self.room):
             return
         self._claimed.add(url)
         read = asyncio.get_running_loop().create_task(self._read(response))
         self._reads.add(read)
         read.add_done_callback(self._reads.discard)
 
+    @property
+    def room(self) -> int:
+        """How many more bytes of script bodies it keeps."""
+        return self.limit - self.kept
+
+    @staticmethod
+    def _declared(response: Response) -> int:
+        """The body's size as its Content-Length declares it (0 when not declared)."""
+        length = response.headers.get("content-length", "")
+        return int(length) if length.isdigit() else 0
+
     async def _read(self, response: Response) -> None:
         try:
-            self.scripts[response.url] = await response.body()
+            body = await response.body()
         except Exception:  # noqa: BLE001 - gone with its page: a later load may supply it
             self._claimed.discard(response.url)
+            return
+        if len(body) <= self.room:
+            self.scripts[response.url] = body
+            self.kept += len(body)
 
     async def settle(self) -> None:
         """Wait (at most SCRIPT_WAIT_S) for the bodies being read; drop the rest."""
