@@ -142,3 +142,27 @@ def test_a_traced_page_keeps_its_scripts_up_to_the_limit(tmp_path) -> None:
         if e["request"]["url"].endswith(".js")}
     kept = {name: body for name, body in bodies.items() if body}
     assert len(kept) == 2 and all(body == scripts[f"/{name}"] for name, body in kept.items())
+
+
+def test_an_older_trace_replays_with_the_script_bodies_of_the_pages_har() -> None:
+    """A trace stored before scripts were kept: its bodiless answers get the bodies the
+    run's pages' HAR recorded for the same URLs (a failed answer or another URL none)."""
+    import base64
+
+    from probe.audit.trace import har_from_trace, with_bodies_from
+
+    def recorded(url: str, text: str, **extra: str) -> dict:
+        return {"request": {"method": "GET", "url": url},
+                "response": {"status": 200, "content": {"text": text, **extra}}}
+
+    pages = {"log": {"entries": [
+        recorded("https://dvc.example.vn/app.js", "render();"),
+        recorded("https://dvc.example.vn/kept.js", base64.b64encode(b"pages();").decode(),
+                 encoding="base64"),
+        recorded("https://dvc.example.vn/gone.js", "never();")]}}
+    har = with_bodies_from(har_from_trace(redact_trace(_scripts_trace())), pages)
+    contents = [e["response"]["content"] for e in har["log"]["entries"]]
+    bodies = [base64.b64decode(c["text"]) if c.get("encoding") == "base64"
+              else c.get("text", "").encode() for c in contents]
+    # both app.js answers filled; kept.js keeps the trace's own body; the 404 stays empty
+    assert bodies == [b"render();", b"render();", b"kept();", b""]

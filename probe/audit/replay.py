@@ -21,6 +21,7 @@ import json
 import logging
 import tempfile
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -223,15 +224,20 @@ async def _run_families(ctx: PortalContext, families: Sequence[str]) -> list[Obs
 
 def _recordings(store: Store, root: Path, run_id: str, families: tuple[str, ...]
                 ) -> list[tuple[tuple[str, ...], dict[str, Any]]]:
-    """(families, HAR) pairs: the pages' HAR for most families, the trace's for functions."""
-    from probe.audit.trace import har_from_trace
+    """(families, HAR) pairs: the pages' HAR for most families, the trace's for functions
+    (with the script bodies a trace stored before they were kept taken from the pages')."""
+    from probe.audit.trace import har_from_trace, with_bodies_from
 
     paged = tuple(f for f in families if f not in TRACE_FAMILIES)
     traced = tuple(f for f in families if f in TRACE_FAMILIES)
-    found = [(paged, load_har(stored_har(store, root, run_id)))] if paged else []
+    pages = load_har(stored_har(store, root, run_id)) if paged else None
+    found = [(paged, pages)] if pages is not None else []
     if traced:
-        found.append((traced, har_from_trace(stored_artifact(store, root, run_id, "trace",
-                                                             "trace"))))
+        trace = har_from_trace(stored_artifact(store, root, run_id, "trace", "trace"))
+        if pages is None:
+            with suppress(ReplayError):  # the pages' HAR only helps: it may be gone
+                pages = load_har(stored_har(store, root, run_id))
+        found.append((traced, with_bodies_from(trace, pages) if pages else trace))
     return found
 
 

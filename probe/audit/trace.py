@@ -254,3 +254,28 @@ def _inline_body(entry: dict[str, Any], archive: zipfile.ZipFile,
         content["text"] = base64.b64encode(archive.read(member)).decode("ascii")
         content["encoding"] = "base64"
     return entry
+
+
+def with_bodies_from(har: dict[str, Any], source: dict[str, Any]) -> dict[str, Any]:
+    """`har` (in place, returned), its successful GET answers that lack a body given the body
+    `source` recorded for the same URL. Traces stored before their scripts' bodies were kept
+    (see `Trace`) replay a single-page app from the run's pages' HAR, recorded in the same
+    sweep step, this way."""
+    bodies: dict[str, dict[str, Any]] = {}
+    for entry in source.get("log", {}).get("entries", []):
+        content = (entry.get("response") or {}).get("content") or {}
+        url = str((entry.get("request") or {}).get("url", ""))
+        if isinstance(content.get("text"), str) and content["text"] and url not in bodies:
+            bodies[url] = content
+    for entry in har.get("log", {}).get("entries", []):
+        request, response = entry.get("request") or {}, entry.get("response") or {}
+        content = response.setdefault("content", {})
+        found = bodies.get(str(request.get("url", "")))
+        if found and not content.get("text") and str(request.get("method", "")) == "GET" \
+                and 200 <= int(response.get("status") or 0) < 300:
+            content["text"] = found["text"]
+            if found.get("encoding"):
+                content["encoding"] = found["encoding"]
+            else:
+                content.pop("encoding", None)
+    return har
