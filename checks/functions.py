@@ -692,15 +692,22 @@ class FunctionsProbe:
         return observe("submission.entry", True, followed.loaded.url,
                        f"{target.how} reaches the entry page{login}; nothing submitted")
 
+    def service_pages(self) -> list[tuple[str, str]]:
+        """(URL, text) of the service pages seen: the catalogue first, then by URL (not in
+        the order their loads happened to end, so that every run and replay names the same
+        page)."""
+        return sorted(self.service_texts.items(),
+                      key=lambda seen: (seen[0] != self.catalogue_url, seen[0]))
+
     def toan_trinh(self) -> Observation:
         """submission.toan_trinh_label: 'toàn trình' labels a service on a page already seen
         (catalogue, procedure or entry page; news and FAQ mentions do not count)."""
-        for url, text in self.service_texts.items():
+        seen = self.service_pages()
+        for url, text in seen:
             if has_phrase(text, ("toàn trình",)):
                 return observe("submission.toan_trinh_label", True, url,
                                "'toàn trình' label shown")
-        legacy = next((u for u, t in self.service_texts.items()
-                       if has_phrase(t, ("mức độ 4", "mức độ 3"))), None)
+        legacy = next((u for u, t in seen if has_phrase(t, ("mức độ 4", "mức độ 3"))), None)
         if legacy:
             return observe("submission.toan_trinh_label", False, legacy,
                            "only legacy 'mức độ 3/4' labels (before Nghị định 42/2022)")

@@ -119,6 +119,22 @@ def test_known_code_prefers_the_operators_code_then_a_published_example() -> Non
     assert probe.known_code("Mã hồ sơ (VD: G22.99.08-250401-0002)") == "G22.99.08-250401-0002"
 
 
+def test_the_toan_trinh_label_names_the_same_page_whichever_page_loaded_first() -> None:
+    ctx = PortalContext(Agency("x", "Bộ X", "ministry", "http://p/"), SiteMap("http://p/"),
+                        None, None, ProbeSettings())  # type: ignore[arg-type]  # no browser
+    pages = {"http://p/thu-tuc/2": "Mức độ: Toàn trình", "http://p/thu-tuc/1": "Toàn trình",
+             "http://p/dvc": "Danh sách thủ tục"}
+    named = set()
+    for order in (list(pages), list(reversed(pages))):
+        probe = F.FunctionsProbe(ctx, None, F.Home("http://p/", [], ""))  # type: ignore[arg-type]
+        probe.catalogue_url = "http://p/dvc"
+        probe.service_texts = {url: pages[url] for url in order}
+        named.add(probe.toan_trinh().page)
+    assert named == {"http://p/thu-tuc/1"}
+    probe.service_texts["http://p/dvc"] = "Dịch vụ công toàn trình"  # the catalogue first
+    assert probe.toan_trinh().page == "http://p/dvc"
+
+
 def test_unknown_code_is_well_formed_today_with_sequence_9999() -> None:
     code = F.unknown_code("000.00.19.H71-250312-0007", date(2026, 1, 2))
     assert code == "000.00.19.H71-260102-9999"
