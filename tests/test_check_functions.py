@@ -135,6 +135,33 @@ def test_the_toan_trinh_label_names_the_same_page_whichever_page_loaded_first() 
     assert probe.toan_trinh().page == "http://p/dvc"
 
 
+def test_the_submission_entry_is_the_first_sampled_pages_link_whichever_loads_first() -> None:
+    ctx = PortalContext(Agency("x", "Bộ X", "ministry", "http://p/"), SiteMap("http://p/"),
+                        None, None, ProbeSettings())  # type: ignore[arg-type]  # no browser
+    sample = ["http://p/thu-tuc/1", "http://p/thu-tuc/2", "http://p/thu-tuc/3"]
+
+    async def chosen(found_in_order: list[tuple[str, list[F.Link]]]) -> F.Link | None:
+        probe = F.FunctionsProbe(ctx, None, F.Home("http://p/", [], ""))  # type: ignore[arg-type]
+        loop = asyncio.get_running_loop()
+        probe.entry_links = {url: loop.create_future() for url in sample}
+        probe.entry_ready.set()
+        choosing = asyncio.ensure_future(probe.first_entry_link())
+        for url, links in found_in_order:
+            await asyncio.sleep(0.01)
+            assert not choosing.done()  # an earlier sampled page is still unread
+            probe.entry_links_found(url, links)
+        return await asyncio.wait_for(choosing, 1)
+
+    def entry(n: int) -> list[F.Link]:
+        return [F.Link("Nộp hồ sơ trực tuyến", f"http://p/nop-ho-so/{n}")]
+
+    # the third page loads first, the second next, the first (without a link) last
+    link = asyncio.run(chosen([(sample[2], entry(3)), (sample[1], entry(2)), (sample[0], [])]))
+    assert link is not None and link.href == "http://p/nop-ho-so/2"
+    link = asyncio.run(chosen([(sample[0], entry(1))]))  # no wait for the later pages
+    assert link is not None and link.href == "http://p/nop-ho-so/1"
+
+
 def test_unknown_code_is_well_formed_today_with_sequence_9999() -> None:
     code = F.unknown_code("000.00.19.H71-250312-0007", date(2026, 1, 2))
     assert code == "000.00.19.H71-260102-9999"
