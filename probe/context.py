@@ -115,13 +115,18 @@ class PortalContext:
         context.set_default_timeout(self.settings.page_timeout_ms)
         guard = await guard_pages(context, self.settings.script_watchdog_s)
         self.page_events.append(guard.events)
+        await self.route(context, timed, recording)
+        page = await context.new_page()
+        await guard.attach(page)
+        return context, page
+
+    async def route(self, context: BrowserContext, timed: bool,
+                    recording: Path | None) -> None:
+        """Where the requests of a context `new_page` opens go (see there)."""
         if not timed:
             await refuse_private(context, self.private_allowed())
         if recording is not None and not timed:  # consulted first, then the refusal above
             await context.route_from_har(recording, not_found="fallback")
-        page = await context.new_page()
-        await guard.attach(page)
-        return context, page
 
     def page_events_summary(self) -> str:
         """What this portal's pages tried (dialogs, pop-ups, downloads, stopped scripts)."""

@@ -268,6 +268,41 @@ def test_page_guard_answers_dialogs_closes_popups_refuses_downloads_stops_script
     assert faults.trap_log() == []
 
 
+def test_a_replayed_page_is_guarded_as_a_probed_one(faults: FaultFarm, runner: BrowserRunner,
+                                                   tmp_path: Path) -> None:
+    """`probe replay` opens the recorded pages behind the same guard as a sweep: a recorded
+    endless script is stopped as it was when the portal was probed (without the guard, the
+    replay of the looping portal's access family waited for ever)."""
+    import json
+
+    from probe.audit.replay import ReplayContext
+    from probe.evidence import EvidenceStore
+    from probe.models import SiteMap
+
+    home = url_of(faults, "tinh-luan-hoi")
+    answer = httpx.get(home, trust_env=False)
+    assert "for(;;)" in answer.text  # the page as the portal sends it
+    har = {"log": {"version": "1.2", "entries": [{
+        "request": {"method": "GET", "url": home, "httpVersion": "HTTP/1.1", "headers": [],
+                    "queryString": [], "cookies": [], "headersSize": -1, "bodySize": 0},
+        "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1",
+                     "headers": [{"name": "Content-Type", "value": answer.headers["content-type"]}],
+                     "cookies": [], "redirectURL": "", "headersSize": -1, "bodySize": -1,
+                     "content": {"size": len(answer.content), "text": answer.text,
+                                 "mimeType": answer.headers["content-type"]}}}]}}
+    path = tmp_path / "recording.har"
+    path.write_text(json.dumps(har), encoding="utf-8")
+    agency = next(a for a in faults.agencies if a.id == "tinh-luan-hoi")
+    ctx = ReplayContext(agency=agency, sitemap=SiteMap(home), browser=runner.browser,
+                        evidence=EvidenceStore(tmp_path, "replay"), har_path=path, har=har,
+                        settings=ProbeSettings(allow_private=True, script_watchdog_s=2.0,
+                                               page_timeout_ms=5000))
+    clock = time.monotonic()
+    title, _ = runner.run(_visit(ctx, home), timeout=60)
+    assert "Trang chủ" in title and time.monotonic() - clock < 15
+    assert "scripts stopped" in ctx.page_events_summary()
+
+
 @pytest.mark.slow
 def test_the_har_capture_survives_endless_scripts(faults: FaultFarm, runner: BrowserRunner,
                                                   tmp_path: Path) -> None:

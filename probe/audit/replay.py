@@ -3,14 +3,17 @@ every observation that comes out different.
 
 Layout, access and EMC replay from the run's HAR (the shared visit of the sampled pages,
 checks._visits: the documents as sent and the tracker's requests); functions replays from
-the network log of its own trace (its searches and look-ups as they were made),
+the network log of its own trace (its searches and look-ups as they were made, and the
+scripts it ran: `probe.audit.trace`),
 acting as of the run's date so that the unknown dossier code it tries is the same.
 
 The checks sample the pages and recognise the national hosts as the run's sweep did (the
 settings it stored, `as_swept`), whatever the environment of the day of the replay says.
 Each browser context the checks open is routed from the HAR
-(`context.route_from_har(har, not_found="abort")`); the checks' Python HTTP client is served
-from the same HAR. Nothing reaches the network: a request the HAR does not hold is aborted.
+(`context.route_from_har(har, not_found="abort")`) and its pages are guarded as a sweep's
+(`probe.browser.PageGuard`: a recorded endless script is stopped); the checks' Python HTTP
+client is served from the same HAR. Nothing reaches the network: a request the HAR does not
+hold is aborted.
 Artifacts the replayed checks make go to a temporary folder, never to the run's evidence.
 """
 
@@ -27,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, async_playwright
 
 from probe.audit.digests import sha256_bytes
 from probe.audit.har import HarTransport, load_har
@@ -117,15 +120,12 @@ class ReplayContext(PortalContext):
     har_path: Path = Path()
     har: dict[str, Any] = field(default_factory=dict)
 
-    async def new_page(self, timed: bool = False, recording: Path | None = None,
-                       **context_options: object) -> tuple[BrowserContext, Page]:
-        """A fresh context routed from the HAR (unrecorded requests aborted) and a page; the
-        HAR is the only source, whatever `recording` a check asks for."""
-        options = {"user_agent": self.settings.user_agent, **context_options}
-        context = await self.browser.new_context(**options)  # type: ignore[arg-type]
+    async def route(self, context: BrowserContext, timed: bool,
+                    recording: Path | None) -> None:
+        """Every request of the context answered from the HAR, the rest aborted: the HAR is
+        the only source, whatever `recording` a check asks for. (Its pages are guarded as a
+        sweep's are: a recorded page's endless script is stopped as it was then.)"""
         await context.route_from_har(self.har_path, not_found="abort")
-        context.set_default_timeout(self.settings.page_timeout_ms)
-        return context, await context.new_page()
 
     def http_client(self, recording: Path | None = None,
                     **options: object) -> httpx.AsyncClient:
