@@ -278,18 +278,15 @@ def test_a_replayed_page_is_guarded_as_a_probed_one(faults: FaultFarm, runner: B
     from probe.audit.replay import ReplayContext
     from probe.evidence import EvidenceStore
     from probe.models import SiteMap
+    from tests.audit_helpers import har_entry
 
     home = url_of(faults, "tinh-luan-hoi")
     answer = httpx.get(home, trust_env=False)
     assert "for(;;)" in answer.text  # the page as the portal sends it
-    har = {"log": {"version": "1.2", "entries": [{
-        "request": {"method": "GET", "url": home, "httpVersion": "HTTP/1.1", "headers": [],
-                    "queryString": [], "cookies": [], "headersSize": -1, "bodySize": 0},
-        "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1",
-                     "headers": [{"name": "Content-Type", "value": answer.headers["content-type"]}],
-                     "cookies": [], "redirectURL": "", "headersSize": -1, "bodySize": -1,
-                     "content": {"size": len(answer.content), "text": answer.text,
-                                 "mimeType": answer.headers["content-type"]}}}]}}
+    kind = answer.headers["content-type"]
+    har = {"log": {"version": "1.2", "entries": [har_entry(
+        home, 200, kind, answer.text,
+        response_headers=[{"name": "Content-Type", "value": kind}])]}}
     path = tmp_path / "recording.har"
     path.write_text(json.dumps(har), encoding="utf-8")
     agency = next(a for a in faults.agencies if a.id == "tinh-luan-hoi")

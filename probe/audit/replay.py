@@ -24,7 +24,6 @@ import json
 import logging
 import tempfile
 from collections.abc import Sequence
-from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -230,13 +229,15 @@ def _recordings(store: Store, root: Path, run_id: str, families: tuple[str, ...]
 
     paged = tuple(f for f in families if f not in TRACE_FAMILIES)
     traced = tuple(f for f in families if f in TRACE_FAMILIES)
-    pages = load_har(stored_har(store, root, run_id)) if paged else None
-    found = [(paged, pages)] if pages is not None else []
+    try:
+        pages: dict[str, Any] | None = load_har(stored_har(store, root, run_id))
+    except ReplayError:
+        if paged:
+            raise
+        pages = None  # for the trace's families it only helps: it may be gone
+    found = [(paged, pages)] if paged and pages else []
     if traced:
         trace = har_from_trace(stored_artifact(store, root, run_id, "trace", "trace"))
-        if pages is None:
-            with suppress(ReplayError):  # the pages' HAR only helps: it may be gone
-                pages = load_har(stored_har(store, root, run_id))
         found.append((traced, with_bodies_from(trace, pages) if pages else trace))
     return found
 
