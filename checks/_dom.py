@@ -30,6 +30,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator, Page, Request
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
+from probe.browser import leave
 from probe.evidence import EvidenceStore
 from probe.models import Observation, ObservationValue, Outcome
 from probe.observations import spec
@@ -307,6 +308,7 @@ async def open_url(page: Page, url: str, timeout_ms: int,
 
 async def _navigate(page: Page, url: str, timeout_ms: int, wait_until: str) -> Loaded:
     """One `page.goto`, its failures mapped to PortalError (network, timeout, 5xx)."""
+    await leave(page)
     try:
         response = await page.goto(url, wait_until=wait_until, timeout=timeout_ms)  # type: ignore[arg-type]
     except PlaywrightTimeoutError as error:

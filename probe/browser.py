@@ -263,6 +263,9 @@ _PING = {"expression": "0", "returnByValue": True}
 SCRIPT_RUNNING_S = 2.0  # answered in under 10 ms here; room for a loaded machine
 PING_AFTER_METRICS_S = 1.0  # a ping still unanswered this long after it: a script holds it
 BUSY_ROUNDS = 3
+# Leaving a page: a renderer that has not answered a ping in this long is busy (a free one
+# answers in milliseconds), and the script holding it is stopped before the navigation.
+LEAVE_PING_S = 0.5
 
 
 async def _script_running(session: CDPSession, ping: asyncio.Future[object]) -> bool:
@@ -313,6 +316,9 @@ class PageGuard:
         self.events = PageEvents()
         self.own_scripts: dict[Page, list[float]] = {}  # extra busy seconds the probe's
         # own scripts running on a page may take
+        self._sessions: dict[Page, CDPSession] = {}  # the watched pages'
+        self._stopping = asyncio.Lock()  # one look-then-stop at a time: V8 stops "the current
+        # or next" script, so a second stop after the first would hit an innocent script
         self._tasks: set[asyncio.Task[None]] = set()
         context.on("page", self._new_page)
         context.on("close", lambda _: self._cancel())
@@ -339,9 +345,31 @@ class PageGuard:
             session = await self.context.new_cdp_session(page)
         except PlaywrightError:
             return
+        self._sessions[page] = session
+        page.on("close", lambda closed: self._sessions.pop(closed, None))
         task = asyncio.get_running_loop().create_task(self._watch(page, session))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    async def leave(self, page: Page) -> None:
+        """`page` is about to navigate: a script still holding its renderer is stopped now.
+
+        The navigation would wait for that script, and once it has waited past the guard's
+        limit the guard's stop no longer reaches the renderer (seen here from a 6 s limit
+        on): the page, and every later one of its tab, timed out."""
+        session = self._sessions.get(page)
+        if session is None or page.is_closed():
+            return
+        async with self._stopping:
+            ping = asyncio.ensure_future(session.send("Runtime.evaluate", _PING))
+            try:
+                done, _ = await asyncio.wait({ping}, timeout=LEAVE_PING_S)
+                if not done and await _script_running(session, ping):
+                    await self._stop(page, session)
+            except PlaywrightError:
+                pass
+            finally:
+                ping.cancel()
 
     async def _dialog(self, dialog: Dialog) -> None:
         _note(self.events.dialogs, f"{dialog.type}: {dialog.message}")
@@ -361,9 +389,12 @@ class PageGuard:
             try:
                 busy = not await self._answered(page, ping)
                 busy_rounds = busy_rounds + 1 if busy else 0
-                if busy and (busy_rounds >= BUSY_ROUNDS or await _script_running(session, ping)):
-                    busy_rounds = 0
-                    await self._stop(page, session)
+                if busy:
+                    async with self._stopping:  # unless `leave` stopped it meanwhile
+                        if not ping.done() and (busy_rounds >= BUSY_ROUNDS
+                                                or await _script_running(session, ping)):
+                            busy_rounds = 0
+                            await self._stop(page, session)
             except PlaywrightError:
                 if page.is_closed():
                     return
@@ -393,6 +424,36 @@ class PageGuard:
     def _cancel(self) -> None:
         for task in list(self._tasks):
             task.cancel()
+
+
+async def leave(page: Page) -> None:
+    """Before `page` navigates elsewhere: the script of its current document still holding
+    the renderer, if any, is stopped (by its context's `PageGuard`; unguarded: nothing)."""
+    guard: PageGuard | None = getattr(page, "_probe_guard", None)
+    if guard is not None:
+        await guard.leave(page)
+
+
+TAB_CLOSE_S = 5.0  # a tab whose renderer hangs is left to its context's closing
+
+
+async def fresh_tab(page: Page) -> Page:
+    """A new tab of `page`'s context, guarded as `page` is, with `page` closed; a page that
+    has loaded nothing yet is returned as it is.
+
+    For the next URL of a check that visits several: a navigation in the same tab waits for
+    any script of the document it leaves (`PageGuard.leave`). A loop that page starts as
+    the probe leaves it (on pagehide, or a timer firing just then) would hold that URL, and
+    every later one of the tab, until they time out."""
+    if page.url == "about:blank" or page.is_closed():
+        return page
+    tab = await page.context.new_page()
+    guard: PageGuard | None = getattr(page, "_probe_guard", None)
+    if guard is not None:
+        await guard.attach(tab)
+    with contextlib.suppress(PlaywrightError, TimeoutError):
+        await asyncio.wait_for(page.close(), TAB_CLOSE_S)
+    return tab
 
 
 @contextlib.asynccontextmanager

@@ -300,6 +300,63 @@ def test_a_replayed_page_is_guarded_as_a_probed_one(faults: FaultFarm, runner: B
     assert "scripts stopped" in ctx.page_events_summary()
 
 
+LEFT_PAGES = {  # endless scripts that start once the probe is done reading the page
+    "/later": "<script>addEventListener('load',()=>setTimeout(()=>{for(;;){}},1000))</script>",
+    "/on-leave": "<script>addEventListener('pagehide',()=>{for(;;){}})</script>",
+    "/b": "<p>B</p>",
+}
+
+
+@pytest.fixture
+def left_site() -> Iterator[str]:
+    from tests.fixtures.checks_psae.harness import Reply, Site
+
+    site = Site({path: Reply(f"<html><head><title>{path}</title></head><body>{body}</body>"
+                             "</html>") for path, body in LEFT_PAGES.items()})
+    yield site.origin
+    site.stop()
+
+
+def test_a_script_still_running_when_the_probe_leaves_is_stopped_first(
+        runner: BrowserRunner, left_site: str, tmp_path: Path) -> None:
+    """A navigation started while the page it leaves runs a script waits for that script,
+    and past the guard's limit the guard can no longer stop it (seen here from a 6 s limit;
+    sweeps use 10 s): the next page of the tab timed out, and every later one (the looping
+    portal's mobile pass lost four pages). The script is now stopped before leaving."""
+    from checks._dom import open_url
+
+    ctx = make_ctx(runner.browser, left_site + "/", [], tmp_path, allow_private=True,
+                   script_watchdog_s=6.0, page_timeout_ms=9000)
+
+    async def leave_while_looping() -> tuple[str, float]:
+        context, page = await ctx.new_page()
+        try:
+            await open_url(page, left_site + "/later", 9000)
+            await asyncio.sleep(1.5)  # the loop runs
+            clock = time.monotonic()
+            await open_url(page, left_site + "/b", 9000)
+            return await page.inner_text("p"), time.monotonic() - clock
+        finally:
+            await context.close()
+
+    text, seconds = runner.run(leave_while_looping(), timeout=60)
+    assert text == "B" and seconds < 6, seconds  # stopped on leaving, not by the watchdog
+    assert "1 scripts stopped" in ctx.page_events_summary()
+
+
+def test_each_page_of_a_pass_opens_in_a_fresh_tab(runner: BrowserRunner, left_site: str,
+                                                  tmp_path: Path) -> None:
+    """A page that loops as it is left (pagehide) cannot hold the next page of a check that
+    visits several: that one opens in a new tab (here access's mobile pass)."""
+    from checks.access import mobile_pass
+
+    ctx = make_ctx(runner.browser, left_site + "/", [], tmp_path, allow_private=True,
+                   script_watchdog_s=2.0, page_timeout_ms=3000)
+    found = runner.run(mobile_pass(ctx, [left_site + "/on-leave", left_site + "/b"]), timeout=60)
+    of_b = [o for o in found if o.page == left_site + "/b"]
+    assert of_b and {o.outcome for o in of_b} == {"ok"}, of_b
+
+
 @pytest.mark.slow
 def test_the_har_capture_survives_endless_scripts(faults: FaultFarm, runner: BrowserRunner,
                                                   tmp_path: Path) -> None:
