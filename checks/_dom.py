@@ -30,7 +30,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator, Page, Request
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
-from probe.browser import leave
+from probe.browser import leave, spoil
 from probe.evidence import EvidenceStore
 from probe.models import Observation, ObservationValue, Outcome
 from probe.observations import spec
@@ -312,6 +312,7 @@ async def _navigate(page: Page, url: str, timeout_ms: int, wait_until: str) -> L
     try:
         response = await page.goto(url, wait_until=wait_until, timeout=timeout_ms)  # type: ignore[arg-type]
     except PlaywrightTimeoutError as error:
+        spoil(page)
         raise PortalError(f"timed out after {timeout_ms} ms loading {url}") from error
     except PlaywrightError as error:
         if "Download is starting" in str(error):

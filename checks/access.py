@@ -70,7 +70,7 @@ from checks._sampling import (
 )
 from checks._visits import Recording, read_urls, recording
 from probe.audit.har import FROM_HAR
-from probe.browser import fresh_tab, own_script
+from probe.browser import next_tab, own_script
 from probe.context import PortalContext
 from probe.models import Observation, Outcome
 
@@ -378,7 +378,7 @@ async def desktop_pass(ctx: PortalContext, urls: Sequence[str],
     facts: list[PageFacts] = []
     async with browser_page(ctx, recording=recording) as (_, page):
         for url in urls:
-            page = await fresh_tab(page)
+            page = await next_tab(page)
             try:
                 facts.append(await _axe_page(page, ctx, url))
             except Exception as error:  # one page's failure does not stop the others
@@ -396,7 +396,7 @@ async def mobile_pass(ctx: PortalContext, urls: Sequence[str],
     found: list[Observation] = []
     async with browser_page(ctx, recording=recording, **MOBILE) as (_, page):
         for url in urls:
-            page = await fresh_tab(page)
+            page = await next_tab(page)
             found += await _guarded(MOBILE_NAMES, url, _mobile_page(page, ctx, url))
     return found
 

@@ -59,7 +59,7 @@ from checks._dom import (
     url_template,
 )
 from probe.audit.trace import start_trace, stop_trace
-from probe.browser import close_context, fresh_tab
+from probe.browser import close_context, next_tab
 from probe.context import PortalContext
 from probe.models import Observation
 from probe.observations import CATALOGUE
@@ -970,11 +970,11 @@ class FunctionsProbe:
 
     async def run_lane(self, page: Page, steps: list[tuple[tuple[str, ...], Step]]
                        ) -> list[Observation]:
-        """Run steps in order, each in a fresh tab; a failing step records its names as
+        """Run steps in order on one tab (`next_tab`); a failing step records its names as
         failed."""
         observations: list[Observation] = []
         for names, step in steps:
-            page = await fresh_tab(page)
+            page = await next_tab(page)
             observations += await guarded(names, step(page), self.home.url)
         return observations
 

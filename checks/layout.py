@@ -37,7 +37,7 @@ from checks._dom import (
     shows_content,
 )
 from checks._visits import recording
-from probe.browser import close_context, fresh_tab
+from probe.browser import close_context, next_tab
 from probe.context import PortalContext
 from probe.models import Observation, SiteMap
 from probe.observations import CATALOGUE
@@ -345,7 +345,7 @@ async def _run(ctx: PortalContext, page: Page, portal: str) -> list[Observation]
         footer_observation(home_url, regions),
     ]
     try:
-        observations.append(await sitemap_or_breadcrumbs(ctx, await fresh_tab(page), home_url,
+        observations.append(await sitemap_or_breadcrumbs(ctx, await next_tab(page), home_url,
                                                          links, home_text))
     except PortalError as error:
         observations += failed(("sitemap_or_breadcrumbs",), "portal_error", str(error), home_url)

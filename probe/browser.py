@@ -317,6 +317,7 @@ class PageGuard:
         self.own_scripts: dict[Page, list[float]] = {}  # extra busy seconds the probe's
         # own scripts running on a page may take
         self._sessions: dict[Page, CDPSession] = {}  # the watched pages'
+        self.spoiled: set[Page] = set()  # pages whose tab a script has held (see `next_tab`)
         self._stopping = asyncio.Lock()  # one look-then-stop at a time: V8 stops "the current
         # or next" script, so a second stop after the first would hit an innocent script
         self._tasks: set[asyncio.Task[None]] = set()
@@ -346,10 +347,14 @@ class PageGuard:
         except PlaywrightError:
             return
         self._sessions[page] = session
-        page.on("close", lambda closed: self._sessions.pop(closed, None))
+        page.on("close", self._forget)
         task = asyncio.get_running_loop().create_task(self._watch(page, session))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def _forget(self, page: Page) -> None:
+        self._sessions.pop(page, None)
+        self.spoiled.discard(page)
 
     async def leave(self, page: Page) -> None:
         """`page` is about to navigate: a script still holding its renderer is stopped now.
@@ -418,6 +423,7 @@ class PageGuard:
     async def _stop(self, page: Page, session: CDPSession) -> None:
         """Stop the script running in `page`'s renderer, and note it."""
         _note(self.events.stopped_scripts, page.url)
+        self.spoiled.add(page)
         with contextlib.suppress(PlaywrightError, TimeoutError):
             await asyncio.wait_for(session.send("Runtime.terminateExecution"), 5.0)
 
@@ -437,20 +443,28 @@ async def leave(page: Page) -> None:
 TAB_CLOSE_S = 5.0  # a tab whose renderer hangs is left to its context's closing
 
 
-async def fresh_tab(page: Page) -> Page:
-    """A new tab of `page`'s context, guarded as `page` is, with `page` closed; a page that
-    has loaded nothing yet is returned as it is.
-
-    For the next URL of a check that visits several: a navigation in the same tab waits for
-    any script of the document it leaves (`PageGuard.leave`). A loop that page starts as
-    the probe leaves it (on pagehide, or a timer firing just then) would hold that URL, and
-    every later one of the tab, until they time out."""
-    if page.url == "about:blank" or page.is_closed():
-        return page
-    tab = await page.context.new_page()
+def spoil(page: Page) -> None:
+    """Note that a navigation of `page` timed out: its tab may be held by a script."""
     guard: PageGuard | None = getattr(page, "_probe_guard", None)
     if guard is not None:
-        await guard.attach(tab)
+        guard.spoiled.add(page)
+
+
+async def next_tab(page: Page) -> Page:
+    """The tab for the next page of a check that visits several: `page` itself, unless a
+    script has held it (its guard stopped one, or a navigation timed out); then a new tab
+    of the same context, guarded as `page` is, with `page` closed.
+
+    A navigation waits for any script of the document it leaves (`PageGuard.leave`). A loop
+    that page starts just as the probe leaves (on pagehide, or a timer firing then) holds
+    that navigation until it times out, and every later one of the tab: after it the check
+    goes on in a new tab. Always opening a new tab would avoid even that first loss, but a
+    new renderer for every page costs about 0.3 s a page here."""
+    guard: PageGuard | None = getattr(page, "_probe_guard", None)
+    if guard is None or page not in guard.spoiled or page.is_closed():
+        return page
+    tab = await page.context.new_page()
+    await guard.attach(tab)
     with contextlib.suppress(PlaywrightError, TimeoutError):
         await asyncio.wait_for(page.close(), TAB_CLOSE_S)
     return tab
