@@ -335,7 +335,7 @@ class PageGuard:
 
     async def attach(self, page: Page) -> None:
         """Answer `page`'s dialogs, note its downloads, watch its script (idempotent)."""
-        if getattr(page, "_probe_guard", None) is not None:
+        if guard_of(page) is not None:
             return
         page._probe_guard = self  # type: ignore[attr-defined]
         page.on("dialog", self._dialog)
@@ -432,10 +432,15 @@ class PageGuard:
             task.cancel()
 
 
+def guard_of(page: Page) -> PageGuard | None:
+    """The `PageGuard` watching `page`, if any."""
+    return getattr(page, "_probe_guard", None)
+
+
 async def leave(page: Page) -> None:
     """Before `page` navigates elsewhere: the script of its current document still holding
     the renderer, if any, is stopped (by its context's `PageGuard`; unguarded: nothing)."""
-    guard: PageGuard | None = getattr(page, "_probe_guard", None)
+    guard = guard_of(page)
     if guard is not None:
         await guard.leave(page)
 
@@ -445,7 +450,7 @@ TAB_CLOSE_S = 5.0  # a tab whose renderer hangs is left to its context's closing
 
 def spoil(page: Page) -> None:
     """Note that a navigation of `page` timed out: its tab may be held by a script."""
-    guard: PageGuard | None = getattr(page, "_probe_guard", None)
+    guard = guard_of(page)
     if guard is not None:
         guard.spoiled.add(page)
 
@@ -460,7 +465,7 @@ async def next_tab(page: Page) -> Page:
     that navigation until it times out, and every later one of the tab: after it the check
     goes on in a new tab. Always opening a new tab would avoid even that first loss, but a
     new renderer for every page costs about 0.3 s a page here."""
-    guard: PageGuard | None = getattr(page, "_probe_guard", None)
+    guard = guard_of(page)
     if guard is None or page not in guard.spoiled or page.is_closed():
         return page
     tab = await page.context.new_page()
@@ -476,7 +481,7 @@ async def own_script(page: Page, extra_s: float) -> AsyncIterator[None]:
     the page's guard lets the renderer stay busy `extra_s` longer than its watchdog before
     it stops the running script. The caller bounds the script's time itself (a script
     stopped mid-way leaves its promise pending forever)."""
-    guard: PageGuard | None = getattr(page, "_probe_guard", None)
+    guard = guard_of(page)
     if guard is None:
         yield
         return
