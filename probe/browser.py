@@ -294,6 +294,15 @@ class PageEvents:
                   "downloads refused": self.downloads, "scripts stopped": self.stopped_scripts}
         return ", ".join(f"{len(found)} {what}" for what, found in counts.items() if found)
 
+    def note(self) -> str:
+        """The same for a run's status detail, Vietnamese first (empty when nothing)."""
+        counts = {"hộp thoại đã đóng (dialogs answered)": self.dialogs,
+                  "cửa sổ bật lên đã đóng (pop-ups closed)": self.popups,
+                  "tải xuống bị từ chối (downloads refused)": self.downloads,
+                  "mã lặp bị dừng (scripts stopped)": self.stopped_scripts}
+        done = ", ".join(f"{len(found)} {what}" for what, found in counts.items() if found)
+        return f"bảo vệ trang (page guard): {done}" if done else ""
+
 
 def _note(found: list[str], text: str) -> None:
     if len(found) < 50:

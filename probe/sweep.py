@@ -25,6 +25,7 @@ from checks import _visits as visits
 from probe import attestations, order
 from probe import status as statuses
 from probe.audit.manifest import seal_after_run
+from probe.browser import PageEvents, merge_events
 from probe.context import PORTAL_LANES, PortalContext, ProbeSettings
 from probe.db.plan import SweepPlan
 from probe.db.store import Store, new_id, run_row
@@ -183,6 +184,7 @@ class _PortalRun:
     untimed_end: float = 0.0  # monotonic clock when its untimed checks ended
     waited_s: float = 0.0  # from then until its turn at the timed checks (not its own time)
     prepared: dict[str, Any] = field(default_factory=dict)  # timed families' untimed parts
+    page_events: list[PageEvents] = field(default_factory=list)  # what its pages tried
 
     def budget_left(self, settings: ProbeSettings) -> float:
         """Seconds of the portal's check budget still unspent (the step under way counts)."""
@@ -326,8 +328,11 @@ async def _check_step(run: _PortalRun, families: tuple[str, ...], pool: BrowserP
                                 evidence=EvidenceStore(options.evidence_root, run.run_id),
                                 settings=options.settings, lease=lease, prepared=run.prepared,
                                 shared=shared)
-            for index, job in pending:
-                found[index] = await job(ctx)
+            try:
+                for index, job in pending:
+                    found[index] = await job(ctx)
+            finally:
+                run.page_events += ctx.page_events
 
     clock = time.monotonic()
     with _charged(run):
@@ -344,6 +349,19 @@ async def _check_step(run: _PortalRun, families: tuple[str, ...], pool: BrowserP
 
 
 _Job = Callable[[PortalContext], Awaitable[list[Observation]]]
+
+
+def _note_page_guard(run: _PortalRun, options: SweepOptions) -> None:
+    """What the portal's pages tried that the page guard answered or undid (dialogs,
+    pop-ups, downloads, endless scripts): counted in the run's status detail, each page
+    and message in `.page-guard.json` beside its evidence, sealed with it. A page whose
+    script was stopped may read differently from one run (or replay) to the next."""
+    events = merge_events(run.page_events)
+    if not (note := events.note()):
+        return
+    EvidenceStore(options.evidence_root, run.run_id).put_text(
+        json.dumps(asdict(events), ensure_ascii=False, indent=1), ".page-guard.json")
+    run.detail = f"{run.detail} — {note}" if run.detail else note
 
 
 STEP_MESSAGE = "step %s on %s: %.1f s"  # families joined by "+", portal, wall seconds
@@ -446,6 +464,7 @@ def _finish(run: _PortalRun, store: Store, options: SweepOptions, sweep_id: str 
         EvidenceStore(options.evidence_root, run.run_id).put_text(
             json.dumps([a.to_dict() for a in run.attempts], ensure_ascii=False, indent=1),
             ".attempts.json")
+    _note_page_guard(run, options)
     portal_score = score(run.observations, load_rubric(options.rubric),
                          attestations.for_agency(store, run.agency.id))
     duration = round(time.monotonic() - run.clock - run.waited_s, 2)

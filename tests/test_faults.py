@@ -460,6 +460,7 @@ def test_sweep_of_the_fault_farm_beside_a_healthy_portal(
         assert not wrong_items, wrong_items
     assert faults.trap_log() == []  # no off-scope host was asked for anything
     _assert_observations(got)
+    _assert_page_guard_noted(got, tmp_path / "evidence")
     assert elapsed < SWEEP_BUDGET_S, f"sweep took {elapsed:.0f} s"
     deadline = time.monotonic() + 10
     while (left := _descendants(os.getpid()) - before) and time.monotonic() < deadline:
@@ -483,6 +484,26 @@ def test_timed_loads_survive_endless_scripts_and_a_huge_dom(
         assert len(runs) == 3, (agency_id, runs)
         assert all(o.outcome != "probe_error" for o in found), (agency_id, found)
         assert any(o.name == "availability.ok_ratio" for o in found), agency_id
+
+
+GUARDED = {  # agency: what its run's status detail says, and the list that names each; both
+    # happen on every visit (an alert while parsing, a loop while parsing the catalogue)
+    "tinh-hop-thoai": ("hộp thoại đã đóng (dialogs answered)", "dialogs"),
+    "tinh-luan-hoi": ("mã lặp bị dừng (scripts stopped)", "stopped_scripts"),
+}
+
+
+def _assert_page_guard_noted(got: dict[str, Any], evidence: Path) -> None:
+    """What the page guard did on a portal is in its run's status detail, and each page
+    or message in the run's evidence; a healthy portal's detail says nothing of it."""
+    import json
+
+    for agency_id, (what, key) in GUARDED.items():
+        outcome = got[agency_id]
+        assert what in outcome.status_detail, (agency_id, outcome.status_detail)
+        kept = list((evidence / outcome.run_id).glob("*.page-guard.json"))
+        assert len(kept) == 1 and json.loads(kept[0].read_text())[key], agency_id
+    assert not [got[i].status_detail for i in HEALTHY if "page guard" in got[i].status_detail]
 
 
 def _assert_observations(got: dict[str, Any]) -> None:
