@@ -271,7 +271,7 @@ async def _discover_with_retries(run: _PortalRun, options: SweepOptions, progres
         progress(run.agency, "discover")  # mapping again
     note = attempts_note(run.attempts)
     run.sitemap, run.status = sitemap, status
-    run.detail = f"{detail} — {note}" if detail and note else (detail or note)
+    run.detail = _joined(detail, note)
 
 
 def _begin(run: _PortalRun, options: SweepOptions, progress: Progress, plan: _Plan) -> bool:
@@ -361,7 +361,12 @@ def _note_page_guard(run: _PortalRun, options: SweepOptions) -> None:
         return
     EvidenceStore(options.evidence_root, run.run_id).put_text(
         json.dumps(asdict(events), ensure_ascii=False, indent=1), ".page-guard.json")
-    run.detail = f"{run.detail} — {note}" if run.detail else note
+    run.detail = _joined(run.detail, note)
+
+
+def _joined(*parts: str) -> str:
+    """A status detail made of `parts` that say something."""
+    return " — ".join(part for part in parts if part)
 
 
 STEP_MESSAGE = "step %s on %s: %.1f s"  # families joined by "+", portal, wall seconds
