@@ -11,8 +11,8 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import AsyncIterator, Iterable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from playwright.async_api import (
@@ -290,18 +290,24 @@ class PageEvents:
 
     def summary(self) -> str:
         """One short English line (empty when nothing happened)."""
-        counts = {"dialogs answered": self.dialogs, "pop-ups closed": self.popups,
-                  "downloads refused": self.downloads, "scripts stopped": self.stopped_scripts}
-        return ", ".join(f"{len(found)} {what}" for what, found in counts.items() if found)
+        return self._counted(lambda vi, en: en)
 
     def note(self) -> str:
         """The same for a run's status detail, Vietnamese first (empty when nothing)."""
-        counts = {"hộp thoại đã đóng (dialogs answered)": self.dialogs,
-                  "cửa sổ bật lên đã đóng (pop-ups closed)": self.popups,
-                  "tải xuống bị từ chối (downloads refused)": self.downloads,
-                  "mã lặp bị dừng (scripts stopped)": self.stopped_scripts}
-        done = ", ".join(f"{len(found)} {what}" for what, found in counts.items() if found)
+        done = self._counted(lambda vi, en: f"{vi} ({en})")
         return f"bảo vệ trang (page guard): {done}" if done else ""
+
+    def _counted(self, label: Callable[[str, str], str]) -> str:
+        return ", ".join(f"{len(found)} {label(*EVENT_LABELS[name])}"
+                         for name, found in asdict(self).items() if found)
+
+
+EVENT_LABELS = {  # PageEvents field: what the probe did, in Vietnamese and in English
+    "dialogs": ("hộp thoại đã đóng", "dialogs answered"),
+    "popups": ("cửa sổ bật lên đã đóng", "pop-ups closed"),
+    "downloads": ("tải xuống bị từ chối", "downloads refused"),
+    "stopped_scripts": ("mã lặp bị dừng", "scripts stopped"),
+}
 
 
 def _note(found: list[str], text: str) -> None:
@@ -536,8 +542,6 @@ def merge_events(found: list[PageEvents]) -> PageEvents:
     """The events of several contexts as one record."""
     merged = PageEvents()
     for events in found:
-        merged.dialogs += events.dialogs
-        merged.popups += events.popups
-        merged.downloads += events.downloads
-        merged.stopped_scripts += events.stopped_scripts
+        for name in EVENT_LABELS:
+            getattr(merged, name).extend(getattr(events, name))
     return merged

@@ -33,8 +33,8 @@ def _pairs(**values: str) -> list[dict[str, str]]:
 
 
 def har_entry(url: str, status: int, mime: str, text: str, encoding: str | None = None,
-           request_headers: list[dict[str, str]] | None = None,
-           response_headers: list[dict[str, str]] | None = None, **extra: object) -> dict:
+              request_headers: list[dict[str, str]] | None = None,
+              response_headers: list[dict[str, str]] | None = None, **extra: object) -> dict:
     """A whole HAR 1.2 entry of a GET answered `status` (as Playwright records one)."""
     content: dict[str, object] = {"size": len(text), "mimeType": mime, "text": text}
     if encoding:
@@ -61,14 +61,14 @@ def secret_har(origin: str = ORIGIN) -> dict:
     set_cookie = _pairs(Set_Cookie=f"SESSION={SECRET}; Secure; HttpOnly",
                         Content_Type="text/html; charset=utf-8", Content_Encoding="gzip")
     home = har_entry(f"{origin}/", 200, "text/html; charset=utf-8", HOME_HTML,
-                  request_headers=auth, response_headers=set_cookie, pageref="page@1")
+                     request_headers=auth, response_headers=set_cookie, pageref="page@1")
     home["response"]["cookies"] = [{"name": "SESSION", "value": SECRET, "secure": True}]
     api = har_entry(f"{origin}/api/me?access_token={SECRET}&lang=vi", 200, "application/json",
-                 json.dumps({"user": "khach", "access_token": SECRET, "items": [1, 2]}))
+                    json.dumps({"user": "khach", "access_token": SECRET, "items": [1, 2]}))
     api["request"]["queryString"] = [{"name": "access_token", "value": SECRET},
                                      {"name": "lang", "value": "vi"}]
     moved = har_entry(f"{origin}/dang-nhap", 302, "text/html", "",
-                   response_headers=_pairs(Location=f"{origin}/sso?ticket={SECRET}"))
+                      response_headers=_pairs(Location=f"{origin}/sso?ticket={SECRET}"))
     moved["response"]["redirectURL"] = f"{origin}/sso?ticket={SECRET}"
     logo = har_entry(f"{origin}/logo.png", 200, "image/png", PNG, encoding="base64")
     aborted = har_entry(f"{origin}/slow.js", 0, "", "")
