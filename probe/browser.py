@@ -310,6 +310,11 @@ EVENT_LABELS = {  # PageEvents field: what the probe did, in Vietnamese and in E
 }
 
 
+# The signal of a mapped page (PageInfo.signals) whose script the page guard stopped while
+# the app walker had it open (spiders.render).
+SCRIPT_STOPPED = "script_stopped"
+
+
 def _note(found: list[str], text: str) -> None:
     if len(found) < 50:
         found.append(text[:200])

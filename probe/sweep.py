@@ -25,7 +25,7 @@ from checks import _visits as visits
 from probe import attestations, order
 from probe import status as statuses
 from probe.audit.manifest import seal_after_run
-from probe.browser import PageEvents, merge_events
+from probe.browser import SCRIPT_STOPPED, PageEvents, merge_events
 from probe.context import PORTAL_LANES, PortalContext, ProbeSettings
 from probe.db.plan import SweepPlan
 from probe.db.store import Store, new_id, run_row
@@ -353,15 +353,22 @@ _Job = Callable[[PortalContext], Awaitable[list[Observation]]]
 
 def _note_page_guard(run: _PortalRun, options: SweepOptions) -> None:
     """What the portal's pages tried that the page guard answered or undid (dialogs,
-    pop-ups, downloads, endless scripts): counted in the run's status detail, each page
-    and message in `.page-guard.json` beside its evidence, sealed with it. A page whose
-    script was stopped may read differently from one run (or replay) to the next."""
-    events = merge_events(run.page_events)
+    pop-ups, downloads, endless scripts; the app walker's stopped scripts too): counted in
+    the run's status detail, each page and message in `.page-guard.json` beside its
+    evidence, sealed with it. A page whose script was stopped may read differently from one
+    run (or replay) to the next."""
+    events = merge_events([*run.page_events, _mapping_events(run.sitemap)])
     if not (note := events.note()):
         return
     EvidenceStore(options.evidence_root, run.run_id).put_text(
         json.dumps(asdict(events), ensure_ascii=False, indent=1), ".page-guard.json")
     run.detail = _joined(run.detail, note)
+
+
+def _mapping_events(sitemap: SiteMap | None) -> PageEvents:
+    """The routes whose script the app walker's page guard stopped (their signal)."""
+    pages = sitemap.pages if sitemap is not None else []
+    return PageEvents(stopped_scripts=[p.url for p in pages if SCRIPT_STOPPED in p.signals])
 
 
 def _joined(*parts: str) -> str:

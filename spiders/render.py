@@ -1,7 +1,10 @@
 """Maps a single-page app with a real browser: render, collect links (hash routes too),
 visit each under the same budgets as the crawl, classify by the rendered DOM.
 
-Chromium is always launched through `probe.browser.launch` (resolver rules, extra CA).
+Chromium is always launched through `probe.browser.launch` (resolver rules, extra CA), and
+its pages are kept harmless by `probe.browser.PageGuard`, as the checks' pages are: a route
+whose script never ends has it stopped (its page gets the `script_stopped` signal), and the
+walk goes on in a new tab.
 """
 
 from __future__ import annotations
@@ -14,9 +17,20 @@ from urllib.parse import urlsplit
 
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from protego import Protego
 
-from probe.browser import launch
+from probe.browser import (
+    SCRIPT_STOPPED,
+    PageEvents,
+    PageGuard,
+    close_context,
+    guard_pages,
+    launch,
+    leave,
+    next_tab,
+    spoil,
+)
 from probe.models import PageInfo
 from spiders.budget import Budget
 from spiders.classify import classify_features
@@ -28,6 +42,7 @@ from spiders.urlrules import Frontier, is_hash_route, scope_of, url_template
 SETTLE_TICK_S = 0.05
 SETTLE_MAX_S = 4.0
 QUIET_S = 0.15
+ROUTE_SPARE_S = 5.0  # a route's time beyond its load, settling and the guard's limit
 _SKIP_SUFFIXES = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".zip", ".rar", ".jpg", ".png")
 
 
@@ -40,6 +55,7 @@ class RenderResult:
     capped: dict[str, int] = field(default_factory=dict)  # as SiteMap.capped
     error: str | None = None
     error_detail: str = ""
+    events: PageEvents = field(default_factory=PageEvents)  # what the page guard answered
 
 
 @dataclass(frozen=True)
@@ -52,6 +68,13 @@ class RenderOptions:
     page_timeout_ms: int = 15_000
     extra_hosts: tuple[str, ...] = ()
     block_private: bool = False  # refuse private addresses at the resolver (no --allow-private)
+    script_watchdog_s: float = 10.0  # a script holding a route's renderer this long is stopped
+
+    @property
+    def route_limit_s(self) -> float:
+        """The longest one route may take: load, settle, a script stopped, reading."""
+        return (self.page_timeout_ms / 1000 + SETTLE_MAX_S + self.script_watchdog_s
+                + ROUTE_SPARE_S)
 
 
 class RateLimiter:
@@ -69,6 +92,10 @@ class RateLimiter:
             if self._next > now:
                 await asyncio.sleep(self._next - now)
             self._next = max(now, self._next) + self.delay
+
+
+_SHAPE_JS = ("() => [document.body ? document.body.innerText.length : 0,"
+             " document.getElementsByTagName('*').length, location.href]")
 
 
 class Settler:
@@ -102,11 +129,11 @@ class Settler:
         deadline = time.monotonic() + SETTLE_MAX_S
         last: Any = None
         stable = 0
-        while time.monotonic() < deadline:
+        while (left := deadline - time.monotonic()) > 0:
             try:
-                shape = await page.evaluate(
-                    "() => [document.body ? document.body.innerText.length : 0,"
-                    " document.getElementsByTagName('*').length, location.href]")
+                shape = await asyncio.wait_for(page.evaluate(_SHAPE_JS), left)
+            except TimeoutError:  # a script holds the renderer: the page guard will stop it
+                return
             except PlaywrightError:
                 shape = None
             stable = stable + 1 if shape == last else 0
@@ -145,22 +172,32 @@ class AppMapper:
         context = await browser.new_context(user_agent=self.options.user_agent,
                                             accept_downloads=False)  # never saved
         context.set_default_timeout(self.options.page_timeout_ms)
+        guard = await guard_pages(context, self.options.script_watchdog_s)
         try:
             await self._load_robots(context)
             self.frontier.mark_seen(self.home_url)
             self.frontier.scheduled = 1
             self.queue.put_nowait((self.home_url, 0, ""))
-            workers = [asyncio.create_task(self._worker(context))
+            workers = [asyncio.create_task(self._worker(context, guard))
                        for _ in range(max(1, min(self.budget.per_host, 4)))]
             await self.queue.join()
             for worker in workers:
                 worker.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
         finally:
-            await context.close()
+            await close_context(context)  # bounded: a hung renderer must not hold the walk
+            self._note_events(guard.events)
         self.result.hits |= self.frontier.hits
         self.result.capped = dict(self.frontier.capped.most_common())
         return self.result
+
+    def _note_events(self, events: PageEvents) -> None:
+        """Keep what the guard did; routes whose script it stopped say so in their signals."""
+        self.result.events = events
+        stopped = set(events.stopped_scripts)
+        for page in self.result.pages:
+            if page.url in stopped and SCRIPT_STOPPED not in page.signals:
+                page.signals.append(SCRIPT_STOPPED)
 
     async def _load_robots(self, context: BrowserContext) -> None:
         """Fetch robots.txt once; routes it disallows are not rendered."""
@@ -176,9 +213,11 @@ class AppMapper:
         """robots.txt verdict for the URL's path (hash routes share their document's path)."""
         return self.robots is None or self.robots.can_fetch(url, self.options.user_agent)
 
-    async def _worker(self, context: BrowserContext) -> None:
-        """Take routes from the queue and render them in one tab."""
+    async def _worker(self, context: BrowserContext, guard: PageGuard) -> None:
+        """Take routes from the queue and render them in one tab (a new one after a tab
+        whose script the guard had to stop: `probe.browser.next_tab`)."""
         page = await context.new_page()
+        await guard.attach(page)
         settler = Settler(page)
         while True:
             url, depth, link_text = await self.queue.get()
@@ -186,6 +225,8 @@ class AppMapper:
                 if time.monotonic() >= self.deadline:
                     self.frontier.hits.add("time_limit")
                     continue
+                if (tab := await next_tab(page)) is not page:
+                    page, settler = tab, Settler(tab)
                 await self._visit(page, settler, url, depth, link_text)
             except Exception as error:  # noqa: BLE001 - one bad route must not end the walk
                 self._failed(url, depth, error)
@@ -194,8 +235,19 @@ class AppMapper:
 
     async def _visit(self, page: Page, settler: Settler, url: str, depth: int,
                      link_text: str) -> None:
-        """Render one route, record it as a page, queue its links."""
+        """Render one route within `route_limit_s`; a route over it spoils its tab."""
         await self.limiter.wait()
+        limit = self.options.route_limit_s
+        try:
+            await asyncio.wait_for(self._render(page, settler, url, depth, link_text), limit)
+        except (TimeoutError, PlaywrightTimeoutError) as error:
+            spoil(page)
+            raise TimeoutError(f"route not rendered within {limit:.0f} s: {url}") from error
+
+    async def _render(self, page: Page, settler: Settler, url: str, depth: int,
+                      link_text: str) -> None:
+        """Load one route, record it as a page, queue its links."""
+        await leave(page)  # a script of the route left behind would hold the navigation
         response = await page.goto(url, wait_until="load")
         if response is not None:
             status: int | None = response.status
@@ -244,7 +296,7 @@ async def render_map(home_url: str, budget: Budget, options: RenderOptions,
                      time_limit: float) -> RenderResult:
     """Map the app at `home_url` in headless Chromium within `budget` and `time_limit` s."""
     mapper = AppMapper(home_url, budget, options, time.monotonic() + time_limit)
-    grace = time_limit + options.page_timeout_ms / 1000 + 5
+    grace = time_limit + options.route_limit_s  # the last route begun may finish
     try:
         async with async_playwright() as pw:
             browser = await launch(pw, loopback_only=options.loopback_only,

@@ -50,6 +50,7 @@ class DiscoveryRequest:
     loopback_only: bool = True
     allow_private: bool = False  # else private addresses are refused (spiders.scope)
     page_timeout_ms: int = 15_000
+    script_watchdog_s: float = 10.0  # the app walker's page guard (spiders.render)
     national_hosts: tuple[str, ...] = ()
     resolve: dict[str, str] = field(default_factory=dict)  # test host -> loopback address
     parallel: int = 4
@@ -64,6 +65,7 @@ class DiscoveryRequest:
             ca_file=settings.get("ca_file"), loopback_only=settings.get("loopback_only", True),
             allow_private=bool(settings.get("allow_private", False)),
             page_timeout_ms=int(settings.get("page_timeout_ms", 15_000)),
+            script_watchdog_s=float(settings.get("script_watchdog_s", 10.0)),
             national_hosts=tuple(settings.get("national_portal_hosts", ())),
             resolve=dict(settings.get("resolve", {})), parallel=int(data.get("parallel", 4)),
         )
@@ -107,7 +109,8 @@ async def render(sitemap: SiteMap, request: DiscoveryRequest, remaining: float,
                             loopback_only=request.loopback_only,
                             page_timeout_ms=request.page_timeout_ms,
                             extra_hosts=tuple(request.resolve),
-                            block_private=not request.allow_private)
+                            block_private=not request.allow_private,
+                            script_watchdog_s=request.script_watchdog_s)
     rendered = await render_map(sitemap.portal, budget, options, max(MIN_RENDER_S, remaining))
     return merge_rendered(sitemap, rendered, budget), rendered.error_detail
 
