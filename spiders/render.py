@@ -240,7 +240,10 @@ class AppMapper:
         limit = self.options.route_limit_s
         try:
             await asyncio.wait_for(self._render(page, settler, url, depth, link_text), limit)
-        except (TimeoutError, PlaywrightTimeoutError) as error:
+        except PlaywrightTimeoutError:  # its load timed out (page_timeout_ms)
+            spoil(page)
+            raise
+        except TimeoutError as error:
             spoil(page)
             raise TimeoutError(f"route not rendered within {limit:.0f} s: {url}") from error
 
