@@ -55,7 +55,6 @@ class RenderResult:
     capped: dict[str, int] = field(default_factory=dict)  # as SiteMap.capped
     error: str | None = None
     error_detail: str = ""
-    events: PageEvents = field(default_factory=PageEvents)  # what the page guard answered
 
 
 @dataclass(frozen=True)
@@ -186,14 +185,13 @@ class AppMapper:
             await asyncio.gather(*workers, return_exceptions=True)
         finally:
             await close_context(context)  # bounded: a hung renderer must not hold the walk
-            self._note_events(guard.events)
+            self._mark_stopped(guard.events)
         self.result.hits |= self.frontier.hits
         self.result.capped = dict(self.frontier.capped.most_common())
         return self.result
 
-    def _note_events(self, events: PageEvents) -> None:
-        """Keep what the guard did; routes whose script it stopped say so in their signals."""
-        self.result.events = events
+    def _mark_stopped(self, events: PageEvents) -> None:
+        """Routes whose script the guard stopped say so in their signals."""
         stopped = set(events.stopped_scripts)
         for page in self.result.pages:
             if page.url in stopped and SCRIPT_STOPPED not in page.signals:
