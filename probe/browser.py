@@ -19,6 +19,7 @@ from playwright.async_api import (
     Browser,
     BrowserContext,
     CDPSession,
+    ConsoleMessage,
     Dialog,
     Page,
     Playwright,
@@ -284,7 +285,8 @@ class PageEvents:
     """What a context's pages tried that the probe answered or undid (URLs and messages)."""
 
     dialogs: list[str] = field(default_factory=list)  # "alert: text", "beforeunload: "
-    popups: list[str] = field(default_factory=list)  # pop-ups closed at once
+    popups: list[str] = field(default_factory=list)  # pop-ups refused (the URL a script
+    # asked window.open for) or closed at once (a target=_blank window)
     downloads: list[str] = field(default_factory=list)  # downloads refused (never saved)
     stopped_scripts: list[str] = field(default_factory=list)  # pages whose script was stopped
 
@@ -304,7 +306,7 @@ class PageEvents:
 
 EVENT_LABELS = {  # PageEvents field: what the probe did, in Vietnamese and in English
     "dialogs": ("hộp thoại đã đóng", "dialogs answered"),
-    "popups": ("cửa sổ bật lên đã đóng", "pop-ups closed"),
+    "popups": ("cửa sổ bật lên bị chặn", "pop-ups blocked"),
     "downloads": ("tải xuống bị từ chối", "downloads refused"),
     "stopped_scripts": ("mã lặp bị dừng", "scripts stopped"),
 }
@@ -322,13 +324,14 @@ def _note(found: list[str], text: str) -> None:
 
 class PageGuard:
     """Keeps a context's pages harmless to the probe: dialogs are answered (beforeunload
-    accepted, the others dismissed), pop-ups closed, downloads noted (the context refuses
-    them: `accept_downloads=False`), and a page whose script keeps the renderer busy for
-    `watchdog_s` has that script stopped (CDP Runtime.terminateExecution), so evaluations
-    cannot hang forever. A renderer busy without a script running (the layout of a huge page)
-    is left alone up to BUSY_ROUNDS times as long. While the probe runs a long script of its
-    own (`own_script`), the renderer may stay busy longer before the running script is
-    stopped: a page script looping while axe runs is still stopped, axe's long stretch is not."""
+    accepted, the others dismissed), pop-ups noted (scripted ones refused by NO_POPUPS_JS,
+    others closed), downloads noted (the context refuses them: `accept_downloads=False`),
+    and a page whose script keeps the renderer busy for `watchdog_s` has that script stopped
+    (CDP Runtime.terminateExecution), so evaluations cannot hang forever. A renderer busy
+    without a script running (the layout of a huge page) is left alone up to BUSY_ROUNDS
+    times as long. While the probe runs a long script of its own (`own_script`), the renderer
+    may stay busy longer before the running script is stopped: a page script looping while
+    axe runs is still stopped, axe's long stretch is not."""
 
     def __init__(self, context: BrowserContext, watchdog_s: float) -> None:
         self.context = context
@@ -360,6 +363,7 @@ class PageGuard:
         page._probe_guard = self  # type: ignore[attr-defined]
         page.on("dialog", self._dialog)
         page.on("download", lambda d: _note(self.events.downloads, d.url))
+        page.on("console", self._console)
         if self.watchdog_s <= 0:
             return
         try:
@@ -395,6 +399,11 @@ class PageGuard:
                 pass
             finally:
                 ping.cancel()
+
+    def _console(self, message: ConsoleMessage) -> None:
+        """Note the pop-ups NO_POPUPS_JS refused (the page's other messages are not ours)."""
+        if message.type == "debug" and message.text.startswith(POPUP_NOTE):
+            _note(self.events.popups, message.text[len(POPUP_NOTE):] or "(no URL)")
 
     async def _dialog(self, dialog: Dialog) -> None:
         _note(self.events.dialogs, f"{dialog.type}: {dialog.message}")
@@ -515,9 +524,19 @@ async def own_script(page: Page, extra_s: float) -> AsyncIterator[None]:
 
 
 # Scripted pop-ups never open: window.open() answers null as a pop-up blocker would, so the
-# pop-up's first request (often to another host) is never sent. Pop-ups opened otherwise
-# (target=_blank) are closed by the guard.
-NO_POPUPS_JS = "window.open = function () { return null; };"
+# pop-up's first request (often to another host) is never sent. The URL asked for reaches the
+# guard as a console message of its own (the page's later changes to `console` do not touch
+# the copy taken here). Pop-ups opened otherwise (target=_blank) are closed by the guard.
+POPUP_NOTE = "dvc-probe: pop-up blocked "
+NO_POPUPS_JS = """(() => {
+  const note = console.debug.bind(console);
+  window.open = function (url) {
+    let asked = '';
+    try { asked = new URL(String(url ?? ''), location.href).href; } catch (e) {}
+    note('POPUP_NOTE' + asked);
+    return null;
+  };
+})();""".replace("POPUP_NOTE", POPUP_NOTE)
 
 
 async def guard_pages(context: BrowserContext, watchdog_s: float) -> PageGuard:

@@ -105,7 +105,7 @@ class PortalContext:
         open pages the crawler mapped inside the portal's scope.
 
         Every context refuses downloads (nothing is ever saved or opened) and its pages are
-        guarded (`probe.browser.PageGuard`: dialogs answered, pop-ups closed, endless
+        guarded (`probe.browser.PageGuard`: dialogs answered, pop-ups blocked, endless
         scripts stopped); what they tried is collected in `page_events`.
         """
         options = {"user_agent": self.settings.user_agent, **context_options,

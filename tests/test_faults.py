@@ -252,8 +252,11 @@ def test_page_guard_answers_dialogs_closes_popups_refuses_downloads_stops_script
                    allow_private=True, script_watchdog_s=2.0, page_timeout_ms=5000)
     dialogs = url_of(faults, "tinh-hop-thoai")
     assert "Trang chủ" in runner.run(_visit(ctx, dialogs, then=dialogs + "hoi-dap"))[0]
-    _, open_pages = runner.run(_visit(ctx, url_of(faults, "tinh-cua-so")))
+    popups = url_of(faults, "tinh-cua-so")
+    _, open_pages = runner.run(_visit(ctx, popups))
     assert open_pages == 1
+    refused = [u for e in ctx.page_events for u in e.popups]
+    assert popups + "quang-cao" in refused and faults.trap_origin + "/popup?tu=1" in refused
     title, _ = runner.run(_visit(ctx, url_of(faults, "tinh-tai-ve") + "tai-ve/bieu-mau.zip"))
     assert title.endswith("|True")
     runner.run(_visit(ctx, url_of(faults, "tinh-tai-ve")))
@@ -262,6 +265,7 @@ def test_page_guard_answers_dialogs_closes_popups_refuses_downloads_stops_script
     assert "Trang chủ" in title and time.monotonic() - clock < 15
     events = ctx.page_events_summary()
     assert "dialogs answered" in events and "downloads refused" in events, events
+    assert "pop-ups blocked" in events, events
     assert "scripts stopped" in events, events
     kinds = {d.split(":")[0] for e in ctx.page_events for d in e.dialogs}
     assert {"alert", "confirm", "prompt", "beforeunload"} <= kinds

@@ -239,7 +239,7 @@ def downloads(site: FaultSite) -> App:
 
 
 def popups(site: FaultSite) -> App:
-    script = ("<script>window.open('/quang-cao');"
+    script = ("<script>console.debug=function(){};window.open('/quang-cao');"
               f"window.open('{site.trap_origin}/popup?tu=1');"
               "setTimeout(()=>window.open('/quang-cao?lan=2','_blank'),200);</script>")
     return _routes(site, {
