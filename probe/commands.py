@@ -13,7 +13,7 @@ from rich.console import Console
 from probe import registry as registries
 from probe import status as statuses
 from probe.context import ProbeSettings
-from probe.db.store import Store, StoreError, agency_of
+from probe.db.store import Store, StoreError, agency_of, sqlite_file
 from probe.errors import EXIT_BELOW, EXIT_UNREACHABLE, UserError
 from probe.models import Agency
 from probe.progress import sweep_progress
@@ -24,17 +24,30 @@ GRADES = "ABCDE"
 
 
 def open_store(db: str) -> Store:
-    """The results store at `db`, or a UserError saying why it cannot be opened."""
+    """The results store at `db` (created when new), or a UserError saying why it cannot be
+    opened."""
     try:
         return Store(db)
     except StoreError as error:
         raise UserError(str(error)) from error
 
 
+def existing_store(db: str) -> Store:
+    """The results store at `db` for a command that reads what is stored: an SQLite file
+    that does not exist is a mistyped path, not a new empty database."""
+    path = sqlite_file(db)
+    if path is not None and not path.exists():
+        raise UserError(f"không có tệp cơ sở dữ liệu '{path}' (no such database file); "
+                        "lệnh quét hoặc 'probe check' tạo ra nó (a sweep or 'probe check' "
+                        "creates it)")
+    return open_store(db)
+
+
 def evidence_root(db: str) -> Path:
-    """Artifacts live in `evidence/` beside an SQLite file, else in ./evidence."""
-    path = db.removeprefix("sqlite:///") if db.startswith("sqlite:///") else ""
-    return (Path(path).resolve().parent if path else Path.cwd()) / "evidence"
+    """Artifacts live in `evidence/` beside an SQLite file (a URL or a bare path), else in
+    ./evidence."""
+    path = sqlite_file(db)
+    return (path.resolve().parent if path else Path.cwd()) / "evidence"
 
 
 def settings_for(ca_file: str | None, allow_private: bool, **extra: Any) -> ProbeSettings:
@@ -204,7 +217,7 @@ def _check_rubric(rubric: str) -> None:
 def rank(sweep_id: str, block: str | None, fmt: str, rubric: str, db: str) -> int:
     """`probe rank`: a measured sweep ranked by its scores, an imported one as published."""
     check_table_options(block, fmt)
-    store = open_store(db)
+    store = existing_store(db)
     sweep_id = _sweep_id(store, sweep_id)
     if store.sweep(sweep_id).status == "imported":
         from probe.commands_judging import rank_published
@@ -233,7 +246,7 @@ def _sweep_id(store: Store, sweep_id: str) -> str:
 
 
 def show(run_id: str, rubric: str, db: str, as_json: bool) -> int:
-    store = open_store(db)
+    store = existing_store(db)
     try:
         run = store.run(run_id)
     except StoreError as error:
@@ -261,7 +274,7 @@ def report(out_dir: Path, sweep_id: str, rubric: str, lang: str, db: str) -> int
     if lang not in ("vi", "en"):
         raise UserError(f"ngôn ngữ '{lang}' không hợp lệ: vi | en (bad language)")
     _check_rubric(rubric)
-    store = open_store(db)
+    store = existing_store(db)
     index = write_report(store, _sweep_id(store, sweep_id), rubric, out_dir, lang)
     out.print(f"Báo cáo (report): {index}")
     return 0

@@ -16,7 +16,7 @@ from typing import Any
 
 from rich.console import Console
 
-from probe.commands import evidence_root, open_store, settings_for
+from probe.commands import evidence_root, existing_store, open_store, settings_for
 from probe.db.store import Store, StoreError
 from probe.errors import UserError
 
@@ -54,7 +54,8 @@ def _dump(document: Any) -> None:
 
 
 def _store(db: str) -> tuple[Store, Path]:
-    return open_store(db), evidence_root(db)
+    """The stored results and their evidence folder (the database must exist)."""
+    return existing_store(db), evidence_root(db)
 
 
 # --- verify -------------------------------------------------------------------------------
@@ -128,7 +129,7 @@ def import_bundle(file: Path, db: str) -> int:
 
     if not file.is_file():
         raise UserError(f"không tìm thấy gói '{file}' (bundle not found)")
-    store, root = _store(db)
+    store, root = open_store(db), evidence_root(db)  # a new database may be made for it
     try:
         summary = run_import(store, file, root)
     except BundleError as error:

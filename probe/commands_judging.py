@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from probe import attestations, history
-from probe.commands import check_table_options, evidence_root, open_store
+from probe.commands import check_table_options, evidence_root, existing_store, open_store
 from probe.db.store import Store, StoreError
 from probe.diffing import AgencyDiff, DiffError, EvidenceChange, SweepDiff, diff_sweeps
 from probe.errors import UserError
@@ -50,7 +50,7 @@ def attest(agency: str, item: str, by: str, note: str, file: Path | None, credit
            rubric: str | None, db: str, as_json: bool = False) -> int:
     """Record a person's attestation of an item for an agency (`probe attest`)."""
     _check_item(item, rubric)
-    store = open_store(db)
+    store = existing_store(db)
     agency_id = _agency_id(store, agency)
     try:
         attestation_id = attestations.record(store, evidence_root(db), agency_id, item, by,
@@ -99,7 +99,7 @@ def _agency_id(store: Store, agency: str) -> str:
 def rescore(rubric: str, sweep_id: str | None, db: str, as_json: bool = False) -> int:
     """Re-judge stored runs in bulk (a faster drop-in for `commands.rescore`)."""
     judged = load(rubric)
-    store = open_store(db)
+    store = existing_store(db)
     if sweep_id:
         sweep_id = _sweep_id(store, sweep_id)
     summary = rescore_runs(store, judged, sweep_id)
@@ -147,7 +147,7 @@ def rank_published(sweep_id: str, db: str, block: str | None = None,
                    fmt: str = "table") -> int:
     """Print the tables of an imported sweep (`probe rank --sweep h-...`)."""
     check_table_options(block, fmt)
-    store = open_store(db)
+    store = existing_store(db)
     sweep = store.sweep(_sweep_id(store, sweep_id))
     if sweep.status != "imported":
         raise UserError(f"đợt '{sweep.id}' không phải bảng kết quả được nhập "
@@ -165,7 +165,7 @@ def rank_published(sweep_id: str, db: str, block: str | None = None,
 def trend(agency: str, rubric: str, db: str, as_json: bool = False) -> int:
     """An agency's total, grade and groups over sweeps (`probe trend`)."""
     judged = load(rubric)
-    store = open_store(db)
+    store = existing_store(db)
     try:
         found = agency_trend(store, agency, judged)
     except AgencyNotFound as error:
@@ -226,7 +226,7 @@ def _trend_note(point: TrendPoint) -> str:
 def diff(sweep_a: str, sweep_b: str, rubric: str, db: str, as_json: bool = False) -> int:
     """Grade changes, items gained and lost and their evidence between two sweeps."""
     judged = load(rubric)
-    store = open_store(db)
+    store = existing_store(db)
     try:
         result = diff_sweeps(store, sweep_a, sweep_b, judged)
     except DiffError as error:

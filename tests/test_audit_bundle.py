@@ -216,7 +216,9 @@ def test_commands_verify_export_import_and_prune(tmp_path: Path) -> None:
 def test_bad_input_is_one_clear_error(tmp_path: Path, args: list[str], words: str) -> None:
     from probe.errors import UserError
 
-    result = CliRunner().invoke(_app(), [*args, "--db", f"sqlite:///{tmp_path / 'r.db'}"])
+    db = f"sqlite:///{tmp_path / 'r.db'}"
+    Store(db).close()
+    result = CliRunner().invoke(_app(), [*args, "--db", db])
     assert isinstance(result.exception, UserError), result.output
     assert words in str(result.exception) and result.exception.exit_code == 2
 

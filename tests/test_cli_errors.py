@@ -81,6 +81,56 @@ def test_unopenable_database(tmp_path: Path) -> None:
                                cwd=tmp_path), 2, "cannot open database")
 
 
+READING_COMMANDS = [
+    ["show", "latest"], ["rank"], ["report", "--out", "report"], ["rescore"],
+    ["trend", "tinh-x"], ["diff", "s-a", "s-b"], ["attest", "tinh-x", "S7", "--by", "A"],
+    ["verify", "--sweep", "latest"], ["export", "r-x", "--out", "x.zip"], ["replay", "r-x"],
+    ["prune", "--artifacts-older-than", "12w"],
+]
+
+
+@pytest.mark.parametrize("args", READING_COMMANDS, ids=lambda args: args[0])
+def test_a_mistyped_database_path_is_not_made_a_new_database(tmp_path: Path,
+                                                            args: list[str]) -> None:
+    """A command that reads stored results names the missing file instead of creating an
+    empty database and saying the run or sweep is not there."""
+    from typer.testing import CliRunner
+
+    from probe.cli import app
+    from probe.errors import UserError
+
+    missing = tmp_path / "reslts.db"
+    for db in (f"sqlite:///{missing}", str(missing)):
+        result = CliRunner().invoke(app, [*args, "--db", db])
+        assert isinstance(result.exception, UserError), result.output
+        assert result.exception.exit_code == 2
+        assert "no such database file" in str(result.exception), result.exception
+        assert str(missing) in str(result.exception)
+    assert not missing.exists() and not (tmp_path / "evidence").exists()
+
+
+def test_commands_that_store_results_create_the_database(tmp_path: Path) -> None:
+    from probe.commands import existing_store, open_store
+
+    made = tmp_path / "new.db"
+    open_store(f"sqlite:///{made}").close()
+    assert made.is_file()
+    existing_store(str(made)).close()  # a bare path names the same file
+    existing_store("sqlite://").close()  # memory: nothing to look for
+
+
+def test_evidence_lives_beside_the_database_file(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from probe.commands import evidence_root
+
+    monkeypatch.chdir(tmp_path)
+    beside = tmp_path / "data" / "evidence"
+    assert evidence_root(f"sqlite:///{tmp_path / 'data' / 'r.db'}") == beside
+    assert evidence_root(str(tmp_path / "data" / "r.db")) == beside  # a bare path alike
+    assert evidence_root("sqlite:///r.db") == tmp_path / "evidence"
+    assert evidence_root("postgresql://u@db.example/results") == tmp_path / "evidence"
+
+
 def test_sample_sizes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     from probe.commands import env_sampling, settings_for
     from probe.errors import UserError

@@ -13,7 +13,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event, insert, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine.url import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
 from probe.db.schema import (
@@ -48,10 +49,26 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _with_scheme(url: str) -> str:
+    """A bare path names an SQLite file."""
+    return url if "://" in url else f"sqlite:///{url}"
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file an SQLite URL (or a bare path) names; None for a server database or memory."""
+    try:
+        parsed = make_url(_with_scheme(url))
+    except ArgumentError:
+        return None
+    name = parsed.database or ""
+    if not parsed.drivername.startswith("sqlite") or name in ("", ":memory:") \
+            or name.startswith("file:"):
+        return None
+    return Path(name)
+
+
 def _engine(url: str) -> Engine:
-    if "://" not in url:
-        url = f"sqlite:///{url}"
-    engine = create_engine(url)
+    engine = create_engine(_with_scheme(url))
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
