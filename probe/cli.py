@@ -124,10 +124,14 @@ def check(url: str,
           fail_under: Annotated[str | None, typer.Option("--fail-under",
                                                          help="Hạng tối thiểu (A-E)")] = None,
           junit: Annotated[Path | None, typer.Option(help="Ghi JUnit XML")] = None,
-          throttling: ThrottlingOpt = "none") -> None:
+          throttling: ThrottlingOpt = "none",
+          http_url: Annotated[str | None, typer.Option(
+              "--http-url", help="Địa chỉ http:// của cổng để kiểm tra chuyển hướng sang HTTPS, "
+                                 "mặc định http://<tên máy>/ (the plain-HTTP entry whose "
+                                 "redirect to HTTPS is checked)")] = None) -> None:
     """Tự kiểm tra một cổng (one-portal self-check)."""
     raise typer.Exit(commands.check(url, name, block, db, ca_file, allow_private, rubric,
-                                    as_json, fail_under, junit, throttling))
+                                    as_json, fail_under, junit, throttling, http_url))
 
 
 @app.command()

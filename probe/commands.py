@@ -143,16 +143,18 @@ def discover(url: str, ca_file: str | None, allow_private: bool, as_json: bool) 
 
 def check(url: str, name: str, block: str, db: str, ca_file: str | None, allow_private: bool,
           rubric: str, as_json: bool, fail_under: str | None, junit: Path | None,
-          throttling: str = "none") -> int:
+          throttling: str = "none", http_url: str | None = None) -> int:
     from probe.sweep import SweepOptions, probe_one
 
     url = checked_url(url, allow_private)
+    http_entry = _http_entry(http_url, allow_private)
     threshold = _grade_option(fail_under)
     _check_rubric(rubric)
     if block not in registries.BLOCKS:
         raise UserError(f"khối '{block}' không hợp lệ (unknown block)")
     host = urlsplit(url).netloc
-    agency = Agency(id=host, name=name or host, block=block, portal_url=url)  # type: ignore[arg-type]
+    agency = Agency(id=host, name=name or host, block=block, portal_url=url,  # type: ignore[arg-type]
+                    http_url=http_entry)
     store = open_store(db)
     options = SweepOptions(settings=settings_for(ca_file, allow_private, throttling=throttling),
                            rubric=rubric, evidence_root=evidence_root(db))
@@ -170,6 +172,16 @@ def check(url: str, name: str, block: str, db: str, ca_file: str | None, allow_p
 
         print_check(out, document)
     return _check_exit(document, threshold)
+
+
+def _http_entry(http_url: str | None, allow_private: bool) -> str:
+    """`--http-url` checked: an http:// URL ('' when not given: derived from the portal's)."""
+    if not http_url:
+        return ""
+    if not http_url.lower().startswith("http://"):
+        raise UserError(f"--http-url phải là địa chỉ http:// : '{http_url}' "
+                        "(must be a plain http:// URL)")
+    return checked_url(http_url, allow_private)
 
 
 def _check_exit(document: dict[str, Any], threshold: str | None) -> int:

@@ -64,6 +64,11 @@ def test_bad_options(tmp_path: Path) -> None:
     assert_clean_failure(probe("check", "https://x.gov.vn/", "--rubric", "1999", cwd=tmp_path),
                          2, "rubric")
     assert_clean_failure(probe("frobnicate", cwd=tmp_path), 2)
+    for entry in ("https://x.gov.vn/", "x.gov.vn"):
+        assert_clean_failure(probe("check", "https://x.gov.vn/", "--http-url", entry,
+                                   cwd=tmp_path), 2, "http://")
+    assert_clean_failure(probe("check", "https://x.gov.vn/", "--http-url",
+                               "http://127.0.0.1:9/", cwd=tmp_path), 2, "--allow-private")
 
 
 def test_unknown_run_keeps_what_is_stored(tmp_path: Path) -> None:

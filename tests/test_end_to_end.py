@@ -158,9 +158,13 @@ def check(farm: Farm, agency_id: str, tmp_path: Path, *extra: str) -> tuple[int,
 
 def test_check_json_contract_on_the_exemplary_portal(farm: Farm, tmp_path: Path) -> None:
     junit = tmp_path / "probe.xml"
+    http_entry = next(a for a in farm.agencies if a.id == "tinh-binh-minh").http_url
     code, document = check(farm, "tinh-binh-minh", tmp_path, "--fail-under", "A",
-                           "--junit", str(junit))
+                           "--junit", str(junit), "--http-url", http_entry)
     assert code == 0
+    by_id = {item["id"]: item for item in document["items"]}
+    # the farm's plain-HTTP entry is on a port of its own, the SSO stand-in on another host
+    assert by_id["S2"]["status"] == "pass" and by_id["F4"]["status"] == "pass", by_id
     assert set(document) >= CHECK_KEYS
     assert document["status"] == "completed" and document["rubric"] == "2024"
     assert document["grade"] == farm.expected_grades["tinh-binh-minh"] == "A"
