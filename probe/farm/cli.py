@@ -38,17 +38,17 @@ def describe(farm: Farm, registry_path: Path) -> str:
         "Để probe nhận ra các cổng quốc gia giả lập (so the probe knows the stand-ins):",
         *[f"  export {line}" for line in env_lines(farm)],
         f"  probe sweep --registry {registry_path} --ca-file {farm.ca_file} --allow-private",
-        *_check_example(farm),
+        _check_example(farm),
     ]
     return "\n".join(lines)
 
 
-def _check_example(farm: Farm) -> list[str]:
+def _check_example(farm: Farm) -> str:
     """A `probe check` of the first portal that is judged as a sweep would judge it: its
     plain-HTTP entry is on a port of its own (a sweep reads it from the registry)."""
     agency = farm.agencies[0]
-    return [f"  probe check {agency.portal_url} --name {shlex.quote(agency.name)} --http-url "
-            f"{agency.http_url} --ca-file {farm.ca_file} --allow-private"]
+    return (f"  probe check {agency.portal_url} --name {shlex.quote(agency.name)} --http-url "
+            f"{agency.http_url} --ca-file {farm.ca_file} --allow-private")
 
 
 def env_lines(farm: Farm) -> list[str]:
