@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from probe import commands, commands_discovery, commands_judging
+from probe.cli_evidence import RUN_HELP
 from probe.cli_evidence import register as register_evidence
 from probe.cli_judging import register
 from probe.errors import UserError
@@ -153,7 +154,7 @@ def rank(sweep_id: Annotated[str, typer.Option("--sweep", help="Mã đợt quét
 
 
 @app.command()
-def show(run: Annotated[str, typer.Argument(help="Mã lượt kiểm tra hoặc 'latest'")] = "latest",
+def show(run: Annotated[str, typer.Argument(help=RUN_HELP)] = "latest",
          rubric: RubricOpt = "2024", db: DbOpt = DEFAULT_DB, as_json: JsonOpt = False) -> None:
     """Xem một lượt kiểm tra đã lưu (one stored run)."""
     raise typer.Exit(commands.show(run, rubric, db, as_json))

@@ -17,10 +17,12 @@ DEFAULT_DB = "sqlite:///results.db"
 DbOpt = Annotated[str, typer.Option("--db", envvar="PROBE_DB",
                                     help="CSDL kết quả (database URL)")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="In JSON (print JSON)")]
+RUN_HELP = ("Mã lượt kiểm tra, mã cơ quan (lượt mới nhất của cơ quan) hoặc 'latest' "
+            "(run id, agency id for its newest run, or 'latest')")
 
 
 def verify(run: Annotated[str | None, typer.Argument(
-               help="Mã lượt kiểm tra hoặc 'latest'; bỏ trống: tất cả (run id; none: all)")]
+               help=RUN_HELP + "; bỏ trống: tất cả (none: all)")]
            = None,
            sweep_id: Annotated[str | None, typer.Option(
                "--sweep", help="Mọi lượt của một đợt quét (every run of a sweep)")] = None,
@@ -31,7 +33,7 @@ def verify(run: Annotated[str | None, typer.Argument(
     raise typer.Exit(commands_evidence.verify(run, sweep_id, all_runs, db, as_json))
 
 
-def export(run: Annotated[str, typer.Argument(help="Mã lượt kiểm tra hoặc 'latest' (run id)")],
+def export(run: Annotated[str, typer.Argument(help=RUN_HELP)],
            out: Annotated[Path, typer.Option("--out", help="Tệp gói .zip (bundle file)")],
            force: Annotated[bool, typer.Option(
                "--force", help="Xuất cả khi kiểm tra toàn vẹn báo lỗi "
@@ -47,7 +49,7 @@ def import_(file: Annotated[Path, typer.Argument(help="Tệp gói .zip (bundle f
     raise typer.Exit(commands_evidence.import_bundle(file, db))
 
 
-def replay(run: Annotated[str, typer.Argument(help="Mã lượt kiểm tra hoặc 'latest'")] = "latest",
+def replay(run: Annotated[str, typer.Argument(help=RUN_HELP)] = "latest",
            family: Annotated[list[str] | None, typer.Option(
                "--family", help="Nhóm kiểm tra, lặp lại được; mặc định layout, access, "
                                 "functions, emc (check family, repeatable)")] = None,

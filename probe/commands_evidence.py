@@ -179,9 +179,10 @@ def _print_replay(report: Any) -> None:
         out.print(f"[red]≠[/] {DIFF_LABELS.get(d.kind, d.kind)} {name} @ {d.page or '-'}: "
                   f"đã lưu (stored) {d.stored!r} {d.stored_outcome} → phát lại (replayed) "
                   f"{d.replayed!r} {d.replayed_outcome}" + (f" — {d.detail}" if d.detail else ""))
-    out.print(f"Phát lại (replayed) {', '.join(report.families)} từ HAR ({report.har_entries} "
-              f"yêu cầu, requests): {report.compared} quan sát so sánh (compared), {report.same} "
-              f"giống (same), {len(report.differences)} khác (different)")
+    out.print(f"Phát lại (replayed) lượt (run) {report.run_id}: {', '.join(report.families)} "
+              f"từ HAR ({report.har_entries} yêu cầu, requests): {report.compared} quan sát so "
+              f"sánh (compared), {report.same} giống (same), {len(report.differences)} khác "
+              "(different)")
     out.print("Giới hạn của phát lại HAR (limits of HAR replay):")
     for limit in report.limits:
         out.print(f"  - {limit}")

@@ -117,10 +117,11 @@ def test_a_demo_run_replays_identically_from_its_recording(demo) -> None:
     (Bình Minh's replay: test_audit_farm.)"""
     _, work = demo
     runs = sqlite3.connect(work / "results.db").execute(
-        "select id from runs where agency_id = 'tinh-lam-giang'").fetchall()
-    result = probe("replay", runs[0][0], "--db", db_of(work), cwd=work)
+        "select id from runs where agency_id = 'tinh-lam-giang' order by started_at desc"
+    ).fetchall()
+    result = probe("replay", "tinh-lam-giang", "--db", db_of(work), cwd=work)  # its newest run
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "0 khác (different)" in result.stdout
+    assert "0 khác (different)" in result.stdout and runs[0][0] in result.stdout
 
 
 def test_rescore_with_the_same_rubric_is_byte_identical(demo) -> None:

@@ -44,6 +44,20 @@ def test_run_observations_sitemap_and_scores_round_trip(tmp_path: Path) -> None:
     assert [r.id for r in store.runs(sweep_id)] == ["r1"]
 
 
+def test_an_agency_id_names_that_agencys_newest_run(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'r.db'}")
+    other = Agency(id="bo-b", name="Bộ B", block="ministry", portal_url="https://b.gov.vn/")
+    sweep_id = store.start_sweep("reg.csv")
+    for run_id, agency, started in (("r1", AGENCY, "2026-11-01"), ("r2", AGENCY, "2026-11-02"),
+                                    ("r3", other, "2026-11-03")):
+        store.save_run(run_row(agency, run_id, sweep_id, status="completed",
+                               started_at=started), None, [])
+    assert store.run("tinh-a").id == "r2" and store.run("bo-b").id == "r3"
+    assert store.run("r1").id == "r1" and store.run("latest").id == "r3"
+    with pytest.raises(StoreError, match="no such run or agency"):
+        store.run("tinh-khac")
+
+
 def test_unknown_run_and_unopenable_database_are_store_errors(tmp_path: Path) -> None:
     store = Store(f"sqlite:///{tmp_path / 'r.db'}")
     with pytest.raises(StoreError):

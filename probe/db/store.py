@@ -166,14 +166,17 @@ class Store:
             session.add(row)
 
     def run(self, run_id: str) -> RunRow:
+        """A run by its id; 'latest' is the newest run, an agency's id that agency's newest."""
+        newest = select(RunRow).order_by(RunRow.started_at.desc(), RunRow.id.desc())
         with self.session() as session:
             if run_id == "latest":
-                row = session.scalars(select(RunRow).order_by(RunRow.started_at.desc(),
-                                                              RunRow.id.desc())).first()
+                row = session.scalars(newest).first()
             else:
-                row = session.get(RunRow, run_id)
+                row = session.get(RunRow, run_id) or session.scalars(
+                    newest.where(RunRow.agency_id == run_id)).first()
         if row is None:
-            raise StoreError(f"không có lượt kiểm tra '{run_id}' (no such run)")
+            raise StoreError(f"không có lượt kiểm tra hay cơ quan '{run_id}' "
+                             "(no such run or agency)")
         return row
 
     def runs(self, sweep_id: str | None = None) -> list[RunRow]:
