@@ -12,6 +12,7 @@ from rich.console import Console
 
 from probe import registry as registries
 from probe import status as statuses
+from probe.console import plain_console
 from probe.context import ProbeSettings
 from probe.db.store import Store, StoreError, agency_of, sqlite_file
 from probe.errors import EXIT_BELOW, EXIT_UNREACHABLE, UserError
@@ -19,7 +20,7 @@ from probe.models import Agency
 from probe.progress import sweep_progress
 from probe.urls import BadUrl, is_private_host, parse_portal_url
 
-out = Console(highlight=False, soft_wrap=True)
+out = plain_console()
 GRADES = "ABCDE"
 
 

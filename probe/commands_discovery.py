@@ -15,6 +15,7 @@ from rich.table import Table
 from probe import status as statuses
 from probe.browser import loopback_only_default
 from probe.commands import checked_url, settings_for
+from probe.console import plain_console, styled
 from probe.context import ProbeSettings
 from probe.errors import EXIT_UNREACHABLE
 from probe.finder import (
@@ -26,7 +27,7 @@ from probe.finder import (
 )
 from probe.polite import ROBOTS_DISALLOWED
 
-out = Console(highlight=False, soft_wrap=True)
+out = plain_console()
 EXIT_NOT_FOUND = 1
 
 
@@ -83,7 +84,7 @@ def _directory(url: str, settings: ProbeSettings, as_json: bool) -> int:
 
 def print_result(console: Console, result: FinderResult) -> None:
     """One finder result, Vietnamese first."""
-    console.print(f"[bold]{result.label()}[/] ({result.label('en')}): {result.home_url}")
+    console.print(styled((result.label(), "bold"), f" ({result.label('en')}): {result.home_url}"))
     rows = (
         ("Cổng (portal)", result.portal_url or "—"),
         ("Liên kết (link)", f"{result.link_url or '—'}  «{result.link_text}»"

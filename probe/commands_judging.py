@@ -15,6 +15,7 @@ from rich.table import Table
 
 from probe import attestations, history
 from probe.commands import check_table_options, evidence_root, existing_store, open_store
+from probe.console import plain_console, styled
 from probe.db.store import Store, StoreError
 from probe.diffing import AgencyDiff, DiffError, EvidenceChange, SweepDiff, diff_sweeps
 from probe.errors import UserError
@@ -24,7 +25,7 @@ from probe.tables import emit_ranking, in_block, published
 from probe.trends import AgencyNotFound, Trend, TrendPoint, find_agency
 from probe.trends import trend as agency_trend
 
-out = Console(highlight=False, soft_wrap=True)
+out = plain_console()
 CHANGE_LABELS = {"gained": "tăng điểm (gained)", "lost": "mất điểm (lost)",
                  "unmeasured": "không đo được (now unmeasured)",
                  "measured": "đo được trở lại (measured again)",
@@ -261,11 +262,11 @@ def print_diff(console: Console, result: SweepDiff) -> None:
 
 def _print_agency(console: Console, agency: AgencyDiff) -> None:
     before, after = agency.before.score, agency.after.score
-    line = (f"[bold]{agency.agency}[/] ({agency.agency_id}): {before['total']:.2f} "
-            f"{before['grade']} → {after['total']:.2f} {after['grade']}")
+    line = (f" ({agency.agency_id}): {before['total']:.2f} {before['grade']} → "
+            f"{after['total']:.2f} {after['grade']}")
     if agency.status_changed:
         line += f"; trạng thái (status) {agency.before.status} → {agency.after.status}"
-    console.print(line)
+    console.print(styled((agency.agency, "bold"), line))
     if agency.items:
         shown = Table(show_header=True)
         for column in ("Mục (item)", "Thay đổi (change)", "Điểm (points)",

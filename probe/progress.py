@@ -60,7 +60,7 @@ class _Bars:
 
     def __init__(self, progress: Progress, total: int, families: tuple[str, ...]) -> None:
         self.progress = progress
-        self.sweep = progress.add_task("[bold]Quét[/] (sweep)", total=total, stage="")
+        self.sweep = progress.add_task("Quét (sweep)", total=total, stage="")
         self.families = families
         self.portals: dict[str, _PortalBar] = {}
 
@@ -101,8 +101,9 @@ def sweep_progress(console: Console, agencies: list[Agency], enabled: bool = Tru
     if not enabled:
         yield lambda _agency, _stage: None
         return
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn(), TextColumn("{task.fields[stage]}"))
+    columns = (TextColumn("{task.description}", markup=False), BarColumn(),  # agency names
+               MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("{task.fields[stage]}", markup=False))
     with Progress(*columns, console=console, transient=False) as progress:
         yield _Bars(progress, len(agencies), families).update
 

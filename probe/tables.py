@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from probe import status as statuses
+from probe.console import styled
 from probe.db.store import Store
 from probe.history import published_rows
 from probe.models import SiteMap
@@ -141,12 +142,13 @@ def print_sitemap(console: Console, sitemap: SiteMap) -> None:
 
 def print_check(console: Console, document: dict[str, Any]) -> None:
     """A self-check: status, total, grade, then every item."""
-    console.print(f"[bold]{document['agency']}[/] {document['url']}")
+    console.print(styled((document["agency"], "bold"), f" {document['url']}"))
+    detail = document.get("status_detail")
     console.print(f"Trạng thái (status): {statuses.label(document['status'])} "
-                  f"{document.get('status_detail') or ''}")
-    console.print(f"Tổng điểm (total): [bold]{document['total']}[/] — "
-                  f"xếp loại (grade) [bold]{document['grade']}[/] "
-                  f"(bộ tiêu chí {document['rubric']}; run {document['run_id']})")
+                  f"({document['status']})" + (f" — {detail}" if detail else ""))
+    console.print(styled("Tổng điểm (total): ", (str(document["total"]), "bold"),
+                         " — xếp loại (grade) ", (str(document["grade"]), "bold"),
+                         f" (bộ tiêu chí {document['rubric']}; run {document['run_id']})"))
     console.print(_items_table(document["items"]))
 
 
@@ -164,8 +166,8 @@ def _items_table(items: list[dict[str, Any]]) -> Table:
 
 def print_run(console: Console, document: dict[str, Any]) -> None:
     """One stored run: what was seen and how it was judged."""
-    console.print(f"[bold]{document['agency']['name']}[/] {document['url']} — "
-                  f"{statuses.label(document['status'])} ({document['run_id']})")
+    console.print(styled((document["agency"]["name"], "bold"), f" {document['url']} — "
+                         f"{statuses.label(document['status'])} ({document['run_id']})"))
     shown = Table(title=f"Quan sát (observations): {len(document['observations'])}")
     for column in ("check", "name", "value", "unit", "stat", "outcome", "page"):
         shown.add_column(column)

@@ -43,6 +43,65 @@ def test_unreachable_portal_exits_3_with_json_reason(tmp_path: Path) -> None:
     assert all(item["status"] == "fail" for item in document["items"])
 
 
+HOSTILE = "[/x] [bold]"  # rich markup: with markup read, printing it was a MarkupError
+
+
+def test_a_check_says_its_status_in_both_languages_with_the_reason() -> None:
+    from probe.console import plain_console
+    from probe.tables import print_check
+
+    console = plain_console(record=True, width=300)
+    print_check(console, {"agency": f"Tỉnh {HOSTILE}", "url": "http://127.0.0.1:9/",
+                          "status": "connection_refused", "status_detail": f"[Errno 111] {HOSTILE}",
+                          "total": 0, "grade": "E", "rubric": "2024", "run_id": "r-1",
+                          "items": [{"id": "S6", "group": "security", "points": 0, "max": 2,
+                                     "status": "fail", "reason": f"spam {HOSTILE}"}]})
+    text = console.export_text()
+    assert f"Trạng thái (status): Máy chủ từ chối kết nối (connection_refused) — [Errno 111] " \
+           f"{HOSTILE}" in text
+    assert f"Tỉnh {HOSTILE}" in text and f"spam {HOSTILE}" in text
+
+
+def test_text_from_portals_and_registries_prints_as_it_is(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Names, URLs, page text and error messages are printed, never read as markup."""
+    from types import SimpleNamespace
+
+    from probe import commands_evidence
+    from probe.commands_discovery import print_result
+    from probe.console import plain_console
+    from probe.finder import FinderResult
+    from probe.models import Agency, PageInfo, SiteMap
+    from probe.progress import sweep_progress
+    from probe.tables import print_run, print_sitemap
+
+    console = plain_console(record=True, width=300)
+    url = f"https://x.gov.vn/?q={HOSTILE}"
+    print_run(console, {"agency": {"name": HOSTILE}, "url": url, "status": "completed",
+                        "run_id": "r-1", "scores": None, "observations": [
+                            {"check": "security", "name": "injected.count", "value": HOSTILE,
+                             "unit": "", "stat": None, "outcome": "ok", "page": url}]})
+    print_sitemap(console, SiteMap(portal=url, pages=[PageInfo(url=url, type="home")]))
+    print_result(console, FinderResult(home_url=url, state="found", link_url=url,
+                                       link_text=HOSTILE, detail=HOSTILE))
+    monkeypatch.setattr(commands_evidence, "out", console)
+    commands_evidence._print_verify(SimpleNamespace(
+        findings=[SimpleNamespace(problem=True, kind="artifact_altered", run_id="r-1",
+                                  subject=HOSTILE, detail=HOSTILE)],
+        chains={}, runs=1, artifacts=1, observations=1, ok=False, problems=[1]))
+    commands_evidence._print_replay(SimpleNamespace(
+        differences=[SimpleNamespace(check="access", name="title", stat="median", kind="value",
+                                     page=url, stored=HOSTILE, stored_outcome="ok",
+                                     replayed="", replayed_outcome="ok", detail=HOSTILE)],
+        run_id="r-1", families=("access",), har_entries=1, compared=1, same=0, limits=()))
+    agency = Agency(id="x", name=f"Tỉnh {HOSTILE}", block="province", portal_url=url)
+    with sweep_progress(console, [agency]) as progress:
+        progress(agency, "discover")
+        progress(agency, "done")
+    text = console.export_text()
+    assert text.count(HOSTILE) >= 10 and "title [median]" in text, text
+
+
 def test_missing_and_broken_registry(tmp_path: Path) -> None:
     assert_clean_failure(probe("sweep", "--registry", "nope.csv", cwd=tmp_path), 2,
                          "sổ đăng ký lỗi", "cannot read")
