@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
+
+# Characters XML 1.0 cannot hold; ElementTree writes them as they are, and the file then
+# does not parse. A reason can quote what a portal answered.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(value: object) -> str:
+    """`value` as text an XML attribute can hold (characters XML forbids become '?')."""
+    return _NOT_XML.sub("?", str(value))
 
 
 def junit_tree(document: dict[str, Any]) -> ET.ElementTree:
@@ -13,20 +23,21 @@ def junit_tree(document: dict[str, Any]) -> ET.ElementTree:
     failed = [i for i in items if i["status"] in ("fail", "partial")]
     skipped = [i for i in items if i["status"] == "unmeasured"]
     suite = ET.Element("testsuite", {
-        "name": f"dvc-probe {document['url']}", "tests": str(len(items)),
+        "name": _xml_text(f"dvc-probe {document['url']}"), "tests": str(len(items)),
         "failures": str(len(failed)), "skipped": str(len(skipped)), "errors": "0",
         "time": str(document.get("duration_s", 0)),
     })
     properties = ET.SubElement(suite, "properties")
     for key in ("status", "total", "grade", "rubric", "run_id"):
-        ET.SubElement(properties, "property", {"name": key, "value": str(document.get(key))})
+        ET.SubElement(properties, "property", {"name": key,
+                                               "value": _xml_text(document.get(key))})
     for item in items:
         case = ET.SubElement(suite, "testcase", {"classname": item["group"], "name": item["id"]})
-        message = f"{item['points']}/{item['max']}: {item['reason']}"
+        message = _xml_text(f"{item['points']}/{item['max']}: {item['reason']}")
         if item in failed:
             ET.SubElement(case, "failure", {"message": message, "type": item["status"]})
         elif item in skipped:
-            ET.SubElement(case, "skipped", {"message": item["reason"]})
+            ET.SubElement(case, "skipped", {"message": _xml_text(item["reason"])})
     return ET.ElementTree(suite)
 
 

@@ -54,3 +54,14 @@ def test_junit_fails_what_lost_points_and_skips_the_unmeasured(tmp_path: Path) -
     assert "tìm kiếm" in cases["F2"].find("failure").get("message")
     assert cases["F3"].find("failure").get("type") == "partial"
     assert cases["P3"].find("skipped") is not None
+
+
+def test_junit_parses_whatever_a_reason_quotes(tmp_path: Path) -> None:
+    """A reason quoting a portal's answer may hold characters XML 1.0 forbids."""
+    hostile = document()
+    hostile["items"][1]["reason"] = "Không đạt: HTTP 500 (\x00\x0b\x1b[0m lỗi)"
+    hostile["items"][3]["reason"] = "chưa đo: \x0c"
+    suite = ET.parse(write_junit(tmp_path / "j.xml", hostile)).getroot()
+    cases = {c.get("name"): c for c in suite.iter("testcase")}
+    assert cases["F2"].find("failure").get("message").endswith("(???[0m lỗi)")
+    assert cases["P3"].find("skipped").get("message") == "chưa đo: ?"
