@@ -49,15 +49,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _with_scheme(url: str) -> str:
-    """A bare path names an SQLite file."""
+def with_scheme(url: str) -> str:
+    """`url` as an SQLAlchemy URL: a bare path names an SQLite file."""
     return url if "://" in url else f"sqlite:///{url}"
 
 
 def sqlite_file(url: str) -> Path | None:
     """The file an SQLite URL (or a bare path) names; None for a server database or memory."""
     try:
-        parsed = make_url(_with_scheme(url))
+        parsed = make_url(with_scheme(url))
     except ArgumentError:
         return None
     name = parsed.database or ""
@@ -68,7 +68,7 @@ def sqlite_file(url: str) -> Path | None:
 
 
 def _engine(url: str) -> Engine:
-    engine = create_engine(_with_scheme(url))
+    engine = create_engine(with_scheme(url))
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

@@ -34,7 +34,7 @@ from probe.browser import loopback_only_default
 from probe.db.evidence_schema import ManifestRow
 from probe.db.plan import DONE, PENDING, SweepPlan, discard_folder
 from probe.db.schema import ObservationRow, PageRow, RunRow, ScoreRow, SweepPortalRow
-from probe.db.store import Store
+from probe.db.store import Store, with_scheme
 from probe.models import Agency
 from probe.sweep import SweepOptions, record_unprobed, sweep
 from probe.workers.locks import MachineLock, agency_lock, lock_dir, migration_lock
@@ -93,7 +93,7 @@ class TaskResult:
 
 def open_shared_store(url: str) -> Store:
     """The store at `url`, opened (and migrated) by one process at a time on PostgreSQL."""
-    engine = create_engine(url if "://" in url else f"sqlite:///{url}")
+    engine = create_engine(with_scheme(url))
     try:
         with migration_lock(engine):
             return Store(url)
