@@ -11,11 +11,12 @@ import json
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from probe import status as statuses
 from probe.browser import loopback_only_default
 from probe.commands import checked_url, settings_for
-from probe.console import plain_console, styled
+from probe.console import plain_console
 from probe.context import ProbeSettings
 from probe.errors import EXIT_UNREACHABLE
 from probe.finder import (
@@ -84,7 +85,8 @@ def _directory(url: str, settings: ProbeSettings, as_json: bool) -> int:
 
 def print_result(console: Console, result: FinderResult) -> None:
     """One finder result, Vietnamese first."""
-    console.print(styled((result.label(), "bold"), f" ({result.label('en')}): {result.home_url}"))
+    console.print(Text.assemble((result.label(), "bold"),
+                                f" ({result.label('en')}): {result.home_url}"))
     rows = (
         ("Cổng (portal)", result.portal_url or "—"),
         ("Liên kết (link)", f"{result.link_url or '—'}  «{result.link_text}»"

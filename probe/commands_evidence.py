@@ -14,8 +14,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+from rich.text import Text
+
 from probe.commands import evidence_root, existing_store, open_store, settings_for
-from probe.console import plain_console, styled
+from probe.console import plain_console
 from probe.db.store import Store, StoreError
 from probe.errors import UserError
 
@@ -83,8 +85,8 @@ def _print_verify(report: Any) -> None:
     for finding in report.findings:  # one line each: paths stay whole, grep works
         mark = ("✗", "red") if finding.problem else "·"
         label = KIND_LABELS.get(finding.kind, finding.kind)
-        out.print(styled(mark, f" {finding.run_id}  {label}: {finding.subject}"
-                         + (f" — {finding.detail}" if finding.detail else "")))
+        out.print(Text.assemble(mark, f" {finding.run_id}  {label}: {finding.subject}"
+                                + (f" — {finding.detail}" if finding.detail else "")))
     for chain, head in sorted(report.chains.items()):
         out.print(f"Chuỗi (chain) {chain or '-'}: mã băm đầu chuỗi (head sha256) {head}")
     pruned = sum(1 for f in report.findings if f.kind == "artifact_pruned")
@@ -92,10 +94,10 @@ def _print_verify(report: Any) -> None:
                f"{report.observations} quan sát (observations), {pruned} đã xoá theo lưu trữ "
                f"(pruned)")
     if report.ok:
-        out.print(styled(("✓ Toàn vẹn", "bold green"), f" (verified): {summary}"))
+        out.print(Text.assemble(("✓ Toàn vẹn", "bold green"), f" (verified): {summary}"))
     else:
-        out.print(styled((f"✗ {len(report.problems)} vấn đề", "bold red"),
-                         f" (problems): {summary}"))
+        out.print(Text.assemble((f"✗ {len(report.problems)} vấn đề", "bold red"),
+                                f" (problems): {summary}"))
 
 
 # --- export / import ----------------------------------------------------------------------
@@ -176,10 +178,10 @@ def replay(run: str, db: str, families: list[str] | None = None, as_json: bool =
 def _print_replay(report: Any) -> None:
     for d in report.differences:  # one line each: URLs stay whole, grep works
         name = f"{d.check}/{d.name}" + (f" [{d.stat}]" if d.stat else "")
-        out.print(styled(("≠", "red"), f" {DIFF_LABELS.get(d.kind, d.kind)} {name} @ "
-                         f"{d.page or '-'}: đã lưu (stored) {d.stored!r} {d.stored_outcome} → "
-                         f"phát lại (replayed) {d.replayed!r} {d.replayed_outcome}"
-                         + (f" — {d.detail}" if d.detail else "")))
+        line = (f" {DIFF_LABELS.get(d.kind, d.kind)} {name} @ {d.page or '-'}: đã lưu (stored) "
+                f"{d.stored!r} {d.stored_outcome} → phát lại (replayed) {d.replayed!r} "
+                f"{d.replayed_outcome}" + (f" — {d.detail}" if d.detail else ""))
+        out.print(Text.assemble(("≠", "red"), line))
     out.print(f"Phát lại (replayed) lượt (run) {report.run_id}: {', '.join(report.families)} "
               f"từ HAR ({report.har_entries} yêu cầu, requests): {report.compared} quan sát so "
               f"sánh (compared), {report.same} giống (same), {len(report.differences)} khác "

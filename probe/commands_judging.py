@@ -12,10 +12,11 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from probe import attestations, history
 from probe.commands import check_table_options, evidence_root, existing_store, open_store
-from probe.console import plain_console, styled
+from probe.console import plain_console
 from probe.db.store import Store, StoreError
 from probe.diffing import AgencyDiff, DiffError, EvidenceChange, SweepDiff, diff_sweeps
 from probe.errors import UserError
@@ -266,7 +267,7 @@ def _print_agency(console: Console, agency: AgencyDiff) -> None:
             f"{after['total']:.2f} {after['grade']}")
     if agency.status_changed:
         line += f"; trạng thái (status) {agency.before.status} → {agency.after.status}"
-    console.print(styled((agency.agency, "bold"), line))
+    console.print(Text.assemble((agency.agency, "bold"), line))
     if agency.items:
         shown = Table(show_header=True)
         for column in ("Mục (item)", "Thay đổi (change)", "Điểm (points)",

@@ -2,7 +2,7 @@
 
 Rich markup is off: agency names, URLs, page titles and error messages print as they are.
 With it on, a registry name or a portal's text holding "[/x]" stopped the command with a
-markup error. Emphasis is given with `Text` styles instead.
+markup error. Emphasis is given with styled `rich.text.Text` instead.
 """
 
 from __future__ import annotations
@@ -10,14 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
-from rich.text import Text
 
 
 def plain_console(**options: Any) -> Console:
     """A console that never reads markup in what it prints."""
     return Console(highlight=False, soft_wrap=True, markup=False, **options)
-
-
-def styled(*parts: str | tuple[str, str]) -> Text:
-    """One line of plain strings and (text, style) pairs, none of it read as markup."""
-    return Text.assemble(*parts)

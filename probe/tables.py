@@ -9,9 +9,9 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from probe import status as statuses
-from probe.console import styled
 from probe.db.store import Store
 from probe.history import published_rows
 from probe.models import SiteMap
@@ -142,13 +142,13 @@ def print_sitemap(console: Console, sitemap: SiteMap) -> None:
 
 def print_check(console: Console, document: dict[str, Any]) -> None:
     """A self-check: status, total, grade, then every item."""
-    console.print(styled((document["agency"], "bold"), f" {document['url']}"))
+    console.print(Text.assemble((document["agency"], "bold"), f" {document['url']}"))
     detail = document.get("status_detail")
     console.print(f"Trạng thái (status): {statuses.label(document['status'])} "
                   f"({document['status']})" + (f" — {detail}" if detail else ""))
-    console.print(styled("Tổng điểm (total): ", (str(document["total"]), "bold"),
-                         " — xếp loại (grade) ", (str(document["grade"]), "bold"),
-                         f" (bộ tiêu chí {document['rubric']}; run {document['run_id']})"))
+    console.print(Text.assemble("Tổng điểm (total): ", (str(document["total"]), "bold"),
+                                " — xếp loại (grade) ", (str(document["grade"]), "bold"),
+                                f" (bộ tiêu chí {document['rubric']}; run {document['run_id']})"))
     console.print(_items_table(document["items"]))
 
 
@@ -166,8 +166,8 @@ def _items_table(items: list[dict[str, Any]]) -> Table:
 
 def print_run(console: Console, document: dict[str, Any]) -> None:
     """One stored run: what was seen and how it was judged."""
-    console.print(styled((document["agency"]["name"], "bold"), f" {document['url']} — "
-                         f"{statuses.label(document['status'])} ({document['run_id']})"))
+    console.print(Text.assemble((document["agency"]["name"], "bold"), f" {document['url']} — "
+                                f"{statuses.label(document['status'])} ({document['run_id']})"))
     shown = Table(title=f"Quan sát (observations): {len(document['observations'])}")
     for column in ("check", "name", "value", "unit", "stat", "outcome", "page"):
         shown.add_column(column)
