@@ -201,8 +201,8 @@ def example_code(text: str) -> str | None:
 
 
 def as_of(ctx: PortalContext) -> date | None:
-    """The date the probe acts as of: settings.extra['today'] (a replay sets the run's date),
-    else None for today."""
+    """The date the probe acts as of: settings.extra['today'] (the day its run started, set
+    by the sweep and by a replay: probe.context.as_of_run_start), else None for today."""
     try:
         return date.fromisoformat(ctx.settings.extra.get("today", ""))
     except ValueError:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import ssl
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +50,13 @@ class ProbeSettings:
     national_sso_hosts: tuple[str, ...] = ("xacthuc.dichvucong.gov.vn", "sso.dancuquocgia.gov.vn",
                                            "vneid.gov.vn")
     extra: dict[str, str] = field(default_factory=dict)
+
+
+def as_of_run_start(settings: ProbeSettings, started_at: str) -> ProbeSettings:
+    """`settings` for the checks of a run that started at `started_at` (ISO, UTC): they act
+    as of that day, whenever they run. The unknown dossier code the look-up tries carries
+    the day, so a run that crosses midnight and its replay months later try the same code."""
+    return replace(settings, extra={**settings.extra, "today": started_at[:10]})
 
 
 def ssl_context(ca_file: str | None) -> ssl.SSLContext:

@@ -26,7 +26,7 @@ from probe import attestations, order
 from probe import status as statuses
 from probe.audit.manifest import seal_after_run
 from probe.browser import SCRIPT_STOPPED, PageEvents, merge_events
-from probe.context import PORTAL_LANES, PortalContext, ProbeSettings
+from probe.context import PORTAL_LANES, PortalContext, ProbeSettings, as_of_run_start
 from probe.db.plan import SweepPlan
 from probe.db.store import Store, new_id, run_row
 from probe.discovery import CrawlerSession, crawl_summary
@@ -326,7 +326,8 @@ async def _check_step(run: _PortalRun, families: tuple[str, ...], pool: BrowserP
         async with pool.lease(run.agency.portal_url) as lease:
             ctx = PortalContext(agency=run.agency, sitemap=sitemap, browser=lease.browser,
                                 evidence=EvidenceStore(options.evidence_root, run.run_id),
-                                settings=options.settings, lease=lease, prepared=run.prepared,
+                                settings=as_of_run_start(options.settings, run.started),
+                                lease=lease, prepared=run.prepared,
                                 shared=shared)
             try:
                 for index, job in pending:

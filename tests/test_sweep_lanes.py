@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from checks import functions
 from probe import sweep as sweep_module
 from probe.context import PortalContext
 from probe.models import Agency, SiteMap
@@ -91,3 +92,23 @@ def test_a_lane_that_cannot_get_a_browser_raises_its_own_error(monkeypatch: pyte
 
     with pytest.raises(RuntimeError, match="Chromium"):
         _step(monkeypatch, tmp_path, per_host=2, recorder=NoBrowser())
+
+
+def test_a_runs_checks_act_as_of_the_day_it_started(monkeypatch: pytest.MonkeyPatch,
+                                                     tmp_path: Path) -> None:
+    """A run begun at 23:59 tries the unknown dossier code of its start day after midnight too,
+    the code its replay (probe.audit.replay, as of the run's start) tries again."""
+    class Dated(Recorder):
+        def family(self, name: str) -> Any:
+            async def run(ctx: PortalContext) -> list[Any]:
+                return [functions.unknown_code("000.00.19.H71-250312-0007", functions.as_of(ctx))]
+            return run
+
+    agency = Agency(id="x", name="Tỉnh X", block="province", portal_url="http://127.0.0.1:1/")
+    run = sweep_module._PortalRun(agency)
+    run.started, run.sitemap = "2026-11-24T23:59:33+00:00", SiteMap(portal=agency.portal_url)
+    monkeypatch.setattr(sweep_module.checks, "load", Dated().family)
+    options = sweep_module.SweepOptions(evidence_root=tmp_path, budget=Budget(per_host=2))
+    asyncio.run(sweep_module._check_step(run, ("functions",), Dated(),  # type: ignore[arg-type]
+                                         options, lambda *_: None))
+    assert run.observations == ["000.00.19.H71-261124-9999"]

@@ -34,7 +34,7 @@ from playwright.async_api import Browser, BrowserContext, async_playwright
 from probe.audit.digests import sha256_bytes
 from probe.audit.har import HarTransport, load_har
 from probe.audit.manifest import inside, manifest_row, read_manifest
-from probe.context import PortalContext, ProbeSettings
+from probe.context import PortalContext, ProbeSettings, as_of_run_start
 from probe.db.store import Store, StoreError, agency_of
 from probe.evidence import EvidenceStore
 from probe.models import Observation
@@ -249,7 +249,7 @@ async def _replay(store: Store, root: Path, run_id: str, families: tuple[str, ..
     report = ReplayReport(run.id, families, har_entries=sum(
         len(har["log"]["entries"]) for _, har in recordings))
     settings = as_swept(store, run.sweep_id, settings)
-    as_of = replace(settings, extra={**settings.extra, "today": run.started_at[:10]})
+    as_of = as_of_run_start(settings, run.started_at)
     replayed: list[Observation] = []
     with tempfile.TemporaryDirectory(prefix="probe-replay-") as folder:
         async with browser_factory() as browser:
