@@ -63,10 +63,22 @@ def farm(workdir: Annotated[Path, typer.Option()] = Path("farm-work"),
 
 
 @app.command()
-def discover(url: str, ca_file: CaOpt = None, allow_private: PrivateOpt = False,
+def discover(url: Annotated[str | None, typer.Argument(
+                 help="Cổng cần lập sơ đồ (the portal to map)")] = None,
+             registry: Annotated[Path | None, typer.Option(
+                 help="Lập và lưu sơ đồ mọi cổng của sổ đăng ký vào --db (map every portal of "
+                      "a registry, store the maps)")] = None,
+             db: DbOpt = DEFAULT_DB, concurrency: ConcurrencyOpt = 4,
+             ca_file: CaOpt = None, allow_private: PrivateOpt = False,
              as_json: JsonOpt = False) -> None:
-    """Lập sơ đồ trang của một cổng (map one portal's pages)."""
-    raise typer.Exit(commands.discover(url, ca_file, allow_private, as_json))
+    """Lập sơ đồ trang của một cổng, hoặc của mọi cổng trong sổ đăng ký (map one portal's pages,
+    or every portal of a registry)."""
+    if (url is None) == (registry is None):
+        raise UserError("cần đúng một trong URL hoặc --registry (give a URL or --registry FILE)")
+    if registry is not None:
+        raise typer.Exit(commands_discovery.discover_registry(
+            registry, db, ca_file, allow_private, concurrency, as_json))
+    raise typer.Exit(commands.discover(str(url), ca_file, allow_private, as_json))
 
 
 @app.command()

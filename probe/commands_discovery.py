@@ -1,13 +1,18 @@
-"""What `probe find` does: find an agency's portal from its home page or a national directory.
+"""What `probe find` and `probe discover --registry` do.
 
-The CLI module only parses options. The exit status is 0 when a portal (own or national) was
-found, 1 when the page links to none, and 3 (EXIT_UNREACHABLE) when the home page, the
-portal or the directory could not be read, robots.txt included. Bad input raises UserError.
+`probe find` finds an agency's portal from its home page or a national directory: the exit
+status is 0 when a portal (own or national) was found, 1 when the page links to none, and 3
+(EXIT_UNREACHABLE) when the home page, the portal or the directory could not be read,
+robots.txt included. `probe discover --registry` maps every portal of a registry and stores
+the maps (probe.mapping): 0 when every portal was mapped, 3 when one could not be.
+The CLI module only parses options; bad input raises UserError.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -15,7 +20,7 @@ from rich.text import Text
 
 from probe import status as statuses
 from probe.browser import loopback_only_default
-from probe.commands import checked_url, settings_for
+from probe.commands import checked_url, load_registry, open_store, settings_for
 from probe.console import plain_console
 from probe.context import ProbeSettings
 from probe.errors import EXIT_UNREACHABLE
@@ -26,7 +31,9 @@ from probe.finder import (
     find_from_directory,
     find_portal,
 )
+from probe.mapping import TYPE_VI, MappedPortal, map_registry
 from probe.polite import ROBOTS_DISALLOWED
+from probe.progress import sweep_progress
 
 out = plain_console()
 EXIT_NOT_FOUND = 1
@@ -118,3 +125,63 @@ def _status_text(result: FinderResult) -> str:
         return "robots.txt không cho phép (robots.txt disallows)"
     code = f" (HTTP {result.http_status})" if result.http_status else ""
     return f"{statuses.label(result.status)} / {statuses.label(result.status, 'en')}{code}"
+
+
+# --- probe discover --registry ------------------------------------------------------------
+
+
+def discover_registry(registry: Path, db: str, ca_file: str | None, allow_private: bool,
+                      concurrency: int, as_json: bool) -> int:
+    """Map every portal of `registry`, store the maps in `db`, print them with what changed
+    since each agency's previous map; return the exit status."""
+    agencies = load_registry(registry)
+    settings = settings_for(ca_file, allow_private)
+    store = open_store(db)
+    with sweep_progress(Console(stderr=True), agencies, enabled=not as_json, families=(),
+                        title="Lập sơ đồ (mapping)") as progress:
+        batch_id, portals = asyncio.run(map_registry(agencies, settings, store, concurrency,
+                                                     progress))
+    if as_json:
+        print(json.dumps({"batch_id": batch_id, "registry": str(registry),
+                          "portals": [p.to_dict() for p in portals]},
+                         ensure_ascii=False, indent=2))
+    else:
+        print_maps(out, batch_id, portals)
+    return 0 if all(p.mapped for p in portals) else EXIT_UNREACHABLE
+
+
+def print_maps(console: Console, batch_id: str, portals: list[MappedPortal]) -> None:
+    """One row per portal: status, pages, depth, expected page types missing, changes."""
+    shown = Table(title=f"Sơ đồ trang của {len(portals)} cổng (site maps of {len(portals)} "
+                        f"portals) — lô (batch) {batch_id}")
+    for column in ("Cơ quan (agency)", "Trạng thái (status)", "Trang (pages)", "Sâu (depth)",
+                   "Chưa thấy (missing)", "So với lần trước (since last)"):
+        shown.add_column(column)
+    for portal in portals:
+        depths = [page.depth for page in portal.sitemap.pages]
+        shown.add_row(portal.agency.name, _map_status(portal), str(len(depths)),
+                      str(max(depths)) if depths else "—",
+                      ", ".join(TYPE_VI[t] for t in portal.missing_types()) or "—",
+                      _since_last(portal))
+    console.print(shown)
+    mapped = sum(p.mapped for p in portals)
+    console.print(f"Đã lập và lưu (mapped and stored) {mapped}/{len(portals)} cổng; "
+                  "so sánh lần sau với lô này (the next batch compares with this one)")
+
+
+def _map_status(portal: MappedPortal) -> str:
+    if portal.mapped and portal.sitemap.handover:
+        return f"đã lập, chuyển sang (mapped, hand-over to) {portal.sitemap.handover}"
+    if portal.mapped:
+        return "đã lập (mapped)"
+    return f"{statuses.label(portal.status)} ({portal.status})"
+
+
+def _since_last(portal: MappedPortal) -> str:
+    changes = portal.changes()
+    if changes is None:
+        return "—"
+    added, removed = changes
+    if not added and not removed:
+        return "không đổi (unchanged)"
+    return f"+{len(added)} / −{len(removed)} trang (pages)"

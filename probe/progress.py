@@ -58,9 +58,10 @@ class _PortalBar:
 class _Bars:
     """The sweep's bar plus one bar per portal in flight (removed when it is done)."""
 
-    def __init__(self, progress: Progress, total: int, families: tuple[str, ...]) -> None:
+    def __init__(self, progress: Progress, total: int, families: tuple[str, ...],
+                 title: str) -> None:
         self.progress = progress
-        self.sweep = progress.add_task("Quét (sweep)", total=total, stage="")
+        self.sweep = progress.add_task(title, total=total, stage="")
         self.families = families
         self.portals: dict[str, _PortalBar] = {}
 
@@ -95,7 +96,7 @@ class _Bars:
 
 @contextmanager
 def sweep_progress(console: Console, agencies: list[Agency], enabled: bool = True,
-                   families: tuple[str, ...] = checks.FAMILIES,
+                   families: tuple[str, ...] = checks.FAMILIES, title: str = "Quét (sweep)",
                    ) -> Iterator[Callable[[Agency, str], None]]:
     """A callback `(agency, stage)` that drives the sweep's bar and one bar per portal."""
     if not enabled:
@@ -105,7 +106,7 @@ def sweep_progress(console: Console, agencies: list[Agency], enabled: bool = Tru
                MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("{task.fields[stage]}", markup=False))
     with Progress(*columns, console=console, transient=False) as progress:
-        yield _Bars(progress, len(agencies), families).update
+        yield _Bars(progress, len(agencies), families, title).update
 
 
 def summary_rows(items: list[Any]) -> list[dict[str, Any]]:

@@ -226,9 +226,9 @@ def _classified(sitemap: SiteMap) -> tuple[SiteMap, str, str]:
     return sitemap, status, statuses.label(status, "en") if sitemap.error else ""
 
 
-async def _discover(agency: Agency, options: SweepOptions,
-                    crawler: CrawlerSession) -> tuple[SiteMap, str, str]:
-    settings = options.settings
+async def discover_portal(agency: Agency, settings: ProbeSettings,
+                          crawler: CrawlerSession) -> tuple[SiteMap, str, str]:
+    """The agency's site map, its status and, on failure, why (one attempt, no retry)."""
     if _refused(agency, settings):
         detail = ("địa chỉ nội bộ bị từ chối, dùng --allow-private "
                   "(private address refused; use --allow-private)")
@@ -256,7 +256,7 @@ async def _discover_with_retries(run: _PortalRun, options: SweepOptions, progres
     while True:
         number += 1
         clock, started = time.monotonic(), utc_now()
-        sitemap, status, detail = await _discover(run.agency, options, crawler)
+        sitemap, status, detail = await discover_portal(run.agency, options.settings, crawler)
         code = home_http_code(sitemap) if status != statuses.COMPLETED else None
         run.attempts.append(Attempt(number, status, detail, code, started,
                                     round(time.monotonic() - clock, 2)))

@@ -114,6 +114,14 @@ def test_missing_and_broken_registry(tmp_path: Path) -> None:
                          "unknown block", "malformed URL")
 
 
+def test_discover_takes_a_url_or_a_registry(tmp_path: Path) -> None:
+    for args in ((), ("https://x.gov.vn/", "--registry", "2026")):
+        assert_clean_failure(probe("discover", *args, cwd=tmp_path), 2, "URL", "--registry")
+    assert_clean_failure(probe("discover", "--registry", "nope.csv", cwd=tmp_path), 2,
+                         "sổ đăng ký lỗi", "cannot read")
+    assert not (tmp_path / "results.db").exists()  # nothing is stored for bad input
+
+
 def test_bad_options(tmp_path: Path) -> None:
     assert_clean_failure(probe("check", "https://x.gov.vn/", "--fail-under", "Z", cwd=tmp_path),
                          2, "A-E")

@@ -161,3 +161,20 @@ class PublishedResultRow(Base):
     grade: Mapped[str] = mapped_column(String(2))
     total: Mapped[float | None] = mapped_column(Float, nullable=True)
     vendor: Mapped[str] = mapped_column(Text, default="")
+
+
+class DiscoveryRow(Base):
+    """One portal's site map from `probe discover --registry`: mapped outside any sweep, so no
+    run, score, rank or trend ever reads it (0006). `batch_id` names the command's call."""
+
+    __tablename__ = "discoveries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    batch_id: Mapped[str] = mapped_column(String(40), index=True)
+    agency_id: Mapped[str] = mapped_column(String(120), index=True)
+    agency_name: Mapped[str] = mapped_column(Text)
+    block: Mapped[str] = mapped_column(String(20))
+    url: Mapped[str] = mapped_column(Text)
+    discovered_at: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(32))  # completed, or the taxonomy's code
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    sitemap_json: Mapped[str] = mapped_column(Text)

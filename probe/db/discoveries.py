@@ -1,0 +1,60 @@
+"""Site maps mapped outside any sweep (`probe discover --registry`), stored as they arrive.
+
+They live in their own table: a run, a score, `latest`, rank, trend and diff never read them.
+What they are for is the map itself, and how it changed since the agency's previous map.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from probe.db.schema import DiscoveryRow
+from probe.db.store import Store
+from probe.models import Agency, SiteMap
+
+
+@dataclass(frozen=True)
+class StoredMap:
+    """One stored site map, with when and under which call it was made."""
+
+    batch_id: str
+    agency_id: str
+    discovered_at: str
+    status: str
+    sitemap: SiteMap
+
+
+def save_map(store: Store, batch_id: str, agency: Agency, sitemap: SiteMap, status: str,
+             discovered_at: str) -> None:
+    """Store one portal's site map under the call `batch_id`."""
+    with store.session.begin() as session:
+        session.add(DiscoveryRow(
+            batch_id=batch_id, agency_id=agency.id, agency_name=agency.name,
+            block=agency.block, url=agency.portal_url, discovered_at=discovered_at,
+            status=status, pages=len(sitemap.pages),
+            sitemap_json=json.dumps(sitemap.to_dict(), ensure_ascii=False)))
+
+
+def stored_maps(store: Store, agency_id: str | None = None,
+                batch_id: str | None = None) -> list[StoredMap]:
+    """Stored site maps (of one agency, of one call), oldest first."""
+    query = select(DiscoveryRow).order_by(DiscoveryRow.discovered_at, DiscoveryRow.id)
+    if agency_id is not None:
+        query = query.where(DiscoveryRow.agency_id == agency_id)
+    if batch_id is not None:
+        query = query.where(DiscoveryRow.batch_id == batch_id)
+    with store.session() as session:
+        return [StoredMap(row.batch_id, row.agency_id, row.discovered_at, row.status,
+                          SiteMap.from_dict(json.loads(row.sitemap_json)))
+                for row in session.scalars(query)]
+
+
+def previous_map(store: Store, agency_id: str, batch_id: str) -> StoredMap | None:
+    """The agency's newest complete site map stored by another call than `batch_id`, if any
+    (a map that failed holds no pages to compare with)."""
+    earlier = [m for m in stored_maps(store, agency_id)
+               if m.batch_id != batch_id and m.status == "completed"]
+    return earlier[-1] if earlier else None

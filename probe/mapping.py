@@ -1,0 +1,97 @@
+"""Map a registry's portals without judging them: `probe discover --registry`.
+
+One crawler process (probe.discovery.CrawlerSession) maps `concurrency` portals at a time,
+each host as politely as in a sweep (the crawler's settings, robots.txt). Every site map is
+stored the moment it arrives (probe.db.discoveries), so a batch that is stopped keeps what it
+mapped; nothing here opens a browser, a run or a score.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from probe import status as statuses
+from probe.context import ProbeSettings
+from probe.db.discoveries import StoredMap, previous_map, save_map
+from probe.db.store import Store, new_id
+from probe.discovery import CrawlerSession
+from probe.models import PAGE_TYPES, Agency, SiteMap, utc_now
+from probe.sweep import discover_portal
+
+Progress = Callable[[Agency, str], None]
+# The pages the rubric's functions items look for (criteria.md: F1 catalogue and procedure
+# pages, F2 search, F3 look-up, F8 feedback, F9 questions and guides, F10 statistics): a map
+# without one of them is worth a look before the evaluation window.
+EXPECTED_TYPES = ("catalogue", "procedure", "search", "lookup", "feedback", "faq", "statistics")
+TYPE_VI = {"catalogue": "danh mục thủ tục", "procedure": "trang thủ tục", "search": "tìm kiếm",
+           "lookup": "tra cứu hồ sơ", "feedback": "phản ánh kiến nghị", "faq": "hỏi đáp",
+           "statistics": "thống kê"}
+
+
+@dataclass(frozen=True)
+class MappedPortal:
+    """One portal of the batch: its new site map, and the one stored before it."""
+
+    agency: Agency
+    sitemap: SiteMap
+    status: str
+    detail: str
+    discovered_at: str
+    previous: StoredMap | None
+
+    @property
+    def mapped(self) -> bool:
+        return self.status == statuses.COMPLETED
+
+    def missing_types(self) -> list[str]:
+        """Expected page types the map holds no page of (none when it could not be mapped)."""
+        found = {page.type for page in self.sitemap.pages}
+        return [t for t in EXPECTED_TYPES if t not in found] if self.mapped else []
+
+    def changes(self) -> tuple[list[str], list[str]] | None:
+        """Page URLs added and removed since the previous completed map; None without one
+        (or when this map failed)."""
+        if self.previous is None or not self.mapped:
+            return None
+        before = {page.url for page in self.previous.sitemap.pages}
+        now = {page.url for page in self.sitemap.pages}
+        return sorted(now - before), sorted(before - now)
+
+    def to_dict(self) -> dict[str, object]:
+        changes = self.changes()
+        return {
+            "agency_id": self.agency.id, "agency": self.agency.name, "block": self.agency.block,
+            "url": self.agency.portal_url, "status": self.status, "detail": self.detail,
+            "discovered_at": self.discovered_at, "pages": len(self.sitemap.pages),
+            "max_depth": max((p.depth for p in self.sitemap.pages), default=None),
+            "types": {t: len(self.sitemap.of_type(t)) for t in PAGE_TYPES
+                      if self.sitemap.of_type(t)},
+            "missing_types": self.missing_types(),
+            "since": None if changes is None else {
+                "previous_at": self.previous.discovered_at if self.previous else None,
+                "added": changes[0], "removed": changes[1]},
+            "sitemap": self.sitemap.to_dict(),
+        }
+
+
+async def map_registry(agencies: Sequence[Agency], settings: ProbeSettings, store: Store,
+                       concurrency: int, progress: Progress) -> tuple[str, list[MappedPortal]]:
+    """Map every agency's portal, `concurrency` at a time, storing each map under one new
+    batch id; the batch id and the portals in registry order."""
+    batch_id = new_id("d")
+    gate = asyncio.Semaphore(max(1, concurrency))
+    async with CrawlerSession(settings) as crawler:
+
+        async def one(agency: Agency) -> MappedPortal:
+            async with gate:
+                progress(agency, "discover")
+                sitemap, status, detail = await discover_portal(agency, settings, crawler)
+                found = MappedPortal(agency, sitemap, status, detail, utc_now(),
+                                     previous_map(store, agency.id, batch_id))
+                save_map(store, batch_id, agency, sitemap, status, found.discovered_at)
+                progress(agency, "done")
+                return found
+
+        return batch_id, list(await asyncio.gather(*(one(agency) for agency in agencies)))

@@ -1,0 +1,112 @@
+"""`probe discover --registry`: every portal of a registry mapped by the real crawler, each map
+stored apart from sweeps and runs, and compared with the agency's previous map."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from probe import registry
+from probe.db import Store
+from probe.db.discoveries import previous_map, save_map, stored_maps
+from probe.farm import Farm, start_farm
+from probe.farm.cli import env_lines
+from probe.mapping import EXPECTED_TYPES, MappedPortal
+from probe.models import Agency, PageInfo, SiteMap
+from tests.test_discovery_farm import offered_types
+
+AGENCY = Agency(id="tinh-x", name="Tỉnh X", block="province", portal_url="https://x.gov.vn/")
+
+
+def site_map(*paths: str, error: str | None = None) -> SiteMap:
+    return SiteMap(portal=AGENCY.portal_url, error=error, pages=[
+        PageInfo(url=f"https://x.gov.vn{path}", type="catalogue" if "tthc" in path else "home",
+                 depth=index) for index, path in enumerate(paths)])
+
+
+def test_the_previous_map_is_the_newest_complete_one_of_another_batch(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'r.db'}")
+    save_map(store, "d-1", AGENCY, site_map("/", "/tthc"), "completed", "2026-11-01T01:00:00+00:00")
+    save_map(store, "d-2", AGENCY, site_map(error="timeout"), "timeout",
+             "2026-11-02T01:00:00+00:00")
+    save_map(store, "d-3", AGENCY, site_map("/", "/tthc", "/hoi-dap"), "completed",
+             "2026-11-03T01:00:00+00:00")
+    assert [m.batch_id for m in stored_maps(store, AGENCY.id)] == ["d-1", "d-2", "d-3"]
+    assert previous_map(store, AGENCY.id, "d-4").batch_id == "d-3"  # type: ignore[union-attr]
+    assert previous_map(store, AGENCY.id, "d-3").batch_id == "d-1"  # type: ignore[union-attr]
+    assert previous_map(store, "another", "d-4") is None
+    # nothing a run, a rank or a trend reads
+    assert store.runs() == [] and store.agencies() == []
+
+
+def test_changes_are_the_pages_added_and_removed_since_the_previous_map(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'r.db'}")
+    save_map(store, "d-1", AGENCY, site_map("/", "/tthc", "/cu"), "completed", "t1")
+    portal = MappedPortal(AGENCY, site_map("/", "/tthc", "/moi"), "completed", "", "t2",
+                          previous_map(store, AGENCY.id, "d-2"))
+    assert portal.changes() == (["https://x.gov.vn/moi"], ["https://x.gov.vn/cu"])
+    assert portal.missing_types() == [t for t in EXPECTED_TYPES if t != "catalogue"]
+    failed = MappedPortal(AGENCY, site_map(error="dns_error"), "dns_error", "", "t2",
+                          previous_map(store, AGENCY.id, "d-2"))
+    assert failed.changes() is None and failed.missing_types() == []
+    first = MappedPortal(AGENCY, site_map("/"), "completed", "", "t2", None)
+    assert first.changes() is None and first.to_dict()["since"] is None
+
+
+# --- end to end: the command, the real crawler, the farm ---------------------------------
+
+SUBSET = ("tinh-binh-minh", "tinh-son-cuoc", "tinh-phu-an", "bo-ha-tang-so")
+
+
+@pytest.fixture(scope="module")
+def farm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Farm]:
+    with start_farm(tmp_path_factory.mktemp("farm")) as running:
+        yield running
+
+
+def discover(farm: Farm, work: Path, agencies: list[Agency], *extra: str,
+             ) -> subprocess.CompletedProcess[str]:
+    path = registry.write(work / f"registry-{len(agencies)}.csv", agencies)
+    env = {**os.environ, **dict(line.split("=", 1) for line in env_lines(farm)), "COLUMNS": "250"}
+    return subprocess.run(
+        [sys.executable, "-m", "probe.cli", "discover", "--registry", str(path), "--db",
+         f"sqlite:///{work / 'r.db'}", "--ca-file", farm.ca_file, "--allow-private", *extra],
+        cwd=work, env=env, capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.slow
+def test_a_registry_is_mapped_stored_and_compared_with_its_last_map(farm: Farm,
+                                                                    tmp_path: Path) -> None:
+    chosen = [a for a in farm.agencies if a.id in SUBSET]
+    first = discover(farm, tmp_path, chosen, "--json")
+    assert first.returncode == 3, first.stderr  # Bộ Hạ tầng Số answers 500
+    document = json.loads(first.stdout)
+    portals = {p["agency_id"]: p for p in document["portals"]}
+    assert list(portals) == [a.id for a in chosen]  # registry order
+    assert portals["bo-ha-tang-so"]["status"] == farm.expected_status["bo-ha-tang-so"]
+    for agency_id in ("tinh-binh-minh", "tinh-son-cuoc", "tinh-phu-an"):
+        mapped = portals[agency_id]
+        assert mapped["status"] == "completed" and mapped["since"] is None
+        assert mapped["pages"] == len(mapped["sitemap"]["pages"]) > 1
+    # what a portal lacks is what the farm left out of it
+    for agency_id in ("tinh-binh-minh", "tinh-son-cuoc"):
+        lacking = [t for t in EXPECTED_TYPES if t not in offered_types(farm, agency_id)]
+        assert portals[agency_id]["missing_types"] == lacking
+    assert portals["tinh-son-cuoc"]["missing_types"]  # the E portal lacks pages
+    assert portals["tinh-phu-an"]["sitemap"]["handover"]  # the national stand-in's pages
+
+    store = Store(f"sqlite:///{tmp_path / 'r.db'}")
+    assert len(stored_maps(store, batch_id=document["batch_id"])) == len(SUBSET)
+    assert store.runs() == []  # a map is not a run: show, rank and trend see nothing
+
+    again = discover(farm, tmp_path, chosen[:1])  # Bình Minh alone, as a table
+    assert again.returncode == 0, again.stderr
+    assert "Tỉnh Bình Minh" in again.stdout and "không đổi (unchanged)" in again.stdout
+    assert "Traceback" not in again.stderr + first.stderr
+    assert len(stored_maps(store, "tinh-binh-minh")) == 2
