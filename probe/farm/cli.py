@@ -38,6 +38,7 @@ def describe(farm: Farm, registry_path: Path) -> str:
         "Để probe nhận ra các cổng quốc gia giả lập (so the probe knows the stand-ins):",
         *[f"  export {line}" for line in env_lines(farm)],
         f"  probe sweep --registry {registry_path} --ca-file {farm.ca_file} --allow-private",
+        f"  probe discover --registry {registry_path} --ca-file {farm.ca_file} --allow-private",
         _check_example(farm),
     ]
     return "\n".join(lines)
