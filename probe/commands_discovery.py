@@ -21,6 +21,7 @@ from rich.text import Text
 from probe import status as statuses
 from probe.browser import loopback_only_default
 from probe.commands import checked_url, load_registry, open_store, settings_for
+from probe.commands_sweep import DEFAULT_RETRY
 from probe.console import plain_console
 from probe.context import ProbeSettings
 from probe.errors import EXIT_UNREACHABLE
@@ -140,7 +141,7 @@ def discover_registry(registry: Path, db: str, ca_file: str | None, allow_privat
     with sweep_progress(Console(stderr=True), agencies, enabled=not as_json, families=(),
                         title="Lập sơ đồ (mapping)") as progress:
         batch_id, portals = asyncio.run(map_registry(agencies, settings, store, concurrency,
-                                                     progress))
+                                                     progress, DEFAULT_RETRY))
     if as_json:
         print(json.dumps({"batch_id": batch_id, "registry": str(registry),
                           "portals": [p.to_dict() for p in portals]},
@@ -174,7 +175,8 @@ def _map_status(portal: MappedPortal) -> str:
         return f"đã lập, chuyển sang (mapped, hand-over to) {portal.sitemap.handover}"
     if portal.mapped:
         return "đã lập (mapped)"
-    return f"{statuses.label(portal.status)} ({portal.status})"
+    why = f" — {portal.detail}" if portal.detail else ""
+    return f"{statuses.label(portal.status)} ({portal.status}){why}"
 
 
 def _since_last(portal: MappedPortal) -> str:

@@ -1,9 +1,10 @@
 """Map a registry's portals without judging them: `probe discover --registry`.
 
 One crawler process (probe.discovery.CrawlerSession) maps `concurrency` portals at a time,
-each host as politely as in a sweep (the crawler's settings, robots.txt). Every site map is
-stored the moment it arrives (probe.db.discoveries), so a batch that is stopped keeps what it
-mapped; nothing here opens a browser, a run or a score.
+each host as politely as in a sweep (the crawler's settings, robots.txt), and tries a portal
+again after a transient failure as a sweep does. Every site map is stored the moment it
+arrives (probe.db.discoveries), so a batch that is stopped keeps what it mapped; nothing here
+opens a browser, a run or a score.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from probe import status as statuses
 from probe.context import ProbeSettings
@@ -18,7 +20,8 @@ from probe.db.discoveries import StoredMap, previous_map, save_map
 from probe.db.store import Store, new_id
 from probe.discovery import CrawlerSession
 from probe.models import PAGE_TYPES, Agency, SiteMap, utc_now
-from probe.sweep import discover_portal
+from probe.retry import RetryPolicy
+from probe.sweep import discover_with_retries
 
 Progress = Callable[[Agency, str], None]
 # The pages the rubric's functions items look for (criteria.md: F1 catalogue and procedure
@@ -77,9 +80,11 @@ class MappedPortal:
 
 
 async def map_registry(agencies: Sequence[Agency], settings: ProbeSettings, store: Store,
-                       concurrency: int, progress: Progress) -> tuple[str, list[MappedPortal]]:
-    """Map every agency's portal, `concurrency` at a time, storing each map under one new
-    batch id; the batch id and the portals in registry order."""
+                       concurrency: int, progress: Progress, retry: RetryPolicy,
+                       ) -> tuple[str, list[MappedPortal]]:
+    """Map every agency's portal, `concurrency` at a time, a transient failure tried again
+    as `retry` allows (as in a sweep); store each map under one new batch id. The batch id
+    and the portals in registry order."""
     batch_id = new_id("d")
     gate = asyncio.Semaphore(max(1, concurrency))
     async with CrawlerSession(settings) as crawler:
@@ -87,10 +92,11 @@ async def map_registry(agencies: Sequence[Agency], settings: ProbeSettings, stor
         async def one(agency: Agency) -> MappedPortal:
             async with gate:
                 progress(agency, "discover")
-                sitemap, status, detail = await discover_portal(agency, settings, crawler)
+                sitemap, status, detail = await discover_with_retries(
+                    agency, settings, retry, crawler, [], partial(progress, agency))
                 found = MappedPortal(agency, sitemap, status, detail, utc_now(),
                                      previous_map(store, agency.id, batch_id))
-                save_map(store, batch_id, agency, sitemap, status, found.discovered_at)
+                save_map(store, batch_id, agency, sitemap, status, found.discovered_at, detail)
                 progress(agency, "done")
                 return found
 

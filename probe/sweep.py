@@ -249,29 +249,38 @@ def home_http_code(sitemap: SiteMap) -> int | None:
     return home[0].status if home else None
 
 
-async def _discover_with_retries(run: _PortalRun, options: SweepOptions, progress: Progress,
-                                 plan: _Plan, crawler: CrawlerSession) -> None:
-    """Discovery, tried again after a transient failure as `options.retry` allows."""
+async def discover_with_retries(agency: Agency, settings: ProbeSettings, retry: RetryPolicy,
+                                crawler: CrawlerSession, attempts: list[Attempt],
+                                stage: Callable[[str], None],
+                                attempted: Callable[[], None] = lambda: None,
+                                ) -> tuple[SiteMap, str, str]:
+    """Discovery, tried again after a transient failure as `retry` allows. Each try is
+    appended to `attempts` (then `attempted()` runs); `stage` hears "retry" and "discover"
+    around each wait. The last try's map and status, and its detail with a note of the tries."""
     number = 0
     while True:
         number += 1
         clock, started = time.monotonic(), utc_now()
-        sitemap, status, detail = await discover_portal(run.agency, options.settings, crawler)
+        sitemap, status, detail = await discover_portal(agency, settings, crawler)
         code = home_http_code(sitemap) if status != statuses.COMPLETED else None
-        run.attempts.append(Attempt(number, status, detail, code, started,
-                                    round(time.monotonic() - clock, 2)))
-        plan.attempts(run)
-        if not options.retry.again(number, status, code):
-            break
-        wait = options.retry.delay(number)
-        log.info("%s: %s, attempt %d; again in %.1f s", run.agency.portal_url, status, number,
-                 wait)
-        progress(run.agency, "retry")
+        attempts.append(Attempt(number, status, detail, code, started,
+                                round(time.monotonic() - clock, 2)))
+        attempted()
+        if not retry.again(number, status, code):
+            return sitemap, status, _joined(detail, attempts_note(attempts))
+        wait = retry.delay(number)
+        log.info("%s: %s, attempt %d; again in %.1f s", agency.portal_url, status, number, wait)
+        stage("retry")
         await asyncio.sleep(wait)
-        progress(run.agency, "discover")  # mapping again
-    note = attempts_note(run.attempts)
-    run.sitemap, run.status = sitemap, status
-    run.detail = _joined(detail, note)
+        stage("discover")  # mapping again
+
+
+async def _discover_with_retries(run: _PortalRun, options: SweepOptions, progress: Progress,
+                                 plan: _Plan, crawler: CrawlerSession) -> None:
+    """The run's discovery, its tries recorded in the sweep's plan as they end."""
+    run.sitemap, run.status, run.detail = await discover_with_retries(
+        run.agency, options.settings, options.retry, crawler, run.attempts,
+        partial(progress, run.agency), partial(plan.attempts, run))
 
 
 def _begin(run: _PortalRun, options: SweepOptions, progress: Progress, plan: _Plan) -> bool:

@@ -3,6 +3,7 @@ stored apart from sweeps and runs, and compared with the agency's previous map."
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -12,13 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from probe import registry
+from probe import mapping, registry
+from probe.context import ProbeSettings
 from probe.db import Store
 from probe.db.discoveries import previous_map, save_map, stored_maps
 from probe.farm import Farm, start_farm
 from probe.farm.cli import env_lines
 from probe.mapping import EXPECTED_TYPES, MappedPortal
 from probe.models import Agency, PageInfo, SiteMap
+from probe.retry import RetryPolicy
 from tests.test_discovery_farm import offered_types
 
 AGENCY = Agency(id="tinh-x", name="Tỉnh X", block="province", portal_url="https://x.gov.vn/")
@@ -57,6 +60,39 @@ def test_changes_are_the_pages_added_and_removed_since_the_previous_map(tmp_path
     assert failed.changes() is None and failed.missing_types() == []
     first = MappedPortal(AGENCY, site_map("/"), "completed", "", "t2", None)
     assert first.changes() is None and first.to_dict()["since"] is None
+
+
+class FlakyCrawler:
+    """Stands in for the crawler process: refuses each portal's first visit, maps the next."""
+
+    def __init__(self, *_: object) -> None:
+        self.asked: list[str] = []
+
+    async def __aenter__(self) -> FlakyCrawler:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        return None
+
+    async def discover(self, url: str) -> SiteMap:
+        self.asked.append(url)
+        if self.asked.count(url) == 1:
+            return SiteMap(portal=url, error="connection_refused")
+        return SiteMap(portal=url, pages=[PageInfo(url=url, type="home", depth=0)])
+
+
+def test_a_transient_failure_is_tried_again_as_in_a_sweep(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mapping, "CrawlerSession", FlakyCrawler)
+    store = Store(f"sqlite:///{tmp_path / 'r.db'}")
+    stages: list[str] = []
+    batch_id, (portal,) = asyncio.run(mapping.map_registry(
+        [AGENCY], ProbeSettings(), store, 2, lambda _agency, stage: stages.append(stage),
+        RetryPolicy(max_attempts=3, backoff_s=0.01)))
+    assert portal.mapped and "2 lần thử (attempts): connection_refused, completed" in portal.detail
+    assert stages == ["discover", "retry", "discover", "done"]
+    (stored,) = stored_maps(store, batch_id=batch_id)
+    assert stored.status == "completed" and stored.detail == portal.detail
 
 
 # --- end to end: the command, the real crawler, the farm ---------------------------------

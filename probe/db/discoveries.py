@@ -24,17 +24,18 @@ class StoredMap:
     agency_id: str
     discovered_at: str
     status: str
+    detail: str
     sitemap: SiteMap
 
 
 def save_map(store: Store, batch_id: str, agency: Agency, sitemap: SiteMap, status: str,
-             discovered_at: str) -> None:
-    """Store one portal's site map under the call `batch_id`."""
+             discovered_at: str, detail: str = "") -> None:
+    """Store one portal's site map under the call `batch_id`, with its status and why."""
     with store.session.begin() as session:
         session.add(DiscoveryRow(
             batch_id=batch_id, agency_id=agency.id, agency_name=agency.name,
             block=agency.block, url=agency.portal_url, discovered_at=discovered_at,
-            status=status, pages=len(sitemap.pages),
+            status=status, detail=detail, pages=len(sitemap.pages),
             sitemap_json=json.dumps(sitemap.to_dict(), ensure_ascii=False)))
 
 
@@ -47,7 +48,7 @@ def stored_maps(store: Store, agency_id: str | None = None,
     if batch_id is not None:
         query = query.where(DiscoveryRow.batch_id == batch_id)
     with store.session() as session:
-        return [StoredMap(row.batch_id, row.agency_id, row.discovered_at, row.status,
+        return [StoredMap(row.batch_id, row.agency_id, row.discovered_at, row.status, row.detail,
                           SiteMap.from_dict(json.loads(row.sitemap_json)))
                 for row in session.scalars(query)]
 

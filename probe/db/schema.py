@@ -176,5 +176,6 @@ class DiscoveryRow(Base):
     url: Mapped[str] = mapped_column(Text)
     discovered_at: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(32))  # completed, or the taxonomy's code
+    detail: Mapped[str] = mapped_column(Text, default="")  # why it failed; the tries it took
     pages: Mapped[int] = mapped_column(Integer, default=0)
     sitemap_json: Mapped[str] = mapped_column(Text)

@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("url", sa.Text(), nullable=False),
         sa.Column("discovered_at", sa.String(length=32), nullable=False),
         sa.Column("status", sa.String(length=32), nullable=False),
+        sa.Column("detail", sa.Text(), nullable=False),
         sa.Column("pages", sa.Integer(), nullable=False),
         sa.Column("sitemap_json", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
