@@ -39,6 +39,9 @@ ThrottlingOpt = Annotated[str, typer.Option(
     "--throttling", envvar="PROBE_THROTTLING",
     help="Giới hạn tốc độ khi đo hiệu năng: none | mobile (Lighthouse mobile, DevTools "
          "throttling) (timed-load throttling profile)")]
+IgnoreRobotsOpt = Annotated[bool, typer.Option(
+    "--ignore-robots", help="Bỏ qua robots.txt: chỉ cho cổng của chính đơn vị bạn, ghi lại trong "
+                            "kết quả (ignore robots.txt: your own portal only; recorded)")]
 DEFAULT_DB = "sqlite:///results.db"
 
 
@@ -70,15 +73,20 @@ def discover(url: Annotated[str | None, typer.Argument(
                       "a registry, store the maps)")] = None,
              db: DbOpt = DEFAULT_DB, concurrency: ConcurrencyOpt = 4,
              ca_file: CaOpt = None, allow_private: PrivateOpt = False,
-             as_json: JsonOpt = False) -> None:
+             as_json: JsonOpt = False, ignore_robots: IgnoreRobotsOpt = False) -> None:
     """Lập sơ đồ trang của một cổng, hoặc của mọi cổng trong sổ đăng ký (map one portal's pages,
     or every portal of a registry)."""
     if (url is None) == (registry is None):
         raise UserError("cần đúng một trong URL hoặc --registry (give a URL or --registry FILE)")
     if registry is not None:
+        if ignore_robots:
+            raise UserError("--ignore-robots chỉ dùng cho một cổng của chính đơn vị bạn, không "
+                            "cho sổ đăng ký (--ignore-robots is for your own portal, not a "
+                            "registry)")
         raise typer.Exit(commands_discovery.discover_registry(
             registry, db, ca_file, allow_private, concurrency, as_json))
-    raise typer.Exit(commands.discover(str(url), ca_file, allow_private, as_json))
+    raise typer.Exit(commands.discover(str(url), ca_file, allow_private, as_json,
+                                       ignore_robots))
 
 
 @app.command()
@@ -141,10 +149,12 @@ def check(url: str,
           http_url: Annotated[str | None, typer.Option(
               "--http-url", help="Địa chỉ http:// của cổng để kiểm tra chuyển hướng sang HTTPS, "
                                  "mặc định http://<tên máy>/ (the plain-HTTP entry whose "
-                                 "redirect to HTTPS is checked)")] = None) -> None:
+                                 "redirect to HTTPS is checked)")] = None,
+          ignore_robots: IgnoreRobotsOpt = False) -> None:
     """Tự kiểm tra một cổng (one-portal self-check)."""
     raise typer.Exit(commands.check(url, name, block, db, ca_file, allow_private, rubric,
-                                    as_json, fail_under, junit, throttling, http_url))
+                                    as_json, fail_under, junit, throttling, http_url,
+                                    ignore_robots))
 
 
 @app.command()

@@ -128,11 +128,15 @@ def load_registry(path: Path) -> list[Agency]:
 # --- probing ------------------------------------------------------------------------------
 
 
-def discover(url: str, ca_file: str | None, allow_private: bool, as_json: bool) -> int:
+def discover(url: str, ca_file: str | None, allow_private: bool, as_json: bool,
+             ignore_robots: bool = False) -> int:
     from probe.discovery import discover as run_discovery
 
     url = checked_url(url, allow_private)
-    sitemap = run_discovery(url, settings_for(ca_file, allow_private))
+    if ignore_robots:
+        warn_robots_ignored(urlsplit(url).netloc)
+    sitemap = run_discovery(url, settings_for(ca_file, allow_private,
+                                              obey_robots=not ignore_robots))
     if as_json:
         print(json.dumps(sitemap.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -144,7 +148,8 @@ def discover(url: str, ca_file: str | None, allow_private: bool, as_json: bool) 
 
 def check(url: str, name: str, block: str, db: str, ca_file: str | None, allow_private: bool,
           rubric: str, as_json: bool, fail_under: str | None, junit: Path | None,
-          throttling: str = "none", http_url: str | None = None) -> int:
+          throttling: str = "none", http_url: str | None = None,
+          ignore_robots: bool = False) -> int:
     from probe.sweep import SweepOptions, probe_one
 
     url = checked_url(url, allow_private)
@@ -157,8 +162,11 @@ def check(url: str, name: str, block: str, db: str, ca_file: str | None, allow_p
     agency = Agency(id=host, name=name or host, block=block, portal_url=url,  # type: ignore[arg-type]
                     http_url=http_entry)
     store = open_store(db)
-    options = SweepOptions(settings=settings_for(ca_file, allow_private, throttling=throttling),
-                           rubric=rubric, evidence_root=evidence_root(db))
+    settings = settings_for(ca_file, allow_private, throttling=throttling,
+                            obey_robots=not ignore_robots)
+    options = SweepOptions(settings=settings, rubric=rubric, evidence_root=evidence_root(db))
+    if ignore_robots:
+        warn_robots_ignored(host)
     with sweep_progress(Console(stderr=True), [agency]) as progress:
         outcome = probe_one(agency, store, options, progress)
     document = check_document(outcome)
@@ -173,6 +181,14 @@ def check(url: str, name: str, block: str, db: str, ca_file: str | None, allow_p
 
         print_check(out, document)
     return _check_exit(document, threshold)
+
+
+def warn_robots_ignored(host: str) -> None:
+    """Say on standard error that robots.txt is lifted, and for whose portal."""
+    plain_console(stderr=True).print(
+        f"Bỏ qua robots.txt của {host} theo yêu cầu: chỉ dùng cho cổng của chính đơn vị bạn; "
+        "kết quả ghi lại việc này (robots.txt ignored on request: your own portal only; the "
+        "run records it)")
 
 
 def _http_entry(http_url: str | None, allow_private: bool) -> str:

@@ -46,6 +46,9 @@ class ProbeSettings:
     check_budget_s: float = 240.0
     portal_budget_s: float = 600.0
     user_agent: str = USER_AGENT
+    # robots.txt is obeyed unless the operator lifts it for its own portal (`probe check
+    # --ignore-robots`): never in a sweep of other agencies' portals.
+    obey_robots: bool = True
     national_portal_hosts: tuple[str, ...] = ("dichvucong.gov.vn",)
     national_sso_hosts: tuple[str, ...] = ("xacthuc.dichvucong.gov.vn", "sso.dancuquocgia.gov.vn",
                                            "vneid.gov.vn")

@@ -57,7 +57,7 @@ def build_request(urls: list[str], settings: ProbeSettings, budget: Budget,
         "settings": {
             "user_agent": settings.user_agent, "ca_file": settings.ca_file,
             "loopback_only": settings.loopback_only, "page_timeout_ms": settings.page_timeout_ms,
-            "allow_private": settings.allow_private,
+            "allow_private": settings.allow_private, "obey_robots": settings.obey_robots,
             "script_watchdog_s": settings.script_watchdog_s,
             "national_portal_hosts": list(settings.national_portal_hosts),
             "resolve": resolve_map(settings),
@@ -243,6 +243,8 @@ def crawl_summary(sitemap: SiteMap, shown: int = 3) -> str:
     calendar or query variant shows up here instead of silently eating the budget.
     """
     summary = f"stopped by {sitemap.stopped_by or 'nothing'}"
+    if sitemap.robots_ignored:
+        summary += "; robots.txt ignored (the operator's own portal)"
     if not sitemap.capped:
         return summary
     worst = sorted(sitemap.capped.items(), key=lambda item: (-item[1], item[0]))[:shown]

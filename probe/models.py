@@ -76,6 +76,7 @@ class SiteMap:
     stopped_by: str | None = None  # budget that ended the crawl, if any
     capped: dict[str, int] = field(default_factory=dict)  # template -> URLs left out by the cap
     error: str | None = None  # status code of the taxonomy when the portal could not be mapped
+    robots_ignored: bool = False  # the operator lifted robots.txt for its own portal
 
     def of_type(self, page_type: str) -> list[PageInfo]:
         """Pages classified as `page_type`, shallowest first."""

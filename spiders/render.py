@@ -68,6 +68,7 @@ class RenderOptions:
     extra_hosts: tuple[str, ...] = ()
     block_private: bool = False  # refuse private addresses at the resolver (no --allow-private)
     script_watchdog_s: float = 10.0  # a script holding a route's renderer this long is stopped
+    obey_robots: bool = True  # False only for the operator's own portal
 
     @property
     def route_limit_s(self) -> float:
@@ -198,7 +199,10 @@ class AppMapper:
                 page.signals.append(SCRIPT_STOPPED)
 
     async def _load_robots(self, context: BrowserContext) -> None:
-        """Fetch robots.txt once; routes it disallows are not rendered."""
+        """Fetch robots.txt once; routes it disallows are not rendered (unless the operator
+        lifted robots.txt for its own portal)."""
+        if not self.options.obey_robots:
+            return
         parts = urlsplit(self.home_url)
         try:
             answer = await context.request.get(f"{parts.scheme}://{parts.netloc}/robots.txt")

@@ -49,6 +49,7 @@ class DiscoveryRequest:
     ca_file: str | None = None
     loopback_only: bool = True
     allow_private: bool = False  # else private addresses are refused (spiders.scope)
+    obey_robots: bool = True  # False only for the operator's own portal
     page_timeout_ms: int = 15_000
     script_watchdog_s: float = 10.0  # the app walker's page guard (spiders.render)
     national_hosts: tuple[str, ...] = ()
@@ -64,6 +65,7 @@ class DiscoveryRequest:
             user_agent=settings.get("user_agent") or USER_AGENT,
             ca_file=settings.get("ca_file"), loopback_only=settings.get("loopback_only", True),
             allow_private=bool(settings.get("allow_private", False)),
+            obey_robots=bool(settings.get("obey_robots", True)),
             page_timeout_ms=int(settings.get("page_timeout_ms", 15_000)),
             script_watchdog_s=float(settings.get("script_watchdog_s", 10.0)),
             national_hosts=tuple(settings.get("national_portal_hosts", ())),
@@ -110,7 +112,8 @@ async def render(sitemap: SiteMap, request: DiscoveryRequest, remaining: float,
                             page_timeout_ms=request.page_timeout_ms,
                             extra_hosts=tuple(request.resolve),
                             block_private=not request.allow_private,
-                            script_watchdog_s=request.script_watchdog_s)
+                            script_watchdog_s=request.script_watchdog_s,
+                            obey_robots=request.obey_robots)
     rendered = await render_map(sitemap.portal, budget, options, max(MIN_RENDER_S, remaining))
     return merge_rendered(sitemap, rendered, budget), rendered.error_detail
 
@@ -121,7 +124,8 @@ def _runner(request: DiscoveryRequest) -> Any:
 
     settings = scrapy_settings(request.budget, request.user_agent, request.ca_file,
                                request.national_hosts, request.page_timeout_ms / 1000,
-                               env_proxies=not request.loopback_only)
+                               env_proxies=not request.loopback_only,
+                               obey_robots=request.obey_robots)
     warm_up(settings)  # imports belong to start-up, not to the first portal's time
     return AsyncCrawlerRunner(settings)
 
@@ -151,6 +155,7 @@ async def crawl_one(runner: Any, request: DiscoveryRequest, url: str) -> dict[st
         found["sitemap"], detail = await render(found["sitemap"], request, remaining)
         if detail:
             found["notes"]["render_error"] = detail
+    found["sitemap"].robots_ignored = not request.obey_robots
     found["notes"]["seconds"] = round(time.monotonic() - started, 3)
     return {"sitemap": found["sitemap"].to_dict(), "notes": found["notes"]}
 

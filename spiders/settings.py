@@ -28,13 +28,14 @@ RETRY_EXCEPTIONS = [
 
 def scrapy_settings(budget: Budget, user_agent: str, ca_file: str | None = None,
                     national_hosts: tuple[str, ...] = (), page_timeout_s: float = 15.0,
-                    env_proxies: bool = False) -> dict[str, Any]:
+                    env_proxies: bool = False, obey_robots: bool = True) -> dict[str, Any]:
     """The settings dict for one discovery process (all its crawlers share it);
-    `env_proxies` lets a proxy named in the environment carry the crawl (real sweeps only)."""
+    `env_proxies` lets a proxy named in the environment carry the crawl (real sweeps only);
+    `obey_robots` is lifted only by an operator for its own portal."""
     return {
         "BOT_NAME": "dvc-probe",
         "USER_AGENT": user_agent,
-        "ROBOTSTXT_OBEY": True,
+        "ROBOTSTXT_OBEY": obey_robots,
         # Politeness per host: a fixed delay (no jitter, so the rate is a true ceiling).
         "DOWNLOAD_DELAY": max(budget.delay, MIN_DELAY_S),
         "DOWNLOAD_DELAY_JITTER": 0.0,
