@@ -37,6 +37,7 @@ from probe.polite import ROBOTS_DISALLOWED
 from probe.progress import sweep_progress
 
 out = plain_console()
+UNCONFIRMED = "†"  # marks an agency whose portal URL the registry has not confirmed
 EXIT_NOT_FOUND = 1
 
 
@@ -160,7 +161,8 @@ def print_maps(console: Console, batch_id: str, portals: list[MappedPortal]) -> 
         shown.add_column(column)
     for portal in portals:
         depths = [page.depth for page in portal.sitemap.pages]
-        shown.add_row(portal.agency.name, _map_status(portal), str(len(depths)),
+        name = portal.agency.name + ("" if portal.agency.confirmed else f" {UNCONFIRMED}")
+        shown.add_row(name, _map_status(portal), str(len(depths)),
                       str(max(depths)) if depths else "—",
                       ", ".join(TYPE_VI[t] for t in portal.missing_types()) or "—",
                       _since_last(portal))
@@ -168,6 +170,12 @@ def print_maps(console: Console, batch_id: str, portals: list[MappedPortal]) -> 
     mapped = sum(p.mapped for p in portals)
     console.print(f"Đã lập và lưu (mapped and stored) {mapped}/{len(portals)} cổng; "
                   "so sánh lần sau với lô này (the next batch compares with this one)")
+    unconfirmed = [p for p in portals if not p.agency.confirmed]
+    if unconfirmed:
+        console.print(f"{UNCONFIRMED} URL chưa xác nhận trong sổ đăng ký (URL unconfirmed in the "
+                      f"registry): {len(unconfirmed)} cổng, lập được sơ đồ (mapped) "
+                      f"{sum(p.mapped for p in unconfirmed)}: một người cần xác nhận cổng là "
+                      "của cơ quan (a person confirms the portal is the agency's)")
 
 
 def _map_status(portal: MappedPortal) -> str:

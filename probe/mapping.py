@@ -66,7 +66,8 @@ class MappedPortal:
         changes = self.changes()
         return {
             "agency_id": self.agency.id, "agency": self.agency.name, "block": self.agency.block,
-            "url": self.agency.portal_url, "status": self.status, "detail": self.detail,
+            "url": self.agency.portal_url, "confirmed": self.agency.confirmed,
+            "status": self.status, "detail": self.detail,
             "discovered_at": self.discovered_at, "pages": len(self.sitemap.pages),
             "max_depth": max((p.depth for p in self.sitemap.pages), default=None),
             "types": {t: len(self.sitemap.of_type(t)) for t in PAGE_TYPES

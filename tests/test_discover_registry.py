@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -97,7 +98,7 @@ def test_a_transient_failure_is_tried_again_as_in_a_sweep(tmp_path: Path,
 
 # --- end to end: the command, the real crawler, the farm ---------------------------------
 
-SUBSET = ("tinh-binh-minh", "tinh-son-cuoc", "tinh-phu-an", "bo-ha-tang-so")
+SUBSET = ("tinh-binh-minh", "bo-kinh-te-bien", "tinh-phu-an")
 
 
 @pytest.fixture(scope="module")
@@ -120,29 +121,38 @@ def discover(farm: Farm, work: Path, agencies: list[Agency], *extra: str,
 def test_a_registry_is_mapped_stored_and_compared_with_its_last_map(farm: Farm,
                                                                     tmp_path: Path) -> None:
     chosen = [a for a in farm.agencies if a.id in SUBSET]
-    first = discover(farm, tmp_path, chosen, "--json")
-    assert first.returncode == 3, first.stderr  # Bộ Hạ tầng Số answers 500
+    # a portal URL that answers 404: a failure no retry cures (a 500 would be tried again)
+    gone = replace(chosen[0], id="bo-da-doi-dia-chi", name="Bộ Đã Đổi Địa Chỉ",
+                   portal_url=chosen[0].portal_url + "cong-cu/")
+    first = discover(farm, tmp_path, [*chosen, gone], "--json")
+    assert first.returncode == 3, first.stderr
     document = json.loads(first.stdout)
     portals = {p["agency_id"]: p for p in document["portals"]}
-    assert list(portals) == [a.id for a in chosen]  # registry order
-    assert portals["bo-ha-tang-so"]["status"] == farm.expected_status["bo-ha-tang-so"]
-    for agency_id in ("tinh-binh-minh", "tinh-son-cuoc", "tinh-phu-an"):
+    assert list(portals) == [a.id for a in [*chosen, gone]]  # registry order
+    assert portals[gone.id]["status"] == "http_error" and portals[gone.id]["since"] is None
+    for agency_id in SUBSET:
         mapped = portals[agency_id]
         assert mapped["status"] == "completed" and mapped["since"] is None
         assert mapped["pages"] == len(mapped["sitemap"]["pages"]) > 1
     # what a portal lacks is what the farm left out of it
-    for agency_id in ("tinh-binh-minh", "tinh-son-cuoc"):
+    for agency_id in ("tinh-binh-minh", "bo-kinh-te-bien"):
         lacking = [t for t in EXPECTED_TYPES if t not in offered_types(farm, agency_id)]
         assert portals[agency_id]["missing_types"] == lacking
-    assert portals["tinh-son-cuoc"]["missing_types"]  # the E portal lacks pages
+    assert portals["bo-kinh-te-bien"]["missing_types"]  # the B portal lacks some pages
     assert portals["tinh-phu-an"]["sitemap"]["handover"]  # the national stand-in's pages
 
     store = Store(f"sqlite:///{tmp_path / 'r.db'}")
-    assert len(stored_maps(store, batch_id=document["batch_id"])) == len(SUBSET)
+    assert len(stored_maps(store, batch_id=document["batch_id"])) == len(SUBSET) + 1
     assert store.runs() == []  # a map is not a run: show, rank and trend see nothing
 
-    again = discover(farm, tmp_path, chosen[:1])  # Bình Minh alone, as a table
+    assert all(portals[a.id]["confirmed"] is a.confirmed is False for a in chosen)
+
+    confirmed = replace(chosen[0], confirmed=True)
+    again = discover(farm, tmp_path, [confirmed, chosen[2]])  # as a table
     assert again.returncode == 0, again.stderr
-    assert "Tỉnh Bình Minh" in again.stdout and "không đổi (unchanged)" in again.stdout
+    assert "Tỉnh Bình Minh †" not in again.stdout and "Tỉnh Phú An †" in again.stdout
+    assert "URL unconfirmed in the registry): 1 cổng, lập được sơ đồ (mapped) 1" in again.stdout
+    assert again.stdout.count("không đổi (unchanged)") == 2
     assert "Traceback" not in again.stderr + first.stderr
     assert len(stored_maps(store, "tinh-binh-minh")) == 2
+    assert len(stored_maps(store, "tinh-phu-an")) == 2
