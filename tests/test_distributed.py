@@ -356,3 +356,28 @@ def test_concurrent_seals_and_migrations_on_postgres(postgres_url: str, scratch:
     report = verify(store, sweep_id=sweep_id, root=root)
     assert report.ok, report.problems
     store.close()
+
+
+def test_the_postgres_schema_matches_the_models_and_keeps_site_maps(postgres_url: str) -> None:
+    """Every migration on PostgreSQL gives the tables the models declare; registry site maps
+    (probe discover --registry) are stored and compared there as in SQLite."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from probe.db import Store
+    from probe.db.discoveries import previous_map, save_map, stored_maps
+    from probe.db.schema import Base
+    from probe.models import Agency, PageInfo, SiteMap
+
+    store = Store(create_database(postgres_url, "maps"))
+    with store.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    agency = Agency(id="tinh-x", name="Tỉnh X", block="province", portal_url="https://x.vn/")
+    for batch, paths in (("d-1", ["/"]), ("d-2", ["/", "/thủ-tục"])):
+        pages = [PageInfo(url=f"https://x.vn{path}", type="home", depth=0) for path in paths]
+        save_map(store, batch, agency, SiteMap(portal=agency.portal_url, pages=pages),
+                 "completed", f"2026-11-2{batch[-1]}T01:00:00+00:00", "")
+    assert [m.batch_id for m in stored_maps(store, agency.id)] == ["d-1", "d-2"]
+    latest = previous_map(store, agency.id, "d-3")
+    assert latest is not None and latest.sitemap.pages[-1].url == "https://x.vn/thủ-tục"
+    store.close()
