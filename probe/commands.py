@@ -12,6 +12,7 @@ from rich.console import Console
 
 from probe import registry as registries
 from probe import status as statuses
+from probe.browser import loopback_only_default
 from probe.console import plain_console
 from probe.context import ProbeSettings
 from probe.db.store import Store, StoreError, agency_of, sqlite_file
@@ -58,10 +59,12 @@ def settings_for(ca_file: str | None, allow_private: bool, **extra: Any) -> Prob
     host:port) add to the national portal and SSO hosts the probe recognises.
     PROBE_THROTTLING (none | mobile) chooses the timed loads' throttling profile unless
     `throttling` is given; PROBE_PERF_RUNS, PROBE_PERF_PAGES and PROBE_SAMPLE_PAGES set
-    sample sizes (see `env_sampling`).
+    sample sizes (see `env_sampling`). The probe stays on loopback unless PROBE_NETWORK=open
+    (`probe.browser.loopback_only_default`), for every command alike.
     """
     if ca_file and not Path(ca_file).is_file():
         raise UserError(f"không tìm thấy tệp CA '{ca_file}' (CA file not found)")
+    extra.setdefault("loopback_only", loopback_only_default())
     extra.setdefault("throttling", os.environ.get("PROBE_THROTTLING", "none"))
     _check_throttling(str(extra["throttling"]))
     defaults = ProbeSettings()

@@ -19,7 +19,6 @@ from rich.table import Table
 from rich.text import Text
 
 from probe import status as statuses
-from probe.browser import loopback_only_default
 from probe.commands import checked_url, load_registry, open_store, settings_for
 from probe.commands_sweep import DEFAULT_RETRY
 from probe.console import plain_console
@@ -59,7 +58,7 @@ def find(url: str, ca_file: str | None, allow_private: bool, as_json: bool,
 
 def finder_settings(ca_file: str | None, allow_private: bool) -> ProbeSettings:
     """The common settings; loopback-only unless PROBE_NETWORK=open (as for the browser)."""
-    return settings_for(ca_file, allow_private, loopback_only=loopback_only_default())
+    return settings_for(ca_file, allow_private)
 
 
 def exit_status(result: FinderResult) -> int:

@@ -9,7 +9,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from probe.browser import loopback_only_default
 from probe.commands import evidence_root, load_registry, open_store, out, settings_for
 from probe.context import ProbeSettings
 from probe.db.plan import SweepPlan
@@ -132,8 +131,7 @@ def _options(plan: Schedule, request: SweepRequest) -> SweepOptions:
     rubric = request.rubric or plan.rubric
     _check_rubric(rubric)
     settings = settings_for(request.ca_file or plan.ca_file,
-                            request.allow_private or plan.allow_private,
-                            loopback_only=loopback_only_default(), **plan.settings)
+                            request.allow_private or plan.allow_private, **plan.settings)
     return SweepOptions(settings=settings, rubric=rubric, families=plan.families,
                         evidence_root=evidence_root(request.db),
                         concurrency=request.concurrency or plan.concurrency, retry=plan.retry,

@@ -215,3 +215,49 @@ def test_sample_sizes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> N
         monkeypatch.setenv("PROBE_PERF_PAGES", bad)
         with pytest.raises(UserError, match="PROBE_PERF_PAGES"):
             env_sampling()
+
+
+class Captured(Exception):
+    """Raised by a stand-in once it has seen the settings a command probes with."""
+
+
+@pytest.mark.parametrize("network", ["open", None])
+def test_every_probing_command_leaves_loopback_only_when_told(
+        network: str | None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """PROBE_NETWORK=open is how a real sweep, and an agency's check of its own portal, reach
+    real hosts; without it, every command stays on loopback."""
+    from probe import commands, commands_discovery, sweep
+    from probe.commands_sweep import SweepRequest, prepare
+
+    if network:
+        monkeypatch.setenv("PROBE_NETWORK", network)
+    else:
+        monkeypatch.delenv("PROBE_NETWORK", raising=False)
+    monkeypatch.chdir(tmp_path)
+    seen: list[bool] = []
+
+    def capture(*args: object, **_: object) -> None:
+        found = [a for a in args if hasattr(a, "loopback_only")]
+        found += [a.settings for a in args if hasattr(a, "settings")]  # SweepOptions
+        seen.append(found[0].loopback_only)  # type: ignore[union-attr]
+        raise Captured
+
+    monkeypatch.setattr(sweep, "probe_one", capture)
+    monkeypatch.setattr("probe.discovery.discover", capture)
+    monkeypatch.setattr(commands_discovery, "map_registry", capture)
+    monkeypatch.setattr("probe.finder.find_portal", capture)
+    monkeypatch.setattr(commands_discovery, "find_portal", capture)
+    db = f"sqlite:///{tmp_path / 'r.db'}"
+    calls = [
+        lambda: commands.check("https://x.gov.vn/", "", "other", db, None, False, "2024", True,
+                               None, None),
+        lambda: commands.discover("https://x.gov.vn/", None, False, True),
+        lambda: commands_discovery.discover_registry(Path("2026"), db, None, False, 1, True),
+        lambda: commands_discovery.find("https://x.gov.vn/", None, False, True),
+    ]
+    for call in calls:
+        with pytest.raises(Captured):
+            call()
+    _, options = prepare(SweepRequest(registry=Path("2026"), db=db))
+    seen.append(options.settings.loopback_only)
+    assert seen == [network != "open"] * 5
