@@ -48,14 +48,22 @@ def stored_maps(store: Store, agency_id: str | None = None,
     if batch_id is not None:
         query = query.where(DiscoveryRow.batch_id == batch_id)
     with store.session() as session:
-        return [StoredMap(row.batch_id, row.agency_id, row.discovered_at, row.status, row.detail,
-                          SiteMap.from_dict(json.loads(row.sitemap_json)))
-                for row in session.scalars(query)]
+        return [_stored(row) for row in session.scalars(query)]
 
 
 def previous_map(store: Store, agency_id: str, batch_id: str) -> StoredMap | None:
     """The agency's newest complete site map stored by another call than `batch_id`, if any
-    (a map that failed holds no pages to compare with)."""
-    earlier = [m for m in stored_maps(store, agency_id)
-               if m.batch_id != batch_id and m.status == "completed"]
-    return earlier[-1] if earlier else None
+    (a map that failed holds no pages to compare with). Only that one map is read: a year of
+    nightly maps is not parsed to find it."""
+    query = (select(DiscoveryRow)
+             .where(DiscoveryRow.agency_id == agency_id, DiscoveryRow.batch_id != batch_id,
+                    DiscoveryRow.status == "completed")
+             .order_by(DiscoveryRow.discovered_at.desc(), DiscoveryRow.id.desc()).limit(1))
+    with store.session() as session:
+        row = session.scalars(query).first()
+        return _stored(row) if row is not None else None
+
+
+def _stored(row: DiscoveryRow) -> StoredMap:
+    return StoredMap(row.batch_id, row.agency_id, row.discovered_at, row.status, row.detail,
+                     SiteMap.from_dict(json.loads(row.sitemap_json)))
