@@ -120,6 +120,16 @@ def checked_url(url: str, allow_private: bool) -> str:
     return url
 
 
+def within_reach(url: str, settings: ProbeSettings) -> None:
+    """A UserError when the settings keep the probe from `url` (`probe.sweep.refusal`): a
+    run of it would only record the probe's own failure."""
+    from probe.sweep import refusal
+
+    refused = refusal(url, settings)
+    if refused:
+        raise UserError(f"{urlsplit(url).netloc}: {refused}")
+
+
 def load_registry(path: Path) -> list[Agency]:
     """The agencies of a registry file or a packaged registry name ('2026', '2023')."""
     try:
@@ -136,10 +146,11 @@ def discover(url: str, ca_file: str | None, allow_private: bool, as_json: bool,
     from probe.discovery import discover as run_discovery
 
     url = checked_url(url, allow_private)
+    settings = settings_for(ca_file, allow_private, obey_robots=not ignore_robots)
+    within_reach(url, settings)
     if ignore_robots:
         warn_robots_ignored(urlsplit(url).netloc)
-    sitemap = run_discovery(url, settings_for(ca_file, allow_private,
-                                              obey_robots=not ignore_robots))
+    sitemap = run_discovery(url, settings)
     if as_json:
         print(json.dumps(sitemap.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -164,9 +175,10 @@ def check(url: str, name: str, block: str, db: str, ca_file: str | None, allow_p
     host = urlsplit(url).netloc
     agency = Agency(id=host, name=name or host, block=block, portal_url=url,  # type: ignore[arg-type]
                     http_url=http_entry)
-    store = open_store(db)
     settings = settings_for(ca_file, allow_private, throttling=throttling,
                             obey_robots=not ignore_robots)
+    within_reach(url, settings)
+    store = open_store(db)
     options = SweepOptions(settings=settings, rubric=rubric, evidence_root=evidence_root(db))
     if ignore_robots:
         warn_robots_ignored(host)

@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from probe import status as statuses
-from probe.commands import checked_url, load_registry, open_store, settings_for
+from probe.commands import checked_url, load_registry, open_store, settings_for, within_reach
 from probe.commands_sweep import DEFAULT_RETRY
 from probe.console import plain_console
 from probe.context import ProbeSettings
@@ -46,6 +46,7 @@ def find(url: str, ca_file: str | None, allow_private: bool, as_json: bool,
     national directory page's agencies and portals); print it; return the exit status."""
     url = checked_url(url, allow_private)
     settings = finder_settings(ca_file, allow_private)
+    within_reach(url, settings)
     if directory:
         return _directory(url, settings, as_json)
     result = find_portal(url, settings)

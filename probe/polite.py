@@ -14,7 +14,6 @@ Errors never raise: they come back as a `Fetched` whose `status` is a `probe.sta
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import re
 import time
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ from protego import Protego
 
 from probe import status as statuses
 from probe.context import ProbeSettings, http_client
-from probe.urls import is_private_host
+from probe.urls import is_loopback_host, is_private_host
 
 ROBOTS_DISALLOWED = "robots_disallowed"  # not a portal status: the probe chose not to go
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
@@ -130,7 +129,7 @@ class PoliteClient:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             return "probe_error", f"not an http(s) URL: {url}"
-        if self.settings.loopback_only and not _is_loopback(parts.hostname):
+        if self.settings.loopback_only and not is_loopback_host(parts.hostname):
             return "dns_error", f"{parts.hostname}: not resolved (loopback-only probe)"
         if is_private_host(url) and not self.settings.allow_private:
             return "probe_error", f"{parts.hostname}: private address refused (allow_private)"
@@ -228,17 +227,6 @@ def _robots_from(fetched: Fetched) -> _Robots:
 def _host(url: str) -> str:
     """The pacing key of `url`: its host and port, lower-cased."""
     return urlsplit(url).netloc.lower()
-
-
-def _is_loopback(host: str) -> bool:
-    """True for localhost names and loopback addresses."""
-    host = host.lower().strip("[]")
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 async def _read_capped(response: httpx.Response) -> bytes:

@@ -29,7 +29,7 @@ from probe.browser import SCRIPT_STOPPED, PageEvents, merge_events
 from probe.context import PORTAL_LANES, PortalContext, ProbeSettings, as_of_run_start
 from probe.db.plan import SweepPlan
 from probe.db.store import Store, new_id, run_row
-from probe.discovery import CrawlerSession, crawl_summary
+from probe.discovery import CrawlerSession, crawl_summary, resolve_map
 from probe.evidence import EvidenceStore
 from probe.hostlimit import HostLimiter
 from probe.models import Agency, Observation, PortalScore, SiteMap, utc_now
@@ -38,7 +38,7 @@ from probe.pool import BrowserPool, PoolSettings
 from probe.retry import Attempt, RetryPolicy, attempts_note
 from probe.schedule import Window
 from probe.scoring import load_rubric, score
-from probe.urls import is_private_host
+from probe.urls import beyond_loopback, is_private_host
 from probe.workers.locks import MachineLock, chain_lock
 from spiders.budget import Budget
 
@@ -215,9 +215,21 @@ class _Plan:
             self.plan.finish(run.agency.id, run.run_id, run.status, duration)
 
 
-def _refused(agency: Agency, settings: ProbeSettings) -> bool:
-    """True when the portal is on a private address the sweep may not reach."""
-    return is_private_host(agency.portal_url) and not settings.allow_private
+# Why the probe itself will not reach a portal: both are its own failures (probe_error),
+# never a portal's, so nothing is scored against the agency.
+PRIVATE_REFUSED = ("địa chỉ nội bộ bị từ chối, dùng --allow-private "
+                   "(private address refused; use --allow-private)")
+KEPT_TO_LOOPBACK = ("probe chỉ truy cập loopback; đặt PROBE_NETWORK=open để tới máy chủ thật "
+                    "(the probe is kept to loopback; set PROBE_NETWORK=open to reach real hosts)")
+
+
+def refusal(portal_url: str, settings: ProbeSettings) -> str | None:
+    """Why the settings keep the probe from `portal_url`, or None when they let it go."""
+    if is_private_host(portal_url) and not settings.allow_private:
+        return PRIVATE_REFUSED
+    if settings.loopback_only and beyond_loopback(portal_url, resolve_map(settings)):
+        return KEPT_TO_LOOPBACK
+    return None
 
 
 def _classified(sitemap: SiteMap) -> tuple[SiteMap, str, str]:
@@ -229,10 +241,9 @@ def _classified(sitemap: SiteMap) -> tuple[SiteMap, str, str]:
 async def discover_portal(agency: Agency, settings: ProbeSettings,
                           crawler: CrawlerSession) -> tuple[SiteMap, str, str]:
     """The agency's site map, its status and, on failure, why (one attempt, no retry)."""
-    if _refused(agency, settings):
-        detail = ("địa chỉ nội bộ bị từ chối, dùng --allow-private "
-                  "(private address refused; use --allow-private)")
-        return SiteMap(portal=agency.portal_url, error="probe_error"), "probe_error", detail
+    refused = refusal(agency.portal_url, settings)
+    if refused:
+        return SiteMap(portal=agency.portal_url, error="probe_error"), "probe_error", refused
     try:
         sitemap = await crawler.discover(agency.portal_url)
     except Exception as error:
@@ -527,7 +538,7 @@ async def _start_order(runs: list[_PortalRun], store: Store, options: SweepOptio
     durations = [known.get(run.agency.id) for run in runs]
     first_byte = [0.0] * len(runs)
     unknown = [i for i, seconds in enumerate(durations)
-               if seconds is None and not _refused(runs[i].agency, options.settings)]
+               if seconds is None and refusal(runs[i].agency.portal_url, options.settings) is None]
     if len(runs) > options.concurrency > 1 and unknown:
         timed = await order.first_bytes([runs[i].agency.portal_url for i in unknown],
                                         options.settings)

@@ -51,6 +51,32 @@ def same_scope(url: str, portal_url: str) -> bool:
     return netloc(url) == netloc(portal_url)
 
 
+def is_loopback_host(host: str) -> bool:
+    """True for localhost names and loopback IP literals (brackets allowed)."""
+    host = host.lower().strip("[]")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+# Top-level names reserved by RFC 2606 and RFC 6761 that no public DNS resolves: a failure
+# to resolve one is the truth whether or not the probe is kept to loopback.
+NOWHERE_TLDS = ("invalid", "test", "example")
+
+
+def beyond_loopback(url: str, mapped: Iterable[str] = ()) -> bool:
+    """True when a probe kept to loopback cannot reach `url` although it might exist: its
+    host is neither loopback, nor a test host `mapped` there, nor under a reserved name that
+    resolves nowhere (NOWHERE_TLDS)."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host.rsplit(".", 1)[-1] in NOWHERE_TLDS or host in {name.lower() for name in mapped}:
+        return False
+    return not is_loopback_host(host)
+
+
 def is_private_host(url: str) -> bool:
     """True for loopback, link-local and private addresses (and localhost).
 

@@ -8,7 +8,6 @@ addresses are checked too. Certificate checks are never switched off.
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
 from OpenSSL import SSL
@@ -20,6 +19,8 @@ from twisted.internet.interfaces import IResolverSimple
 from twisted.internet.ssl import optionsForClientTLS
 from twisted.web.iweb import IPolicyForHTTPS
 from zope.interface import implementer
+
+from probe.urls import is_loopback_host
 
 
 class SystemPlusFileTrust(OpenSSLDefaultPaths):
@@ -51,16 +52,6 @@ class VerifyingContextFactory:
         return optionsForClientTLS(hostname.decode("ascii"), trustRoot=self.trust)
 
 
-def _is_loopback(name: str) -> bool:
-    """True for 'localhost' names and loopback IP literals."""
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
-
-
 @implementer(IResolverSimple)
 class LoopbackResolver(ThreadedResolver):
     """Resolves only loopback names and explicitly mapped test hosts; nothing leaves.
@@ -78,6 +69,6 @@ class LoopbackResolver(ThreadedResolver):
         lowered = name.lower()
         if lowered in self.mapped:
             return defer.succeed(self.mapped[lowered])
-        if _is_loopback(lowered):
+        if is_loopback_host(lowered):
             return defer.succeed("127.0.0.1" if "localhost" in lowered else lowered)
         return defer.fail(DNSLookupError(f"{name}: not resolved (loopback-only probe)"))

@@ -248,12 +248,12 @@ def test_every_probing_command_leaves_loopback_only_when_told(
     monkeypatch.setattr("probe.finder.find_portal", capture)
     monkeypatch.setattr(commands_discovery, "find_portal", capture)
     db = f"sqlite:///{tmp_path / 'r.db'}"
+    here = "https://127.0.0.1:9/"  # reachable either way (real hosts: the next test)
     calls = [
-        lambda: commands.check("https://x.gov.vn/", "", "other", db, None, False, "2024", True,
-                               None, None),
-        lambda: commands.discover("https://x.gov.vn/", None, False, True),
+        lambda: commands.check(here, "", "other", db, None, True, "2024", True, None, None),
+        lambda: commands.discover(here, None, True, True),
         lambda: commands_discovery.discover_registry(Path("2026"), db, None, False, 1, True),
-        lambda: commands_discovery.find("https://x.gov.vn/", None, False, True),
+        lambda: commands_discovery.find(here, None, True, True),
     ]
     for call in calls:
         with pytest.raises(Captured):
@@ -261,3 +261,36 @@ def test_every_probing_command_leaves_loopback_only_when_told(
     _, options = prepare(SweepRequest(registry=Path("2026"), db=db))
     seen.append(options.settings.loopback_only)
     assert seen == [network != "open"] * 5
+
+
+REAL = "https://dichvucong.hanoi.gov.vn/"
+
+
+def test_a_real_host_is_refused_while_the_probe_is_kept_to_loopback(tmp_path: Path) -> None:
+    """Without PROBE_NETWORK=open nothing leaves the machine: a real host would only have
+    given a false dns_error against the agency, so the commands say what to do instead."""
+    for args in (("check", REAL), ("discover", REAL), ("find", REAL)):
+        assert_clean_failure(probe(*args, cwd=tmp_path), 2, "dichvucong.hanoi.gov.vn",
+                             "PROBE_NETWORK=open")
+    assert not (tmp_path / "results.db").exists()
+    registry = tmp_path / "r.csv"
+    registry.write_text(f"id,name,block,portal_url\nha-noi,Hà Nội,province,{REAL}\n",
+                        encoding="utf-8")
+    mapped = probe("discover", "--registry", str(registry), "--json", cwd=tmp_path)
+    assert mapped.returncode == 3, mapped.stderr
+    (portal,) = json.loads(mapped.stdout)["portals"]
+    assert portal["status"] == "probe_error" and "PROBE_NETWORK=open" in portal["detail"]
+
+
+def test_what_keeps_the_probe_from_a_portal() -> None:
+    from probe.context import ProbeSettings
+    from probe.sweep import KEPT_TO_LOOPBACK, PRIVATE_REFUSED, refusal
+
+    kept, open_ = ProbeSettings(), ProbeSettings(loopback_only=False)
+    assert refusal(REAL, kept) == KEPT_TO_LOOPBACK and refusal(REAL, open_) is None
+    for nowhere in ("https://dichvucong.tinh-x.invalid/", "https://a.test/", "https://b.example/"):
+        assert refusal(nowhere, kept) is None  # resolves nowhere: its dns_error is the truth
+    mapped = ProbeSettings(extra={"resolve": "dichvucong.hanoi.gov.vn"})
+    assert refusal(REAL, mapped) is None
+    assert refusal("https://127.0.0.1:9/", kept) == PRIVATE_REFUSED
+    assert refusal("https://127.0.0.1:9/", ProbeSettings(allow_private=True)) is None

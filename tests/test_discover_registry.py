@@ -88,7 +88,8 @@ def test_a_transient_failure_is_tried_again_as_in_a_sweep(tmp_path: Path,
     store = Store(f"sqlite:///{tmp_path / 'r.db'}")
     stages: list[str] = []
     batch_id, (portal,) = asyncio.run(mapping.map_registry(
-        [AGENCY], ProbeSettings(), store, 2, lambda _agency, stage: stages.append(stage),
+        [AGENCY], ProbeSettings(loopback_only=False), store, 2,  # the stand-in reaches nothing
+        lambda _agency, stage: stages.append(stage),
         RetryPolicy(max_attempts=3, backoff_s=0.01)))
     assert portal.mapped and "2 lần thử (attempts): connection_refused, completed" in portal.detail
     assert stages == ["discover", "retry", "discover", "done"]
