@@ -16,6 +16,7 @@ from probe import commands, commands_discovery, commands_judging
 from probe.cli_evidence import RUN_HELP
 from probe.cli_evidence import register as register_evidence
 from probe.cli_judging import register
+from probe.commands_sweep import SweepRequest
 from probe.errors import UserError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
@@ -71,22 +72,28 @@ def discover(url: Annotated[str | None, typer.Argument(
              registry: Annotated[Path | None, typer.Option(
                  help="Lập và lưu sơ đồ mọi cổng của sổ đăng ký vào --db (map every portal of "
                       "a registry, store the maps)")] = None,
-             db: DbOpt = DEFAULT_DB, concurrency: ConcurrencyOpt = 4,
+             schedule: Annotated[str | None, typer.Option(
+                 help="... hoặc của lịch quét, với độ lịch sự và giới hạn của lịch (or of a "
+                      "schedule, with its politeness and discovery budget)")] = None,
+             db: DbOpt = DEFAULT_DB,
+             concurrency: Annotated[int | None, typer.Option(
+                 min=1, max=16, help="Số cổng cùng lúc (portals at once)")] = None,
              ca_file: CaOpt = None, allow_private: PrivateOpt = False,
              as_json: JsonOpt = False, ignore_robots: IgnoreRobotsOpt = False) -> None:
     """Lập sơ đồ trang của một cổng, hoặc của mọi cổng trong sổ đăng ký (map one portal's pages,
     or every portal of a registry)."""
-    if (url is None) == (registry is None):
-        raise UserError("cần đúng một trong URL hoặc --registry (give a URL or --registry FILE)")
-    if registry is not None:
+    if sum(given is not None for given in (url, registry, schedule)) != 1:
+        raise UserError("cần đúng một trong URL, --registry hoặc --schedule (give a URL, "
+                        "--registry FILE or --schedule NAME)")
+    if url is None:
         if ignore_robots:
             raise UserError("--ignore-robots chỉ dùng cho một cổng của chính đơn vị bạn, không "
                             "cho sổ đăng ký (--ignore-robots is for your own portal, not a "
                             "registry)")
-        raise typer.Exit(commands_discovery.discover_registry(
-            registry, db, ca_file, allow_private, concurrency, as_json))
-    raise typer.Exit(commands.discover(str(url), ca_file, allow_private, as_json,
-                                       ignore_robots))
+        raise typer.Exit(commands_discovery.discover_registry(SweepRequest(
+            registry=registry, schedule=schedule, db=db, ca_file=ca_file,
+            allow_private=allow_private, concurrency=concurrency, ignore_window=True), as_json))
+    raise typer.Exit(commands.discover(url, ca_file, allow_private, as_json, ignore_robots))
 
 
 @app.command()

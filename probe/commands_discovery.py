@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from probe import status as statuses
-from probe.commands import checked_url, load_registry, open_store, settings_for, within_reach
-from probe.commands_sweep import DEFAULT_RETRY
+from probe.commands import checked_url, open_store, settings_for, within_reach
+from probe.commands_sweep import SweepRequest, prepare
 from probe.console import plain_console
 from probe.context import ProbeSettings
 from probe.errors import EXIT_UNREACHABLE
@@ -132,19 +131,19 @@ def _status_text(result: FinderResult) -> str:
 # --- probe discover --registry ------------------------------------------------------------
 
 
-def discover_registry(registry: Path, db: str, ca_file: str | None, allow_private: bool,
-                      concurrency: int, as_json: bool) -> int:
-    """Map every portal of `registry`, store the maps in `db`, print them with what changed
-    since each agency's previous map; return the exit status."""
-    agencies = load_registry(registry)
-    settings = settings_for(ca_file, allow_private)
-    store = open_store(db)
+def discover_registry(request: SweepRequest, as_json: bool) -> int:
+    """Map every portal of the registry or schedule in `request` as a sweep of it would
+    (its settings, politeness, discovery budget, retries and concurrency: `prepare`), store
+    the maps, print them with what changed since each agency's previous map; return the exit
+    status. A schedule's time window does not apply: whoever asks for maps chose the hour."""
+    plan, options = prepare(request)
+    store = open_store(request.db)
+    agencies = list(plan.agencies)
     with sweep_progress(Console(stderr=True), agencies, enabled=not as_json, families=(),
                         title="Lập sơ đồ (mapping)") as progress:
-        batch_id, portals = asyncio.run(map_registry(agencies, settings, store, concurrency,
-                                                     progress, DEFAULT_RETRY))
+        batch_id, portals = asyncio.run(map_registry(agencies, options, store, progress))
     if as_json:
-        print(json.dumps({"batch_id": batch_id, "registry": str(registry),
+        print(json.dumps({"batch_id": batch_id, "registry": str(plan.registry or plan.source),
                           "portals": [p.to_dict() for p in portals]},
                          ensure_ascii=False, indent=2))
     else:

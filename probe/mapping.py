@@ -15,13 +15,11 @@ from dataclasses import dataclass
 from functools import partial
 
 from probe import status as statuses
-from probe.context import ProbeSettings
 from probe.db.discoveries import StoredMap, previous_map, save_map
 from probe.db.store import Store, new_id
 from probe.discovery import CrawlerSession
 from probe.models import PAGE_TYPES, Agency, SiteMap, utc_now
-from probe.retry import RetryPolicy
-from probe.sweep import discover_with_retries
+from probe.sweep import SweepOptions, discover_with_retries
 
 Progress = Callable[[Agency, str], None]
 # The pages the rubric's functions items look for (criteria.md: F1 catalogue and procedure
@@ -80,15 +78,14 @@ class MappedPortal:
         }
 
 
-async def map_registry(agencies: Sequence[Agency], settings: ProbeSettings, store: Store,
-                       concurrency: int, progress: Progress, retry: RetryPolicy,
-                       ) -> tuple[str, list[MappedPortal]]:
-    """Map every agency's portal, `concurrency` at a time, a transient failure tried again
-    as `retry` allows (as in a sweep); store each map under one new batch id. The batch id
-    and the portals in registry order."""
-    batch_id = new_id("d")
-    gate = asyncio.Semaphore(max(1, concurrency))
-    async with CrawlerSession(settings) as crawler:
+async def map_registry(agencies: Sequence[Agency], options: SweepOptions, store: Store,
+                       progress: Progress) -> tuple[str, list[MappedPortal]]:
+    """Map every agency's portal with a sweep's `options` (settings, discovery budget,
+    concurrency, retries); store each map under one new batch id. The batch id and the
+    portals in registry order."""
+    batch_id, settings, retry = new_id("d"), options.settings, options.retry
+    gate = asyncio.Semaphore(max(1, options.concurrency))
+    async with CrawlerSession(settings, options.budget) as crawler:
 
         async def one(agency: Agency) -> MappedPortal:
             async with gate:

@@ -237,7 +237,7 @@ def test_every_probing_command_leaves_loopback_only_when_told(
     seen: list[bool] = []
 
     def capture(*args: object, **_: object) -> None:
-        found = [a for a in args if hasattr(a, "loopback_only")]
+        found = [a for a in args if hasattr(a, "loopback_only")]  # ProbeSettings
         found += [a.settings for a in args if hasattr(a, "settings")]  # SweepOptions
         seen.append(found[0].loopback_only)  # type: ignore[union-attr]
         raise Captured
@@ -252,7 +252,8 @@ def test_every_probing_command_leaves_loopback_only_when_told(
     calls = [
         lambda: commands.check(here, "", "other", db, None, True, "2024", True, None, None),
         lambda: commands.discover(here, None, True, True),
-        lambda: commands_discovery.discover_registry(Path("2026"), db, None, False, 1, True),
+        lambda: commands_discovery.discover_registry(
+            SweepRequest(registry=Path("2026"), db=db, ignore_window=True), True),
         lambda: commands_discovery.find(here, None, True, True),
     ]
     for call in calls:

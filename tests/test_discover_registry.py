@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from probe.farm.cli import env_lines
 from probe.mapping import EXPECTED_TYPES, MappedPortal
 from probe.models import Agency, PageInfo, SiteMap
 from probe.retry import RetryPolicy
+from probe.sweep import SweepOptions
 from tests.test_discovery_farm import offered_types
 
 AGENCY = Agency(id="tinh-x", name="Tỉnh X", block="province", portal_url="https://x.gov.vn/")
@@ -87,10 +89,10 @@ def test_a_transient_failure_is_tried_again_as_in_a_sweep(tmp_path: Path,
     monkeypatch.setattr(mapping, "CrawlerSession", FlakyCrawler)
     store = Store(f"sqlite:///{tmp_path / 'r.db'}")
     stages: list[str] = []
+    options = SweepOptions(settings=ProbeSettings(loopback_only=False),  # reaches nothing
+                           retry=RetryPolicy(max_attempts=3, backoff_s=0.01))
     batch_id, (portal,) = asyncio.run(mapping.map_registry(
-        [AGENCY], ProbeSettings(loopback_only=False), store, 2,  # the stand-in reaches nothing
-        lambda _agency, stage: stages.append(stage),
-        RetryPolicy(max_attempts=3, backoff_s=0.01)))
+        [AGENCY], options, store, lambda _agency, stage: stages.append(stage)))
     assert portal.mapped and "2 lần thử (attempts): connection_refused, completed" in portal.detail
     assert stages == ["discover", "retry", "discover", "done"]
     (stored,) = stored_maps(store, batch_id=batch_id)
@@ -157,3 +159,28 @@ def test_a_registry_is_mapped_stored_and_compared_with_its_last_map(farm: Farm,
     assert "Traceback" not in again.stderr + first.stderr
     assert len(stored_maps(store, "tinh-binh-minh")) == 2
     assert len(stored_maps(store, "tinh-phu-an")) == 2
+
+
+@pytest.mark.slow
+def test_a_schedule_maps_with_its_own_discovery_budget_whatever_its_window(
+        farm: Farm, tmp_path: Path) -> None:
+    """`--schedule` maps as a sweep of it would (here: at most 8 pages a portal), and its
+    time window, closed now, does not stop a discovery asked for by hand."""
+    agency = next(a for a in farm.agencies if a.id == "tinh-binh-minh")
+    now = datetime.now(UTC) + timedelta(hours=7)  # the schedule's window is Vietnam's time
+    start, end = ((now + timedelta(hours=h)).strftime("%H:%M") for h in (2, 3))
+    schedule = tmp_path / "maps.yaml"
+    schedule.write_text(
+        f"name: maps\nagencies:\n  - {{id: {agency.id}, name: {agency.name}, block: province, "
+        f"portal_url: '{agency.portal_url}'}}\nallow_private: true\nconcurrency: 1\n"
+        f"window: {{start: '{start}', end: '{end}'}}\n"
+        "discovery: {max_pages: 8, time_limit_s: 30}\n", encoding="utf-8")
+    env = {**os.environ, **dict(line.split("=", 1) for line in env_lines(farm))}
+    done = subprocess.run(
+        [sys.executable, "-m", "probe.cli", "discover", "--schedule", str(schedule), "--db",
+         f"sqlite:///{tmp_path / 'r.db'}", "--ca-file", farm.ca_file, "--json"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    (portal,) = json.loads(done.stdout)["portals"]
+    assert portal["status"] == "completed" and portal["pages"] == 8
+    assert portal["sitemap"]["stopped_by"] == "max_pages"
