@@ -159,10 +159,10 @@ def print_maps(console: Console, batch_id: str, portals: list[MappedPortal]) -> 
                    "Chưa thấy (missing)", "So với lần trước (since last)"):
         shown.add_column(column)
     for portal in portals:
-        depths = [page.depth for page in portal.sitemap.pages]
         name = portal.agency.name + ("" if portal.agency.confirmed else f" {UNCONFIRMED}")
-        shown.add_row(name, _map_status(portal), str(len(depths)),
-                      str(max(depths)) if depths else "—",
+        depth = portal.max_depth
+        shown.add_row(name, _map_status(portal), str(len(portal.sitemap.pages)),
+                      "—" if depth is None else str(depth),
                       ", ".join(TYPE_VI[t] for t in portal.missing_types()) or "—",
                       _since_last(portal))
     console.print(shown)

@@ -10,6 +10,7 @@ opens a browser, a run or a score.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -46,9 +47,19 @@ class MappedPortal:
     def mapped(self) -> bool:
         return self.status == statuses.COMPLETED
 
+    @property
+    def max_depth(self) -> int | None:
+        """The deepest click depth of the map (None without pages)."""
+        return max((page.depth for page in self.sitemap.pages), default=None)
+
+    def type_counts(self) -> dict[str, int]:
+        """Pages per page type, in PAGE_TYPES order, types without pages left out."""
+        counts = Counter(page.type for page in self.sitemap.pages)
+        return {t: counts[t] for t in PAGE_TYPES if counts[t]}
+
     def missing_types(self) -> list[str]:
         """Expected page types the map holds no page of (none when it could not be mapped)."""
-        found = {page.type for page in self.sitemap.pages}
+        found = self.type_counts()
         return [t for t in EXPECTED_TYPES if t not in found] if self.mapped else []
 
     def changes(self) -> tuple[list[str], list[str]] | None:
@@ -67,9 +78,7 @@ class MappedPortal:
             "url": self.agency.portal_url, "confirmed": self.agency.confirmed,
             "status": self.status, "detail": self.detail,
             "discovered_at": self.discovered_at, "pages": len(self.sitemap.pages),
-            "max_depth": max((p.depth for p in self.sitemap.pages), default=None),
-            "types": {t: len(self.sitemap.of_type(t)) for t in PAGE_TYPES
-                      if self.sitemap.of_type(t)},
+            "max_depth": self.max_depth, "types": self.type_counts(),
             "missing_types": self.missing_types(),
             "since": None if changes is None else {
                 "previous_at": self.previous.discovered_at if self.previous else None,
