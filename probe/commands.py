@@ -19,6 +19,7 @@ from probe.db.store import Store, StoreError, agency_of, sqlite_file
 from probe.errors import EXIT_BELOW, EXIT_UNREACHABLE, UserError
 from probe.models import Agency
 from probe.progress import sweep_progress
+from probe.reach import refusal
 from probe.urls import BadUrl, is_private_host, parse_portal_url
 
 out = plain_console()
@@ -121,10 +122,8 @@ def checked_url(url: str, allow_private: bool) -> str:
 
 
 def within_reach(url: str, settings: ProbeSettings) -> None:
-    """A UserError when the settings keep the probe from `url` (`probe.sweep.refusal`): a
-    run of it would only record the probe's own failure."""
-    from probe.sweep import refusal
-
+    """A UserError when the settings keep the probe from `url` (`probe.reach`): a run of
+    it would only record the probe's own failure."""
     refused = refusal(url, settings)
     if refused:
         raise UserError(f"{urlsplit(url).netloc}: {refused}")

@@ -24,6 +24,7 @@ from typing import Any
 
 from probe.context import ProbeSettings
 from probe.models import SiteMap
+from probe.reach import resolve_map
 from probe.urls import parse_portal_url
 from spiders.budget import Budget
 from spiders.errors import ERROR_STATUSES, classify_error
@@ -34,17 +35,6 @@ __all__ = ["ERROR_STATUSES", "Budget", "CrawlerSession", "classify_error", "disc
 log = logging.getLogger(__name__)
 PARALLEL = 4
 SPARE_S = 30.0  # start-up, browser launch and shutdown on top of the time budgets
-
-
-def resolve_map(settings: ProbeSettings) -> dict[str, str]:
-    """Test host names the crawler maps to loopback: `extra["resolve"]` as
-    'name[=address],...' (address defaults to 127.0.0.1)."""
-    mapping: dict[str, str] = {}
-    for entry in (settings.extra.get("resolve") or "").split(","):
-        name, _, address = entry.strip().partition("=")
-        if name:
-            mapping[name.lower()] = address.strip() or "127.0.0.1"
-    return mapping
 
 
 def build_request(urls: list[str], settings: ProbeSettings, budget: Budget,

@@ -1,8 +1,8 @@
 """Polite page fetching for the portal finder: robots.txt, per-host pacing, guarded redirects.
 
 `PoliteClient.get(url)` fetches one page the way a well-behaved robot would:
-- it refuses hosts the settings forbid (anything but loopback when `loopback_only`, private
-  addresses without `allow_private`) before any connection is made;
+- it refuses hosts the settings forbid (`probe.reach`: private addresses without
+  `allow_private`; kept to loopback, any other host) before any connection or look-up;
 - it asks each host's robots.txt first, for every hop, and never fetches what it disallows;
 - it spaces requests to one host by `delay` seconds;
 - it follows redirects itself (HTTP 3xx and `<meta http-equiv="refresh">`), so that every hop
@@ -23,9 +23,10 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 from protego import Protego
 
+from probe import reach
 from probe import status as statuses
 from probe.context import ProbeSettings, http_client
-from probe.urls import is_loopback_host, is_private_host
+from probe.urls import is_loopback_host
 
 ROBOTS_DISALLOWED = "robots_disallowed"  # not a portal status: the probe chose not to go
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
@@ -125,14 +126,18 @@ class PoliteClient:
         return None
 
     def refusal(self, url: str) -> tuple[str, str] | None:
-        """Why the settings forbid `url` (status, detail), or None when they allow it."""
+        """Why `url` may not be fetched (status, detail), or None when it may: what
+        `probe.reach` refuses, and, kept to loopback, every other host that is not loopback
+        (this client maps no test names, and a reserved name resolves nowhere), answered
+        without a look-up."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             return "probe_error", f"not an http(s) URL: {url}"
+        refused = reach.refusal(url, self.settings)
+        if refused:
+            return "probe_error", f"{parts.hostname}: {refused}"
         if self.settings.loopback_only and not is_loopback_host(parts.hostname):
             return "dns_error", f"{parts.hostname}: not resolved (loopback-only probe)"
-        if is_private_host(url) and not self.settings.allow_private:
-            return "probe_error", f"{parts.hostname}: private address refused (allow_private)"
         return None
 
     async def _get_one(self, asked: str, url: str, chain: list[str]) -> Fetched:

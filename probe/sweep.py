@@ -29,16 +29,16 @@ from probe.browser import SCRIPT_STOPPED, PageEvents, merge_events
 from probe.context import PORTAL_LANES, PortalContext, ProbeSettings, as_of_run_start
 from probe.db.plan import SweepPlan
 from probe.db.store import Store, new_id, run_row
-from probe.discovery import CrawlerSession, crawl_summary, resolve_map
+from probe.discovery import CrawlerSession, crawl_summary
 from probe.evidence import EvidenceStore
 from probe.hostlimit import HostLimiter
 from probe.models import Agency, Observation, PortalScore, SiteMap, utc_now
 from probe.observations import CATALOGUE
 from probe.pool import BrowserPool, PoolSettings
+from probe.reach import refusal
 from probe.retry import Attempt, RetryPolicy, attempts_note
 from probe.schedule import Window
 from probe.scoring import load_rubric, score
-from probe.urls import beyond_loopback, is_private_host
 from probe.workers.locks import MachineLock, chain_lock
 from spiders.budget import Budget
 
@@ -213,23 +213,6 @@ class _Plan:
     def finish(self, run: _PortalRun, sealed: bool, duration: float) -> None:
         if self.plan and sealed:  # unsealed: still half-written, a resume redoes it
             self.plan.finish(run.agency.id, run.run_id, run.status, duration)
-
-
-# Why the probe itself will not reach a portal: both are its own failures (probe_error),
-# never a portal's, so nothing is scored against the agency.
-PRIVATE_REFUSED = ("địa chỉ nội bộ bị từ chối, dùng --allow-private "
-                   "(private address refused; use --allow-private)")
-KEPT_TO_LOOPBACK = ("probe chỉ truy cập loopback; đặt PROBE_NETWORK=open để tới máy chủ thật "
-                    "(the probe is kept to loopback; set PROBE_NETWORK=open to reach real hosts)")
-
-
-def refusal(portal_url: str, settings: ProbeSettings) -> str | None:
-    """Why the settings keep the probe from `portal_url`, or None when they let it go."""
-    if is_private_host(portal_url) and not settings.allow_private:
-        return PRIVATE_REFUSED
-    if settings.loopback_only and beyond_loopback(portal_url, resolve_map(settings)):
-        return KEPT_TO_LOOPBACK
-    return None
 
 
 def _classified(sitemap: SiteMap) -> tuple[SiteMap, str, str]:

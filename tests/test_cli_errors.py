@@ -285,7 +285,7 @@ def test_a_real_host_is_refused_while_the_probe_is_kept_to_loopback(tmp_path: Pa
 
 def test_what_keeps_the_probe_from_a_portal() -> None:
     from probe.context import ProbeSettings
-    from probe.sweep import KEPT_TO_LOOPBACK, PRIVATE_REFUSED, refusal
+    from probe.reach import KEPT_TO_LOOPBACK, PRIVATE_REFUSED, refusal
 
     kept, open_ = ProbeSettings(), ProbeSettings(loopback_only=False)
     assert refusal(REAL, kept) == KEPT_TO_LOOPBACK and refusal(REAL, open_) is None

@@ -130,19 +130,21 @@ def test_directory_link_names_fall_back_to_the_row() -> None:
         "Bộ Giáo dục và Đào tạo": "https://dvc.moet.gov.vn/"}
 
 
-@pytest.mark.parametrize(("url", "status"), [
-    ("https://dichvucong.hanoi.gov.vn/", "dns_error"),  # a real host: never contacted
-    ("https://127.0.0.1.nip.example/", "dns_error"),
-    ("ftp://127.0.0.1/", "probe_error"),
+@pytest.mark.parametrize(("url", "status", "says"), [
+    # a real host: never contacted, and the probe's own limit, not the portal's failure
+    ("https://dichvucong.hanoi.gov.vn/", "probe_error", "PROBE_NETWORK=open"),
+    ("https://127.0.0.1.nip.example/", "dns_error", "not resolved"),  # resolves nowhere
+    ("ftp://127.0.0.1/", "probe_error", "not an http(s) URL"),
 ])
 def test_a_loopback_only_finder_refuses_other_hosts_without_connecting(
-        url: str, status: str) -> None:
-    async def fetch() -> tuple[str, int]:
+        url: str, status: str, says: str) -> None:
+    async def fetch() -> tuple[str, str, int]:
         async with PoliteClient(ProbeSettings(allow_private=True)) as client:
             fetched = await client.get(url)
-            return fetched.status, client.requests
+            return fetched.status, fetched.detail, client.requests
 
-    assert asyncio.run(fetch()) == (status, 0)
+    found, detail, requests = asyncio.run(fetch())
+    assert (found, requests) == (status, 0) and says in detail
 
 
 def test_private_addresses_need_allow_private() -> None:
