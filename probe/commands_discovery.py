@@ -5,6 +5,8 @@ status is 0 when a portal (own or national) was found, 1 when the page links to 
 (EXIT_UNREACHABLE) when the home page, the portal or the directory could not be read,
 robots.txt included. `probe discover --registry` maps every portal of a registry and stores
 the maps (probe.mapping): 0 when every portal was mapped, 3 when one could not be.
+`probe discover --stored BATCH` prints a stored call again, as it printed then, with no
+network: 0 once printed (what was mapped is in the table), 2 for an unknown batch.
 The CLI module only parses options; bad input raises UserError.
 """
 
@@ -22,7 +24,8 @@ from probe.commands import checked_url, open_store, settings_for, within_reach
 from probe.commands_sweep import SweepRequest, prepare
 from probe.console import plain_console
 from probe.context import ProbeSettings
-from probe.errors import EXIT_UNREACHABLE
+from probe.db.discoveries import recent_batches
+from probe.errors import EXIT_UNREACHABLE, UserError
 from probe.finder import (
     NOT_FOUND,
     DirectoryError,
@@ -30,7 +33,7 @@ from probe.finder import (
     find_from_directory,
     find_portal,
 )
-from probe.mapping import TYPE_VI, MappedPortal, map_registry
+from probe.mapping import TYPE_VI, MappedPortal, map_registry, stored_batch
 from probe.polite import ROBOTS_DISALLOWED
 from probe.progress import sweep_progress
 
@@ -138,17 +141,38 @@ def discover_registry(request: SweepRequest, as_json: bool) -> int:
     status. A schedule's time window does not apply: whoever asks for maps chose the hour."""
     plan, options = prepare(request)
     store = open_store(request.db)
-    agencies = list(plan.agencies)
+    agencies, source = list(plan.agencies), str(plan.registry or plan.source)
     with sweep_progress(Console(stderr=True), agencies, enabled=not as_json, families=(),
                         title="Lập sơ đồ (mapping)") as progress:
-        batch_id, portals = asyncio.run(map_registry(agencies, options, store, progress))
+        batch_id, portals = asyncio.run(map_registry(agencies, options, store, progress,
+                                                     source))
+    _print_batch(batch_id, source, portals, as_json)
+    return 0 if all(p.mapped for p in portals) else EXIT_UNREACHABLE
+
+
+def show_stored(db: str, batch: str, as_json: bool) -> int:
+    """Print the stored call `batch` ('latest': the newest) as it was printed when made."""
+    store = open_store(db)
+    recent = recent_batches(store)
+    batch_id = recent[0][0] if batch == "latest" and recent else batch
+    source, portals = stored_batch(store, batch_id)
+    if not portals:
+        known = "; ".join(f"{b} ({first[:16]}, {count} cổng)" for b, first, count in recent)
+        raise UserError(f"không có lô sơ đồ (no stored batch of maps) '{batch}' trong {db}"
+                        + (f"; lô gần đây (recent batches): {known}" if known else
+                           "; chạy (run) probe discover --registry trước (first)"))
+    _print_batch(batch_id, source, portals, as_json)
+    return 0
+
+
+def _print_batch(batch_id: str, source: str, portals: list[MappedPortal],
+                 as_json: bool) -> None:
     if as_json:
-        print(json.dumps({"batch_id": batch_id, "registry": str(plan.registry or plan.source),
+        print(json.dumps({"batch_id": batch_id, "registry": source or None,
                           "portals": [p.to_dict() for p in portals]},
                          ensure_ascii=False, indent=2))
     else:
         print_maps(out, batch_id, portals)
-    return 0 if all(p.mapped for p in portals) else EXIT_UNREACHABLE
 
 
 def print_maps(console: Console, batch_id: str, portals: list[MappedPortal]) -> None:

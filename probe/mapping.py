@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from probe import status as statuses
-from probe.db.discoveries import StoredMap, previous_map, save_map
+from probe.db.discoveries import StoredMap, previous_map, save_map, stored_maps
 from probe.db.store import Store, new_id
 from probe.discovery import CrawlerSession
 from probe.models import PAGE_TYPES, Agency, SiteMap, utc_now
@@ -88,23 +88,36 @@ class MappedPortal:
 
 
 async def map_registry(agencies: Sequence[Agency], options: SweepOptions, store: Store,
-                       progress: Progress) -> tuple[str, list[MappedPortal]]:
+                       progress: Progress, source: str = "") -> tuple[str, list[MappedPortal]]:
     """Map every agency's portal with a sweep's `options` (settings, discovery budget,
-    concurrency, retries); store each map under one new batch id. The batch id and the
-    portals in registry order."""
+    concurrency, retries); store each map under one new batch id, naming the registry or
+    schedule `source`. The batch id and the portals in registry order."""
     batch_id, settings, retry = new_id("d"), options.settings, options.retry
     gate = asyncio.Semaphore(max(1, options.concurrency))
     async with CrawlerSession(settings, options.budget) as crawler:
 
-        async def one(agency: Agency) -> MappedPortal:
+        async def one(position: int, agency: Agency) -> MappedPortal:
             async with gate:
                 progress(agency, "discover")
                 sitemap, status, detail = await discover_with_retries(
                     agency, settings, retry, crawler, [], partial(progress, agency))
                 found = MappedPortal(agency, sitemap, status, detail, utc_now(),
                                      previous_map(store, agency.id, batch_id))
-                save_map(store, batch_id, agency, sitemap, status, found.discovered_at, detail)
+                save_map(store, batch_id, agency, sitemap, status, found.discovered_at, detail,
+                         source, position)
                 progress(agency, "done")
                 return found
 
-        return batch_id, list(await asyncio.gather(*(one(agency) for agency in agencies)))
+        jobs = (one(position, agency) for position, agency in enumerate(agencies))
+        return batch_id, list(await asyncio.gather(*jobs))
+
+
+def stored_batch(store: Store, batch_id: str) -> tuple[str, list[MappedPortal]]:
+    """The registry or schedule of a stored call and its portals in registry order, each with
+    the map its agency had before it (what the call itself printed); no portals for an
+    unknown batch."""
+    found = stored_maps(store, batch_id=batch_id)
+    return next((m.source for m in found if m.source), ""), [
+        MappedPortal(m.agency, m.sitemap, m.status, m.detail, m.discovered_at,
+                     previous_map(store, m.agency.id, batch_id, m.discovered_at))
+        for m in found]

@@ -65,6 +65,25 @@ def test_changes_are_the_pages_added_and_removed_since_the_previous_map(tmp_path
     assert first.changes() is None and first.to_dict()["since"] is None
 
 
+def test_a_stored_batch_reads_as_it_was_printed_whatever_came_after(tmp_path: Path) -> None:
+    """Read again, a batch keeps its registry order, its registry's word on each URL, and
+    its comparison with the map before it, not with a later one."""
+    store = Store(f"sqlite:///{tmp_path / 'r.db'}")
+    other = replace(AGENCY, id="bo-y", name="Bộ Y", block="ministry", confirmed=True)
+    save_map(store, "d-1", AGENCY, site_map("/", "/cu"), "completed", "t1", source="a.csv")
+    # d-2 stored its maps in the order they arrived, the registry's second agency first
+    save_map(store, "d-2", other, site_map("/"), "completed", "t2", source="a.csv", position=1)
+    save_map(store, "d-2", AGENCY, site_map("/", "/moi"), "completed", "t3", source="a.csv",
+             position=0)
+    save_map(store, "d-3", AGENCY, site_map("/", "/moi", "/sau"), "completed", "t4")
+    source, (first, second) = mapping.stored_batch(store, "d-2")
+    assert source == "a.csv" and [first.agency.id, second.agency.id] == [AGENCY.id, "bo-y"]
+    assert first.changes() == (["https://x.gov.vn/moi"], ["https://x.gov.vn/cu"])  # not d-3
+    assert second.previous is None and second.agency.confirmed
+    assert not first.agency.confirmed and first.to_dict()["block"] == "province"
+    assert mapping.stored_batch(store, "d-9") == ("", [])
+
+
 class FlakyCrawler:
     """Stands in for the crawler process: refuses each portal's first visit, maps the next."""
 
@@ -159,6 +178,22 @@ def test_a_registry_is_mapped_stored_and_compared_with_its_last_map(farm: Farm,
     assert "Traceback" not in again.stderr + first.stderr
     assert len(stored_maps(store, "tinh-binh-minh")) == 2
     assert len(stored_maps(store, "tinh-phu-an")) == 2
+
+    # read again from the store, no network: what each call printed
+    assert json.loads(stored(tmp_path, document["batch_id"], "--json").stdout) == document
+    latest = stored(tmp_path, "latest")
+    assert latest.returncode == 0 and latest.stdout == again.stdout, latest.stderr
+    unknown = stored(tmp_path, "d-khong-co")
+    assert unknown.returncode == 2 and document["batch_id"] in unknown.stderr
+    assert "Traceback" not in latest.stderr + unknown.stderr
+
+
+def stored(work: Path, batch: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    """`probe discover --stored BATCH` with no farm settings at all."""
+    return subprocess.run(
+        [sys.executable, "-m", "probe.cli", "discover", "--stored", batch, "--db",
+         f"sqlite:///{work / 'r.db'}", *extra], cwd=work, capture_output=True, text=True,
+        env={**os.environ, "COLUMNS": "250"}, timeout=120)
 
 
 @pytest.mark.slow

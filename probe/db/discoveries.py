@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from probe.db.schema import DiscoveryRow
 from probe.db.store import Store
@@ -21,28 +21,39 @@ class StoredMap:
     """One stored site map, with when and under which call it was made."""
 
     batch_id: str
-    agency_id: str
+    agency: Agency  # as the registry gave it then (confirmed is True when not known)
     discovered_at: str
     status: str
     detail: str
     sitemap: SiteMap
+    source: str = ""  # the registry or schedule of the call ("" when not known)
+
+    @property
+    def agency_id(self) -> str:
+        return self.agency.id
 
 
 def save_map(store: Store, batch_id: str, agency: Agency, sitemap: SiteMap, status: str,
-             discovered_at: str, detail: str = "") -> None:
-    """Store one portal's site map under the call `batch_id`, with its status and why."""
+             discovered_at: str, detail: str = "", source: str = "",
+             position: int | None = None) -> None:
+    """Store one portal's site map under the call `batch_id` (made for the registry or
+    schedule `source`, where the agency comes at `position`), with its status and why."""
     with store.session.begin() as session:
         session.add(DiscoveryRow(
             batch_id=batch_id, agency_id=agency.id, agency_name=agency.name,
             block=agency.block, url=agency.portal_url, discovered_at=discovered_at,
             status=status, detail=detail, pages=len(sitemap.pages),
-            sitemap_json=json.dumps(sitemap.to_dict(), ensure_ascii=False)))
+            sitemap_json=json.dumps(sitemap.to_dict(), ensure_ascii=False),
+            confirmed=agency.confirmed, position=position, source=source))
 
 
 def stored_maps(store: Store, agency_id: str | None = None,
                 batch_id: str | None = None) -> list[StoredMap]:
-    """Stored site maps (of one agency, of one call), oldest first."""
+    """Stored site maps (of one agency, of one call), oldest first; one call's in the order
+    of its registry."""
     query = select(DiscoveryRow).order_by(DiscoveryRow.discovered_at, DiscoveryRow.id)
+    if batch_id is not None:
+        query = select(DiscoveryRow).order_by(DiscoveryRow.position, DiscoveryRow.id)
     if agency_id is not None:
         query = query.where(DiscoveryRow.agency_id == agency_id)
     if batch_id is not None:
@@ -51,19 +62,34 @@ def stored_maps(store: Store, agency_id: str | None = None,
         return [_stored(row) for row in session.scalars(query)]
 
 
-def previous_map(store: Store, agency_id: str, batch_id: str) -> StoredMap | None:
-    """The agency's newest complete site map stored by another call than `batch_id`, if any
-    (a map that failed holds no pages to compare with). Only that one map is read: a year of
-    nightly maps is not parsed to find it."""
+def recent_batches(store: Store, limit: int = 5) -> list[tuple[str, str, int]]:
+    """The newest calls, newest first: (batch id, when its first map was stored, maps)."""
+    query = (select(DiscoveryRow.batch_id, func.min(DiscoveryRow.discovered_at),
+                    func.count(DiscoveryRow.id))
+             .group_by(DiscoveryRow.batch_id)
+             .order_by(func.max(DiscoveryRow.id).desc()).limit(limit))
+    with store.session() as session:
+        return [(batch, str(first), int(count)) for batch, first, count in session.execute(query)]
+
+
+def previous_map(store: Store, agency_id: str, batch_id: str,
+                 before: str | None = None) -> StoredMap | None:
+    """The agency's newest complete site map stored by another call than `batch_id` (and
+    `before` that moment, when given), if any (a map that failed holds no pages to compare
+    with). Only that one map is read: a year of nightly maps is not parsed to find it."""
     query = (select(DiscoveryRow)
              .where(DiscoveryRow.agency_id == agency_id, DiscoveryRow.batch_id != batch_id,
                     DiscoveryRow.status == "completed")
              .order_by(DiscoveryRow.discovered_at.desc(), DiscoveryRow.id.desc()).limit(1))
+    if before is not None:
+        query = query.where(DiscoveryRow.discovered_at < before)
     with store.session() as session:
         row = session.scalars(query).first()
         return _stored(row) if row is not None else None
 
 
 def _stored(row: DiscoveryRow) -> StoredMap:
-    return StoredMap(row.batch_id, row.agency_id, row.discovered_at, row.status, row.detail,
-                     SiteMap.from_dict(json.loads(row.sitemap_json)))
+    agency = Agency(row.agency_id, row.agency_name, row.block,  # type: ignore[arg-type]
+                    row.url, confirmed=row.confirmed is not False)
+    return StoredMap(row.batch_id, agency, row.discovered_at, row.status, row.detail,
+                     SiteMap.from_dict(json.loads(row.sitemap_json)), row.source or "")

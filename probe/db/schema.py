@@ -165,7 +165,8 @@ class PublishedResultRow(Base):
 
 class DiscoveryRow(Base):
     """One portal's site map from `probe discover --registry`: mapped outside any sweep, so no
-    run, score, rank or trend ever reads it (0006). `batch_id` names the command's call."""
+    run, score, rank or trend ever reads it (0006). `batch_id` names the command's call;
+    `confirmed`, `position` and `source` (0007) are NULL on maps stored before they were kept."""
 
     __tablename__ = "discoveries"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -179,3 +180,6 @@ class DiscoveryRow(Base):
     detail: Mapped[str] = mapped_column(Text, default="")  # why it failed; the tries it took
     pages: Mapped[int] = mapped_column(Integer, default=0)
     sitemap_json: Mapped[str] = mapped_column(Text)
+    confirmed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)  # by the registry
+    position: Mapped[int | None] = mapped_column(Integer, nullable=True)  # in the registry
+    source: Mapped[str | None] = mapped_column(Text, nullable=True)  # registry or schedule
