@@ -20,7 +20,13 @@ from rich.table import Table
 from rich.text import Text
 
 from probe import status as statuses
-from probe.commands import checked_url, open_store, settings_for, within_reach
+from probe.commands import (
+    checked_url,
+    existing_store,
+    open_store,
+    settings_for,
+    within_reach,
+)
 from probe.commands_sweep import SweepRequest, prepare
 from probe.console import plain_console
 from probe.context import ProbeSettings
@@ -152,7 +158,7 @@ def discover_registry(request: SweepRequest, as_json: bool) -> int:
 
 def show_stored(db: str, batch: str, as_json: bool) -> int:
     """Print the stored call `batch` ('latest': the newest) as it was printed when made."""
-    store = open_store(db)
+    store = existing_store(db)
     recent = recent_batches(store)
     batch_id = recent[0][0] if batch == "latest" and recent else batch
     source, portals = stored_batch(store, batch_id)

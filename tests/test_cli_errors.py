@@ -119,7 +119,14 @@ def test_discover_takes_a_url_or_a_registry(tmp_path: Path) -> None:
         assert_clean_failure(probe("discover", *args, cwd=tmp_path), 2, "URL", "--registry")
     assert_clean_failure(probe("discover", "--registry", "nope.csv", cwd=tmp_path), 2,
                          "sổ đăng ký lỗi", "cannot read")
+    assert_clean_failure(probe("discover", "--stored", "latest", "--registry", "2026",
+                               cwd=tmp_path), 2, "--stored BATCH")
+    assert_clean_failure(probe("discover", "--stored", "latest", cwd=tmp_path), 2,
+                         "no such database file")  # a reader makes no empty database
     assert not (tmp_path / "results.db").exists()  # nothing is stored for bad input
+    Store(f"sqlite:///{tmp_path / 'results.db'}").close()
+    assert_clean_failure(probe("discover", "--stored", "latest", cwd=tmp_path), 2,
+                         "no stored batch of maps", "probe discover --registry")
 
 
 def test_bad_options(tmp_path: Path) -> None:
