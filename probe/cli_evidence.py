@@ -58,13 +58,18 @@ def replay(run: Annotated[str, typer.Argument(help=RUN_HELP)] = "latest",
     raise typer.Exit(commands_evidence.replay(run, db, family, as_json))
 
 
-def prune(older_than: Annotated[str, typer.Option(
-              "--artifacts-older-than", help="Ví dụ 90d hoặc 12w (e.g. 90d or 12w)")],
+def prune(older_than: Annotated[str | None, typer.Option(
+              "--artifacts-older-than", help="Ví dụ 90d hoặc 12w (e.g. 90d or 12w)")] = None,
+          maps_older_than: Annotated[str | None, typer.Option(
+              "--maps-older-than", help="Sơ đồ của probe discover --registry quá hạn; giữ sơ đồ "
+                                        "mới nhất của mỗi cơ quan (stored registry maps; each "
+                                        "agency's newest kept)")] = None,
           dry_run: Annotated[bool, typer.Option(
               "--dry-run", help="Chỉ liệt kê, không xoá (list only)")] = False,
           db: DbOpt = DEFAULT_DB, as_json: JsonOpt = False) -> None:
     """Xoá tệp bằng chứng nặng quá hạn, giữ quan sát, điểm, bản kê (retention)."""
-    raise typer.Exit(commands_evidence.prune(older_than, db, dry_run, as_json))
+    raise typer.Exit(commands_evidence.prune(older_than, db, dry_run, as_json,
+                                             maps_older_than))
 
 
 def register(app: typer.Typer) -> None:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
@@ -20,6 +21,9 @@ from probe.commands import evidence_root, existing_store, open_store, settings_f
 from probe.console import plain_console
 from probe.db.store import Store, StoreError
 from probe.errors import UserError
+
+if TYPE_CHECKING:
+    from probe.audit.retention import PruneReport
 
 out = plain_console()
 EXIT_PROBLEMS = 1
@@ -204,21 +208,51 @@ def parse_days(text: str) -> float:
     return number * 7 if (found.group(2) or "d").lower() == "w" else number
 
 
-def prune(older_than: str, db: str, dry_run: bool = False, as_json: bool = False) -> int:
-    """Remove heavy artifacts of runs older than the window (`probe prune`)."""
+def prune(older_than: str | None, db: str, dry_run: bool = False, as_json: bool = False,
+          maps_older_than: str | None = None) -> int:
+    """Remove heavy artifacts of runs older than the window, and stored registry maps older
+    than theirs (`probe prune`)."""
     from probe.audit.retention import prune as run_prune
 
-    days = parse_days(older_than)
+    if older_than is None and maps_older_than is None:
+        raise UserError("cần --artifacts-older-than hoặc --maps-older-than (give "
+                        "--artifacts-older-than, --maps-older-than or both)")
+    artifact_days = parse_days(older_than) if older_than is not None else None
+    map_days = parse_days(maps_older_than) if maps_older_than is not None else None
     store, root = _store(db)
-    report = run_prune(store, days, root, dry_run=dry_run)
+    found: dict[str, Any] = {}
+    if artifact_days is not None:
+        report = run_prune(store, artifact_days, root, dry_run=dry_run)
+        found = report.to_dict()
+        if not as_json:
+            _print_pruned(report)
+    if map_days is not None:
+        found["maps"] = _prune_maps(store, map_days, dry_run, as_json)
     if as_json:
-        _dump(report.to_dict())
-        return 0
-    verb = "Sẽ xoá (would remove)" if dry_run else "Đã xoá (removed)"
+        _dump(found)
+    return 0
+
+
+def _print_pruned(report: PruneReport) -> None:
+    verb = "Sẽ xoá (would remove)" if report.dry_run else "Đã xoá (removed)"
     out.print(f"{verb} {report.files} tệp nặng (heavy artifacts: screenshots, HAR, traces) "
               f"của {report.runs} lượt (runs) trước {report.cutoff}: "
               f"{report.bytes / 1e6:.2f} MB. Quan sát, điểm và bản kê được giữ "
               "(observations, scores and manifests kept).")
     for subject, reason in report.skipped:
         out.print(f"  bỏ qua (skipped) {subject}: {reason}")
-    return 0
+
+
+def _prune_maps(store: Store, days: float, dry_run: bool, as_json: bool) -> dict[str, Any]:
+    """Stored registry maps older than `days`, each agency's newest complete one kept."""
+    from probe.db.discoveries import prune_maps
+
+    cutoff = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
+    maps, size = prune_maps(store, cutoff, dry_run)
+    if not as_json:
+        verb = "Sẽ xoá (would remove)" if dry_run else "Đã xoá (removed)"
+        out.print(f"{verb} {maps} sơ đồ đã lưu (stored registry maps) trước {cutoff}: "
+                  f"{size / 1e6:.2f} MB; sơ đồ mới nhất của mỗi cơ quan được giữ (each agency's "
+                  "newest complete map kept, the next batch compares with it).")
+    return {"older_than_days": days, "cutoff": cutoff, "dry_run": dry_run, "maps": maps,
+            "bytes": size}

@@ -14,11 +14,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from probe import mapping, registry
+from probe.cli import app
 from probe.context import ProbeSettings
 from probe.db import Store
-from probe.db.discoveries import previous_map, save_map, stored_maps
+from probe.db.discoveries import previous_map, prune_maps, save_map, stored_maps
+from probe.errors import UserError
 from probe.farm import Farm, start_farm
 from probe.farm.cli import env_lines
 from probe.mapping import EXPECTED_TYPES, MappedPortal
@@ -82,6 +85,33 @@ def test_a_stored_batch_reads_as_it_was_printed_whatever_came_after(tmp_path: Pa
     assert second.previous is None and second.agency.confirmed
     assert not first.agency.confirmed and first.to_dict()["block"] == "province"
     assert mapping.stored_batch(store, "d-9") == ("", [])
+
+
+def test_pruning_maps_keeps_what_the_next_batch_compares_with(tmp_path: Path) -> None:
+    """Maps stored before the cutoff go, except each agency's newest complete one; a dry run
+    and the command's --json count the same maps and remove nothing."""
+    db = f"sqlite:///{tmp_path / 'r.db'}"
+    store = Store(db)
+    other = replace(AGENCY, id="bo-y", name="Bộ Y", block="ministry")
+    now = datetime.now(UTC)
+    old, recent = ((now - timedelta(days=d)).isoformat(timespec="seconds") for d in (100, 10))
+    for batch, at in (("d-1", old), ("d-2", old), ("d-3", recent)):
+        save_map(store, batch, AGENCY, site_map("/", f"/{batch}"), "completed", at)
+    save_map(store, "d-1", other, site_map("/"), "completed", old)  # its newest complete map
+    save_map(store, "d-2", other, site_map(error="timeout"), "timeout", old)
+    before = [(m.batch_id, m.agency_id) for m in stored_maps(store)]
+    runner = CliRunner()
+    dry = runner.invoke(app, ["prune", "--maps-older-than", "90d", "--dry-run", "--json",
+                              "--db", db])
+    assert json.loads(dry.output)["maps"]["maps"] == 3, dry.output
+    assert [(m.batch_id, m.agency_id) for m in stored_maps(store)] == before
+    done = runner.invoke(app, ["prune", "--maps-older-than", "90d", "--db", db])
+    assert done.exit_code == 0 and "Đã xoá (removed) 3 sơ đồ" in done.output, done.output
+    assert [(m.batch_id, m.agency_id) for m in stored_maps(store)] == [
+        ("d-1", "bo-y"), ("d-3", AGENCY.id)]
+    assert prune_maps(store, now.isoformat(timespec="seconds")) == (0, 0)  # all newest now
+    bare = runner.invoke(app, ["prune", "--db", db]).exception
+    assert isinstance(bare, UserError) and "--maps-older-than" in str(bare)
 
 
 class FlakyCrawler:

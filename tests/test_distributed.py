@@ -365,7 +365,13 @@ def test_the_postgres_schema_matches_the_models_and_keeps_site_maps(postgres_url
     from alembic.migration import MigrationContext
 
     from probe.db import Store
-    from probe.db.discoveries import previous_map, recent_batches, save_map, stored_maps
+    from probe.db.discoveries import (
+        previous_map,
+        prune_maps,
+        recent_batches,
+        save_map,
+        stored_maps,
+    )
     from probe.db.schema import Base
     from probe.models import Agency, PageInfo, SiteMap
 
@@ -381,4 +387,6 @@ def test_the_postgres_schema_matches_the_models_and_keeps_site_maps(postgres_url
     latest = previous_map(store, agency.id, "d-3")
     assert latest is not None and latest.sitemap.pages[-1].url == "https://x.vn/thủ-tục"
     assert [batch for batch, _, _ in recent_batches(store)] == ["d-2", "d-1"]
+    assert prune_maps(store, "2026-11-23T00:00:00+00:00")[0] == 1  # d-2 is the newest
+    assert [m.batch_id for m in stored_maps(store, agency.id)] == ["d-2"]
     store.close()

@@ -126,3 +126,24 @@ def test_no_portal_starts_outside_the_window(tmp_path: Path, monkeypatch: pytest
                            capsys=capsys)
     assert status == 4, err
     assert "ngoài khung giờ quét" in err and "Traceback" not in err
+
+
+def test_the_example_cron_and_systemd_lines_are_commands_probe_takes() -> None:
+    """Every `probe ...` line an operator copies from schedules/ parses: a renamed option
+    would otherwise surface as a failed night."""
+    from typer.main import get_command
+
+    from probe.cli import app
+
+    examples = [REPO / "schedules" / "crontab.example",
+                *sorted((REPO / "schedules" / "systemd").glob("*.service"))]
+    lines = [line.split("bin/probe ", 1)[1].split(" >>")[0]
+             for path in examples for line in path.read_text(encoding="utf-8").splitlines()
+             if "bin/probe " in line and not line.startswith("#")]
+    assert len(lines) >= 4 and any(line.startswith("prune ") for line in lines)
+    group = get_command(app)
+    for line in lines:
+        name, *args = line.split()
+        command = group.get_command(group.context_class(group), name)  # type: ignore[attr-defined]
+        assert command is not None, line
+        command.make_context(name, args)  # raises on an unknown option or a bad value

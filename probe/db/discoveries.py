@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from probe.db.schema import DiscoveryRow
 from probe.db.store import Store
@@ -86,6 +86,25 @@ def previous_map(store: Store, agency_id: str, batch_id: str,
     with store.session() as session:
         row = session.scalars(query).first()
         return _stored(row) if row is not None else None
+
+
+def prune_maps(store: Store, cutoff: str, dry_run: bool = False) -> tuple[int, int]:
+    """Delete the maps stored before `cutoff` (an ISO time), keeping each agency's newest
+    complete map, which the next call compares with. (maps, bytes of map JSON) removed, or
+    that would be on a dry run."""
+    rows = select(DiscoveryRow.id, DiscoveryRow.agency_id, DiscoveryRow.status,
+                  DiscoveryRow.discovered_at, func.length(DiscoveryRow.sitemap_json))
+    with store.session() as session:
+        found = list(session.execute(rows.order_by(DiscoveryRow.discovered_at, DiscoveryRow.id)))
+    newest = {agency: row_id for row_id, agency, status, _, _ in found if status == "completed"}
+    kept = set(newest.values())
+    gone = [(row_id, size) for row_id, _, _, at, size in found
+            if at < cutoff and row_id not in kept]
+    ids = [row_id for row_id, _ in gone]
+    for start in range(0, 0 if dry_run else len(ids), 500):  # within SQLite's bound variables
+        with store.session.begin() as session:
+            session.execute(delete(DiscoveryRow).where(DiscoveryRow.id.in_(ids[start:start + 500])))
+    return len(gone), sum(int(size or 0) for _, size in gone)
 
 
 def _stored(row: DiscoveryRow) -> StoredMap:
