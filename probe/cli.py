@@ -16,6 +16,7 @@ from probe import commands, commands_discovery, commands_judging
 from probe.cli_evidence import RUN_HELP
 from probe.cli_evidence import register as register_evidence
 from probe.cli_judging import register
+from probe.cli_options import DEFAULT_DB, DbOpt, JsonOpt, RubricOpt
 from probe.commands_sweep import SweepRequest
 from probe.errors import UserError
 
@@ -26,14 +27,10 @@ registry_app = typer.Typer(no_args_is_help=True, help="Sổ đăng ký cơ quan 
 app.add_typer(registry_app, name="registry")
 err = Console(stderr=True)
 
-DbOpt = Annotated[str, typer.Option("--db", envvar="PROBE_DB",
-                                    help="CSDL kết quả (database URL)")]
 CaOpt = Annotated[str | None, typer.Option("--ca-file", envvar="PROBE_CA_FILE",
                                            help="CA bổ sung để xác thực TLS (extra trusted CA)")]
 PrivateOpt = Annotated[bool, typer.Option("--allow-private",
                                           help="Cho phép địa chỉ nội bộ (allow private hosts)")]
-RubricOpt = Annotated[str, typer.Option("--rubric", help="Bộ tiêu chí (rubric version or file)")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="In JSON (print JSON)")]
 ConcurrencyOpt = Annotated[int, typer.Option(min=1, max=16,
                                              help="Số cổng quét đồng thời (portals at once)")]
 ThrottlingOpt = Annotated[str, typer.Option(
@@ -43,7 +40,6 @@ ThrottlingOpt = Annotated[str, typer.Option(
 IgnoreRobotsOpt = Annotated[bool, typer.Option(
     "--ignore-robots", help="Bỏ qua robots.txt: chỉ cho cổng của chính đơn vị bạn, ghi lại trong "
                             "kết quả (ignore robots.txt: your own portal only; recorded)")]
-DEFAULT_DB = "sqlite:///results.db"
 
 
 @app.command()

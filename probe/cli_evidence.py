@@ -12,11 +12,8 @@ from typing import Annotated
 import typer
 
 from probe import commands_evidence
+from probe.cli_options import DEFAULT_DB, DbOpt, JsonOpt
 
-DEFAULT_DB = "sqlite:///results.db"
-DbOpt = Annotated[str, typer.Option("--db", envvar="PROBE_DB",
-                                    help="CSDL kết quả (database URL)")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="In JSON (print JSON)")]
 RUN_HELP = ("Mã lượt kiểm tra, mã cơ quan (lượt mới nhất của cơ quan) hoặc 'latest' "
             "(run id, agency id for its newest run, or 'latest')")
 

@@ -11,12 +11,7 @@ from typing import Annotated
 import typer
 
 from probe import commands_judging
-
-DEFAULT_DB = "sqlite:///results.db"
-DbOpt = Annotated[str, typer.Option("--db", envvar="PROBE_DB",
-                                    help="CSDL kết quả (database URL)")]
-RubricOpt = Annotated[str, typer.Option("--rubric", help="Bộ tiêu chí (rubric version or file)")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="In JSON (print JSON)")]
+from probe.cli_options import DEFAULT_DB, DbOpt, JsonOpt, RubricOpt
 
 
 def attest(agency: Annotated[str, typer.Argument(help="Mã hoặc tên cơ quan (agency id or name)")],

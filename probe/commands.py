@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from rich.console import Console
@@ -22,7 +22,11 @@ from probe.progress import sweep_progress
 from probe.reach import refusal
 from probe.urls import BadUrl, is_private_host, parse_portal_url
 
+if TYPE_CHECKING:
+    from probe.scoring.rubric import Rubric
+
 out = plain_console()
+DEFAULT_DB = "sqlite:///results.db"  # the --db every command takes by default
 GRADES = "ABCDE"
 
 
@@ -168,7 +172,7 @@ def check(url: str, name: str, block: str, db: str, ca_file: str | None, allow_p
     url = checked_url(url, allow_private)
     http_entry = _http_entry(http_url, allow_private)
     threshold = _grade_option(fail_under)
-    _check_rubric(rubric)
+    judged_by = _check_rubric(rubric)
     if block not in registries.BLOCKS:
         raise UserError(f"khối '{block}' không hợp lệ (unknown block)")
     host = urlsplit(url).netloc
@@ -193,7 +197,7 @@ def check(url: str, name: str, block: str, db: str, ca_file: str | None, allow_p
     else:
         from probe.tables import print_check
 
-        print_check(out, document)
+        print_check(out, document, judged_by, "" if db == DEFAULT_DB else f"--db {db}")
     return _check_exit(document, threshold)
 
 
@@ -245,11 +249,12 @@ def _grade_option(grade: str | None) -> str | None:
     return grade.upper()
 
 
-def _check_rubric(rubric: str) -> None:
+def _check_rubric(rubric: str) -> Rubric:
+    """The rubric named or given as a file, or a UserError saying what is wrong with it."""
     from probe.scoring import RubricError, load_rubric
 
     try:
-        load_rubric(rubric)
+        return load_rubric(rubric)
     except RubricError as error:
         raise UserError(f"bộ tiêu chí lỗi (bad rubric) {error}") from error
 

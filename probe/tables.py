@@ -12,11 +12,13 @@ from rich.table import Table
 from rich.text import Text
 
 from probe import status as statuses
+from probe.advice import fix_first, unmeasured
 from probe.db.store import Store
 from probe.history import published_rows
 from probe.models import SiteMap
 from probe.ranking import BLOCK_NAMES as RANK_BLOCK_NAMES
 from probe.ranking import GRADES, BlockTable, block_tables
+from probe.scoring.rubric import Rubric
 
 BLOCK_NAMES = {"ministry": "Khối bộ, ngành (ministries)",
                "province": "Khối địa phương (provinces)", "other": "Khác (other)"}
@@ -140,8 +142,11 @@ def print_sitemap(console: Console, sitemap: SiteMap) -> None:
     console.print(shown)
 
 
-def print_check(console: Console, document: dict[str, Any]) -> None:
-    """A self-check: status, total, grade, then every item."""
+def print_check(console: Console, document: dict[str, Any], rubric: Rubric | None = None,
+                db_option: str = "") -> None:
+    """A self-check: status, total, grade, every group and item; with the `rubric` it was
+    judged by, what to fix first. `db_option` ("--db URL", or "" for the default) goes into
+    the commands it points to."""
     console.print(Text.assemble((document["agency"], "bold"), f" {document['url']}"))
     detail = document.get("status_detail")
     console.print(f"Trạng thái (status): {statuses.label(document['status'])} "
@@ -149,7 +154,57 @@ def print_check(console: Console, document: dict[str, Any]) -> None:
     console.print(Text.assemble("Tổng điểm (total): ", (str(document["total"]), "bold"),
                                 " — xếp loại (grade) ", (str(document["grade"]), "bold"),
                                 f" (bộ tiêu chí {document['rubric']}; run {document['run_id']})"))
+    if document.get("groups"):
+        console.print(_groups_table(document["groups"], rubric))
     console.print(_items_table(document["items"]))
+    if document["status"] in statuses.PROBE_SIDE:
+        console.print("Lỗi của công cụ đo, không phải của cổng: chạy lại sau (a probe failure, "
+                      "not the portal's: run the check again)")
+    elif document["status"] != statuses.COMPLETED:
+        console.print(f"Nên sửa trước (fix first): cổng không trả lời được "
+                      f"({statuses.label(document['status'])}); mọi mục chưa được chấm cho đến "
+                      "khi cổng truy cập được (the portal could not be read; no item is judged "
+                      "until it can)")
+    elif rubric is not None:
+        _print_fix_first(console, document["items"], rubric)
+    where = f" {db_option}" if db_option else ""
+    console.print(f"Chi tiết từng quan sát và bằng chứng (every observation, its evidence): "
+                  f"probe show {document['run_id']}{where}; báo cáo HTML (report): "
+                  f"probe report{where}")
+
+
+def _groups_table(groups: dict[str, dict[str, float]], rubric: Rubric | None) -> Table:
+    shown = Table(title="Theo nhóm tiêu chí (by criteria group)")
+    for column in ("Nhóm (group)", "Điểm (points)", "Đo được (measured)"):
+        shown.add_column(column)
+    for group_id, figures in groups.items():
+        name = group_id
+        if rubric is not None and any(g.id == group_id for g in rubric.groups):
+            group = rubric.group(group_id)
+            name = f"{group.name_vi} ({group.name_en})"
+        shown.add_row(name, f"{figures['points']:g}/{figures['max']:g}",
+                      f"{figures['measured']:g}/{figures['max']:g}")
+    return shown
+
+
+def _print_fix_first(console: Console, items: list[dict[str, Any]], rubric: Rubric,
+                     shown: int = 5) -> None:
+    """The items that lost the most points with the rubric's remediation, then the items
+    the probe could not measure."""
+    advice = fix_first(items, rubric)
+    if advice:
+        console.print(Text("Nên sửa trước (fix first): các mục mất nhiều điểm nhất (the items "
+                           "that lost the most points)", style="bold"))
+    for rank, one in enumerate(advice[:shown], 1):
+        console.print(f"{rank}. {one.item_id} {one.title_vi} — mất (lost) {one.lost:g} điểm: "
+                      f"{one.remediation_vi}")
+    if len(advice) > shown:
+        others = ", ".join(f"{a.item_id} (−{a.lost:g})" for a in advice[shown:])
+        console.print(f"Các mục khác còn mất điểm (other items that lost points): {others}")
+    missing = unmeasured(items)
+    if missing:
+        console.print(f"Chưa đo được (not measured; lỗi của công cụ đo, không tính cho cổng — a "
+                      f"probe failure, not the portal's): {', '.join(missing)}")
 
 
 def _items_table(items: list[dict[str, Any]]) -> Table:

@@ -147,9 +147,14 @@ def farm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Farm]:
         yield running
 
 
+def farm_env(farm: Farm) -> dict[str, str]:
+    """The environment a check of a farm portal runs in (quicker sampling, the stand-ins)."""
+    return {**os.environ, **QUICKER, **dict(line.split("=", 1) for line in env_lines(farm))}
+
+
 def check(farm: Farm, agency_id: str, tmp_path: Path, *extra: str) -> tuple[int, dict]:
     agency = next(a for a in farm.agencies if a.id == agency_id)
-    env = {**os.environ, **QUICKER, **dict(line.split("=", 1) for line in env_lines(farm))}
+    env = farm_env(farm)
     result = probe("check", agency.portal_url, "--name", agency.name, "--json", "--ca-file",
                    farm.ca_file, "--allow-private", "--db", f"sqlite:///{tmp_path / 'r.db'}",
                    *extra, cwd=tmp_path, env=env)
@@ -188,3 +193,9 @@ def test_broken_portal_exits_3_and_says_why(farm: Farm, tmp_path: Path) -> None:
     assert code == 3
     assert document["status"] == farm.expected_status["bo-ha-tang-so"] == "http_error"
     assert document["grade"] == "E"
+    agency = next(a for a in farm.agencies if a.id == "bo-ha-tang-so")
+    db = f"sqlite:///{tmp_path / 'r.db'}"
+    text = probe("check", agency.portal_url, "--ca-file", farm.ca_file, "--allow-private",
+                 "--db", db, cwd=tmp_path, env=farm_env(farm))
+    assert text.returncode == 3 and "Traceback" not in text.stderr
+    assert "cổng không trả lời được" in text.stdout and f"--db {db}" in text.stdout

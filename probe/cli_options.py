@@ -1,0 +1,16 @@
+"""Options several `probe` commands share, declared once (typer annotations)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from probe.commands import DEFAULT_DB
+
+__all__ = ["DEFAULT_DB", "DbOpt", "JsonOpt", "RubricOpt"]
+
+DbOpt = Annotated[str, typer.Option("--db", envvar="PROBE_DB",
+                                    help="CSDL kết quả (database URL)")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="In JSON (print JSON)")]
+RubricOpt = Annotated[str, typer.Option("--rubric", help="Bộ tiêu chí (rubric version or file)")]

@@ -1,0 +1,68 @@
+"""What a self-check tells an agency to fix first (probe.advice), and how `probe check`
+prints it: the items that lost the most points with the rubric's remediation, the groups,
+the items the probe could not measure, and where the evidence is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from probe.advice import fix_first, unmeasured
+from probe.console import plain_console
+from probe.scoring import load_rubric
+from probe.tables import print_check
+
+RUBRIC = load_rubric("2024")
+
+
+def item(item_id: str, status: str, points: float | None, most: float) -> dict[str, Any]:
+    return {"id": item_id, "group": RUBRIC.item(item_id).group, "points": points, "max": most,
+            "status": status, "reason": f"lý do {item_id}"}
+
+
+ITEMS = [item("F1", "pass", 8, 8), item("F2", "fail", 0, 6), item("F3", "partial", 5.6, 8),
+         item("F4", "fail", 0, 5), item("E1", "fail", 0, 3), item("S4", "partial", 0.67, 2),
+         item("P1", "unmeasured", None, 5), item("S6", "attested", 2, 2),
+         item("L3", "partial", 0.4, 1), item("A3", "partial", 0.7, 1), item("F7", "fail", 0, 3)]
+
+
+def test_the_items_that_lost_most_come_first_with_the_rubrics_remediation() -> None:
+    advice = fix_first(ITEMS, RUBRIC)
+    assert [(a.item_id, a.lost) for a in advice] == [
+        ("F2", 6), ("F4", 5), ("E1", 3), ("F7", 3), ("F3", 2.4), ("S4", 1.33), ("L3", 0.6),
+        ("A3", 0.3)]  # ties (E1, F7) in the check's order; passed and unmeasured left out
+    assert advice[0].remediation_vi == RUBRIC.item("F2").remediation_vi
+    assert advice[0].title_vi == RUBRIC.item("F2").title_vi
+    assert unmeasured(ITEMS) == ["P1"]
+
+
+def document(status: str = "completed") -> dict[str, Any]:
+    return {"agency": "Tỉnh X", "url": "https://x.gov.vn/", "status": status,
+            "status_detail": "", "total": 61.2, "grade": "D", "rubric": "2024",
+            "run_id": "r-1", "items": ITEMS,
+            "groups": {"functions": {"points": 33.7, "max": 50, "measured": 50},
+                       "performance": {"points": 15, "max": 20, "measured": 15}}}
+
+
+def printed(shown: dict[str, Any], **options: Any) -> str:
+    console = plain_console(record=True, width=300)
+    print_check(console, shown, **options)
+    return console.export_text()
+
+
+def test_a_check_prints_its_groups_what_to_fix_first_and_where_the_evidence_is() -> None:
+    text = printed(document(), rubric=RUBRIC, db_option="--db sqlite:///x.db")
+    assert "Chức năng (Functions)" in text and "33.7/50" in text and "15/20" in text
+    first = text.index("1. F2 Tìm kiếm thủ tục hành chính — mất (lost) 6 điểm: ")
+    assert first < text.index("2. F4 ") < text.index("5. F3 ")
+    assert RUBRIC.item("F2").remediation_vi in text
+    assert "(other items that lost points): S4 (−1.33), L3 (−0.6), A3 (−0.3)" in text
+    assert "probe failure, not the portal's): P1" in text
+    assert "probe show r-1 --db sqlite:///x.db" in text
+
+
+def test_an_unreachable_portal_is_told_to_answer_first_not_given_thirty_items() -> None:
+    text = printed(document("http_error"), rubric=RUBRIC)
+    assert "cổng không trả lời được" in text and "1. F2" not in text
+    assert "probe show r-1;" in text  # the default database needs no --db
+    assert "chạy lại sau" in printed(document("probe_error"), rubric=RUBRIC)
+    assert "Nên sửa trước" not in printed(document())  # no rubric: nothing to advise from
