@@ -312,7 +312,7 @@ def show(run_id: str, rubric: str, db: str, as_json: bool) -> int:
     else:
         from probe.tables import print_run
 
-        print_run(out, document)
+        print_run(out, document, _check_rubric(rubric) if document["scores"] else None)
     return 0
 
 

@@ -154,23 +154,30 @@ def print_check(console: Console, document: dict[str, Any], rubric: Rubric | Non
     console.print(Text.assemble("Tổng điểm (total): ", (str(document["total"]), "bold"),
                                 " — xếp loại (grade) ", (str(document["grade"]), "bold"),
                                 f" (bộ tiêu chí {document['rubric']}; run {document['run_id']})"))
-    if document.get("groups"):
-        console.print(_groups_table(document["groups"], rubric))
-    console.print(_items_table(document["items"]))
-    if document["status"] in statuses.PROBE_SIDE:
-        console.print("Lỗi của công cụ đo, không phải của cổng: chạy lại sau (a probe failure, "
-                      "not the portal's: run the check again)")
-    elif document["status"] != statuses.COMPLETED:
-        console.print(f"Nên sửa trước (fix first): cổng không trả lời được "
-                      f"({statuses.label(document['status'])}); mọi mục chưa được chấm cho đến "
-                      "khi cổng truy cập được (the portal could not be read; no item is judged "
-                      "until it can)")
-    elif rubric is not None:
-        _print_fix_first(console, document["items"], rubric)
+    _print_scores(console, document["status"], document.get("groups") or {}, document["items"],
+                  rubric)
     where = f" {db_option}" if db_option else ""
     console.print(f"Chi tiết từng quan sát và bằng chứng (every observation, its evidence): "
                   f"probe show {document['run_id']}{where}; báo cáo HTML (report): "
                   f"probe report{where}")
+
+
+def _print_scores(console: Console, status: str, groups: dict[str, dict[str, float]],
+                  items: list[dict[str, Any]], rubric: Rubric | None) -> None:
+    """The groups, every item, then what to fix first (or why nothing was judged)."""
+    if groups:
+        console.print(_groups_table(groups, rubric))
+    console.print(_items_table(items))
+    if status in statuses.PROBE_SIDE:
+        console.print("Lỗi của công cụ đo, không phải của cổng: chạy lại sau (a probe failure, "
+                      "not the portal's: run the check again)")
+    elif status != statuses.COMPLETED:
+        console.print(f"Nên sửa trước (fix first): cổng không trả lời được "
+                      f"({statuses.label(status)}); mọi mục chưa được chấm cho đến khi cổng "
+                      "truy cập được (the portal could not be read; no item is judged until it "
+                      "can)")
+    elif rubric is not None:
+        _print_fix_first(console, items, rubric)
 
 
 def _groups_table(groups: dict[str, dict[str, float]], rubric: Rubric | None) -> Table:
@@ -219,7 +226,7 @@ def _items_table(items: list[dict[str, Any]]) -> Table:
     return shown
 
 
-def print_run(console: Console, document: dict[str, Any]) -> None:
+def print_run(console: Console, document: dict[str, Any], rubric: Rubric | None = None) -> None:
     """One stored run: what was seen and how it was judged."""
     console.print(Text.assemble((document["agency"]["name"], "bold"), f" {document['url']} — "
                                 f"{statuses.label(document['status'])} ({document['run_id']})"))
@@ -231,6 +238,7 @@ def print_run(console: Console, document: dict[str, Any]) -> None:
                       obs["stat"] or "", obs["outcome"], obs["page"] or "")
     console.print(shown)
     if document["scores"]:
-        console.print(f"Tổng điểm (total) {document['scores']['total']} — "
-                      f"xếp loại (grade) {document['scores']['grade']}")
-        console.print(_items_table(document["scores"]["items"]))
+        scores = document["scores"]
+        console.print(f"Tổng điểm (total) {scores['total']} — xếp loại (grade) {scores['grade']}")
+        _print_scores(console, document["status"], scores.get("groups") or {}, scores["items"],
+                      rubric)

@@ -66,3 +66,16 @@ def test_an_unreachable_portal_is_told_to_answer_first_not_given_thirty_items() 
     assert "probe show r-1;" in text  # the default database needs no --db
     assert "chạy lại sau" in printed(document("probe_error"), rubric=RUBRIC)
     assert "Nên sửa trước" not in printed(document())  # no rubric: nothing to advise from
+
+
+def test_a_stored_run_shows_the_same_advice() -> None:
+    from probe.tables import print_run
+
+    console = plain_console(record=True, width=300)
+    shown = document()
+    print_run(console, {"agency": {"name": "Tỉnh X"}, "url": shown["url"],
+                        "status": "completed", "run_id": "r-1", "observations": [],
+                        "scores": {k: shown[k] for k in ("total", "grade", "groups", "items")}},
+              RUBRIC)
+    text = console.export_text()
+    assert "Chức năng (Functions)" in text and "1. F2 Tìm kiếm thủ tục hành chính" in text
