@@ -191,7 +191,7 @@ def check(url: str, name: str, block: str, db: str, ca_file: str | None, allow_p
     if junit:
         from probe.junit import write_junit
 
-        write_junit(junit, document)
+        write_junit(junit, document, judged_by)
     if as_json:
         print(json.dumps(document, ensure_ascii=False, indent=2))
     else:

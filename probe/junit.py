@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from probe.scoring.rubric import Rubric
+
 # Characters XML 1.0 cannot hold; ElementTree writes them as they are, and the file then
 # does not parse. A reason can quote what a portal answered.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -17,8 +19,10 @@ def _xml_text(value: object) -> str:
     return _NOT_XML.sub("?", str(value))
 
 
-def junit_tree(document: dict[str, Any]) -> ET.ElementTree:
-    """A <testsuite> whose failures are the items not earning full points."""
+def junit_tree(document: dict[str, Any], rubric: Rubric | None = None) -> ET.ElementTree:
+    """A <testsuite> whose failures are the items not earning full points; with the `rubric`
+    they were judged by, each failure's text is the item's title and remediation (Vietnamese,
+    then English), what a CI page shows under the failure."""
     items = document["items"]
     failed = [i for i in items if i["status"] in ("fail", "partial")]
     skipped = [i for i in items if i["status"] == "unmeasured"]
@@ -35,15 +39,26 @@ def junit_tree(document: dict[str, Any]) -> ET.ElementTree:
         case = ET.SubElement(suite, "testcase", {"classname": item["group"], "name": item["id"]})
         message = _xml_text(f"{item['points']}/{item['max']}: {item['reason']}")
         if item in failed:
-            ET.SubElement(case, "failure", {"message": message, "type": item["status"]})
+            failure = ET.SubElement(case, "failure", {"message": message, "type": item["status"]})
+            failure.text = _remediation(rubric, item["id"])
         elif item in skipped:
             ET.SubElement(case, "skipped", {"message": _xml_text(item["reason"])})
     return ET.ElementTree(suite)
 
 
-def write_junit(path: Path, document: dict[str, Any]) -> Path:
+def _remediation(rubric: Rubric | None, item_id: str) -> str | None:
+    """What the rubric says to do about `item_id` (None without it)."""
+    known = {item.id: item for item in rubric.items} if rubric is not None else {}
+    spec = known.get(item_id)
+    if spec is None:
+        return None
+    return _xml_text(f"{spec.title_vi}: {spec.remediation_vi}\n\n"
+                     f"{spec.title_en}: {spec.remediation_en}")
+
+
+def write_junit(path: Path, document: dict[str, Any], rubric: Rubric | None = None) -> Path:
     """Write the JUnit XML of `document` (a `probe check --json` object) to `path`."""
-    tree = junit_tree(document)
+    tree = junit_tree(document, rubric)
     ET.indent(tree)
     tree.write(path, encoding="utf-8", xml_declaration=True)
     return Path(path)

@@ -56,6 +56,18 @@ def test_junit_fails_what_lost_points_and_skips_the_unmeasured(tmp_path: Path) -
     assert cases["P3"].find("skipped") is not None
 
 
+def test_junit_failures_carry_the_rubrics_remediation(tmp_path: Path) -> None:
+    from probe.scoring import load_rubric
+
+    rubric = load_rubric("2024")
+    suite = ET.parse(write_junit(tmp_path / "j.xml", document(), rubric)).getroot()
+    cases = {c.get("name"): c for c in suite.iter("testcase")}
+    body = cases["F2"].find("failure").text
+    assert body.startswith(f"{rubric.item('F2').title_vi}: {rubric.item('F2').remediation_vi}")
+    assert rubric.item("F2").remediation_en in body
+    assert cases["P3"].find("skipped").text is None  # unmeasured: nothing to remedy
+
+
 def test_junit_parses_whatever_a_reason_quotes(tmp_path: Path) -> None:
     """A reason quoting a portal's answer may hold characters XML 1.0 forbids."""
     hostile = document()
