@@ -8,8 +8,16 @@ import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from probe.commands import evidence_root, load_registry, open_store, out, settings_for
+from probe.commands import (
+    evidence_root,
+    load_registry,
+    open_store,
+    out,
+    settings_for,
+    warn_robots_ignored,
+)
 from probe.context import ProbeSettings
 from probe.db.plan import SweepPlan
 from probe.db.schema import SweepRow
@@ -78,6 +86,9 @@ def prepare(request: SweepRequest) -> tuple[Schedule, SweepOptions]:
                         EXIT_INCOMPLETE)
     if request.ignore_window:
         options = replace(options, window=None)
+    if plan.ignore_robots:
+        for host in sorted({urlsplit(a.portal_url).netloc for a in plan.agencies}):
+            warn_robots_ignored(host)
     return plan, options
 
 
@@ -131,7 +142,8 @@ def _options(plan: Schedule, request: SweepRequest) -> SweepOptions:
     rubric = request.rubric or plan.rubric
     _check_rubric(rubric)
     settings = settings_for(request.ca_file or plan.ca_file,
-                            request.allow_private or plan.allow_private, **plan.settings)
+                            request.allow_private or plan.allow_private,
+                            obey_robots=not plan.ignore_robots, **plan.settings)
     return SweepOptions(settings=settings, rubric=rubric, families=plan.families,
                         evidence_root=evidence_root(request.db),
                         concurrency=request.concurrency or plan.concurrency, retry=plan.retry,

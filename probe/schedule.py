@@ -3,6 +3,8 @@
 A schedule names what to sweep (a registry, packaged or a path, or agencies written inline),
 the check families, concurrency, politeness, the browser pool (`browsers`), the time window
 in which new portals may start, the retry policy and probe settings (throttling included).
+`ignore_robots: true` lifts robots.txt for agencies written inline, an operator's own portals
+(a staging copy often shuts every robot out); a registry's portals always keep theirs.
 `load_schedule('nightly')` finds a file by name; a path works too. Every problem in a file
 is reported at once (`ScheduleError.problems`), Vietnamese first.
 """
@@ -36,7 +38,7 @@ SETTINGS_KEYS = {"perf_runs": (1, 20), "perf_pages": (1, 20), "sample_pages": (1
                  "page_timeout_ms": (1000, 120_000)}
 TOP_KEYS = {"name", "description", "registry", "agencies", "only", "rubric", "checks",
             "concurrency", "batch_size", "politeness", "window", "retry", "probe", "discovery",
-            "allow_private", "ca_file", "browsers"}
+            "allow_private", "ca_file", "browsers", "ignore_robots"}
 POOL_KEYS = {"max": ("browsers", 1, 16), "pages_per_browser": ("pages_per_browser", 1, 100_000),
              "memory_mb": ("memory_mb", 256, 65_536)}
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -119,6 +121,8 @@ class Schedule:
     pool: PoolSettings = field(default_factory=PoolSettings)
     allow_private: bool = False
     ca_file: str | None = None
+    # robots.txt lifted: only for portals written inline (the operator's own), never a registry
+    ignore_robots: bool = False
 
 
 # --- finding a file ----------------------------------------------------------------------
@@ -262,8 +266,13 @@ def parse(data: Any, path: Path) -> Schedule:
         "pool": _pool(read, top.get("browsers")),
         "allow_private": read.flag(top, "allow_private", "allow_private", False),
         "ca_file": _ca_file(read, top, path),
+        "ignore_robots": read.flag(top, "ignore_robots", "ignore_robots", False),
     }
     values["registry"], values["agencies"] = _agencies(read, top, path)
+    if values["ignore_robots"] and "registry" in top:
+        read.add("ignore_robots", "chỉ dùng cho cổng của chính đơn vị bạn ghi trong 'agencies', "
+                 "không cho sổ đăng ký", "only for your own portals written under 'agencies', "
+                 "never a registry")
     _check_rubric(read, values["rubric"])
     if problems:
         raise ScheduleError(str(path), problems)

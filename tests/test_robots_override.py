@@ -1,5 +1,6 @@
 """robots.txt is obeyed, unless an operator lifts it for its own portal (`--ignore-robots` on
-`probe check` and `probe discover URL`, never on a registry); the run then says so."""
+`probe check` and `probe discover URL`, `ignore_robots: true` in a schedule of inline
+agencies, never for a registry); the run then says so."""
 
 from __future__ import annotations
 
@@ -73,3 +74,27 @@ def test_a_self_check_of_ones_own_portal_records_that_robots_txt_was_lifted(
                              cwd=tmp_path).stdout)
     (pages,) = [o for o in shown["observations"] if o["name"] == "discovery.pages"]
     assert "robots.txt ignored (the operator's own portal)" in pages["detail"]
+
+
+def schedule(folder: Path, body: str) -> Path:
+    path = folder / "own.yaml"
+    path.write_text(f"name: own\nallow_private: true\nignore_robots: true\n{body}",
+                    encoding="utf-8")
+    return path
+
+
+def test_a_self_check_schedule_lifts_robots_txt_for_its_own_portals_only(
+        shut_out: str, tmp_path: Path) -> None:
+    own = schedule(tmp_path, "agencies:\n  - {id: tinh-be-quan, name: Tỉnh Bế Quan, "
+                             f"block: province, portal_url: '{shut_out}'}}\n"
+                             "discovery: {max_pages: 6, time_limit_s: 30}\n")
+    mapped = probe("discover", "--schedule", str(own), "--json", "--db",
+                   f"sqlite:///{tmp_path / 'r.db'}", cwd=tmp_path)
+    assert mapped.returncode == 0, mapped.stderr
+    (portal,) = json.loads(mapped.stdout)["portals"]
+    assert portal["status"] == "completed" and portal["sitemap"]["robots_ignored"] is True
+    assert "robots.txt ignored on request" in mapped.stderr
+    registry = schedule(tmp_path, "registry: '2026'\n")
+    refused = probe("sweep", "--schedule", str(registry), cwd=tmp_path)
+    assert refused.returncode == 2 and "ignore_robots" in refused.stderr
+    assert "never a registry" in refused.stderr and "Traceback" not in refused.stderr
