@@ -215,14 +215,17 @@ def _print_fix_first(console: Console, items: list[dict[str, Any]], rubric: Rubr
 
 
 def _items_table(items: list[dict[str, Any]]) -> Table:
+    """Every item, a section per group (the groups table names them): the reason, the widest
+    column, keeps the room a group column took."""
     shown = Table()
-    for column in ("Mục (item)", "Nhóm (group)", "Điểm (points)", "Kết quả (status)",
-                   "Lý do (reason)"):
+    for column in ("Mục (item)", "Điểm (points)", "Kết quả (status)", "Lý do (reason)"):
         shown.add_column(column)
-    for item in items:
+    for index, item in enumerate(items):
         points = "—" if item["points"] is None else f"{item['points']:g}"
-        shown.add_row(item["id"], item["group"], f"{points}/{item['max']:g}",
-                      STATUS_MARK.get(item["status"], item["status"]), item["reason"])
+        last_of_group = index + 1 == len(items) or items[index + 1]["group"] != item["group"]
+        shown.add_row(item["id"], f"{points}/{item['max']:g}",
+                      STATUS_MARK.get(item["status"], item["status"]), item["reason"],
+                      end_section=last_of_group)
     return shown
 
 
