@@ -1,48 +1,66 @@
-"""What a self-check tells an agency to do first: the items that lost the most points, each
-with the rubric's remediation, and the items the probe could not measure.
+"""What to fix first: the items that lost the most points, each with the rubric's
+remediation, what fixing it adds to the total, and the total and grade once it and every
+item above it are fixed. The self-check's terminal output (`probe check`, `probe show`) and
+the HTML report's agency pages both read it.
 
-Pure: it reads a scored check's items (`probe check --json`'s "items") and the rubric they
-were judged by. An item judged "partial" or "fail" lost `max - points`; an attested item or
-one left unmeasured (a probe failure, never the portal's) lost nothing the agency can fix by
-changing its portal, so it is listed apart.
+Pure: it reads scored items (`probe check --json`'s "items") and the rubric they were judged
+by. An unmeasured item (a probe failure, never the portal's) is listed apart: under the
+"rescale" policy it is out of the total, under "zero" it counts as lost.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from probe.scoring.rubric import Rubric
+from probe.scoring import round2
+from probe.scoring.rubric import Item, Rubric
 
-LOSING = ("partial", "fail")
+EPSILON = 0.005  # a point lost below this is rounding, not a fault
 
 
 @dataclass(frozen=True)
 class Advice:
-    """One item to fix: how many points it lost and what the rubric says to do."""
+    """One item to fix and what fixing it is worth."""
 
     item_id: str
-    title_vi: str
-    title_en: str
-    lost: float
-    remediation_vi: str
-    remediation_en: str
+    spec: Item | None  # the rubric's item (titles, remediation); None if it has no such item
+    lost: float  # the item's points lost
+    gain_total: float  # what fixing it adds to the total out of 100
+    total_after: float  # the total once it and every item above it are fixed
+    grade_after: str
+
+    def title(self, lang: str = "vi") -> str:
+        if self.spec is None:
+            return ""
+        return self.spec.title_vi if lang == "vi" else self.spec.title_en
+
+    def remediation(self, lang: str = "vi") -> str:
+        if self.spec is None:
+            return ""
+        return self.spec.remediation_vi if lang == "vi" else self.spec.remediation_en
 
 
 def fix_first(items: Sequence[Mapping[str, Any]], rubric: Rubric) -> list[Advice]:
-    """The items that lost points, most points lost first (ties in the check's order)."""
+    """The items that lost points, most points lost first (ties by item id)."""
+    zero = rubric.unmeasured_policy == "zero"
+    counted = [i for i in items
+               if zero or (i["status"] != "unmeasured" and i["points"] is not None)]
+    measured = rubric.max_points if zero else math.fsum(float(i["max"]) for i in counted)
+    running = math.fsum(float(i["points"] or 0.0) for i in counted)
+    lost = sorted(((float(i["max"]) - float(i["points"] or 0.0), str(i["id"])) for i in counted),
+                  key=lambda entry: (-entry[0], entry[1]))
     known = {item.id: item for item in rubric.items}
     found = []
-    for index, scored in enumerate(items):
-        spec = known.get(str(scored["id"]))
-        if scored["status"] not in LOSING or scored["points"] is None or spec is None:
-            continue
-        lost = round(float(scored["max"]) - float(scored["points"]), 2)
-        if lost > 0:
-            found.append((-lost, index, Advice(spec.id, spec.title_vi, spec.title_en, lost,
-                                               spec.remediation_vi, spec.remediation_en)))
-    return [advice for _, _, advice in sorted(found, key=lambda entry: entry[:2])]
+    for points, item_id in (entry for entry in lost if entry[0] > EPSILON):
+        running += points
+        after = round2(100.0 * running / measured) if measured else 0.0
+        found.append(Advice(item_id, known.get(item_id), round(points, 2),
+                            100.0 * points / measured if measured else 0.0, after,
+                            rubric.grade_for(after)))
+    return found
 
 
 def unmeasured(items: Sequence[Mapping[str, Any]]) -> list[str]:

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from probe import status as statuses
+from probe.advice import fix_first
 from probe.db.schema import RunRow, SweepRow
 from probe.db.store import Store
 from probe.history import published_rows
@@ -273,25 +274,11 @@ def _fix(spec: Any, lang: str) -> str:
 def recoverable(items: Sequence[dict[str, Any]], rubric: Rubric,
                 lang: str) -> list[dict[str, Any]]:
     """Items that lost points, most points recoverable first, with the total and grade
-    once that item and every one above it are fixed (under the rubric's unmeasured policy)."""
-    zero = rubric.unmeasured_policy == "zero"
-    counted = [i for i in items if zero or (i["status"] != "unmeasured"
-                                            and i["points"] is not None)]
-    earned = math.fsum(i["points"] or 0.0 for i in counted)
-    measured = rubric.max_points if zero else math.fsum(i["max"] for i in counted)
-    lost = [i for i in counted if i["max"] - (i["points"] or 0.0) > 0.005]
-    lost.sort(key=lambda i: (-(i["max"] - (i["points"] or 0.0)), i["id"]))
-    fixes, running = [], earned
-    for item in lost:
-        gain = item["max"] - (item["points"] or 0.0)
-        running += gain
-        after = round2(100.0 * running / measured) if measured else 0.0
-        spec = _spec(rubric, item["id"])
-        fixes.append({"id": item["id"], "title": _title(spec, lang), "fix": _fix(spec, lang),
-                      "gain": number(gain, lang),
-                      "gain_total": number(100.0 * gain / measured if measured else 0.0, lang),
-                      "after": number(after, lang), "grade_after": rubric.grade_for(after)})
-    return fixes
+    once that item and every one above it are fixed (`probe.advice.fix_first`)."""
+    return [{"id": a.item_id, "title": a.title(lang), "fix": a.remediation(lang),
+             "gain": number(a.lost, lang), "gain_total": number(a.gain_total, lang),
+             "after": number(a.total_after, lang), "grade_after": a.grade_after}
+            for a in fix_first(items, rubric)]
 
 
 def _history_view(points: list[TrendPoint], sweep_id: str, rubric: Rubric,

@@ -29,9 +29,12 @@ def test_the_items_that_lost_most_come_first_with_the_rubrics_remediation() -> N
     advice = fix_first(ITEMS, RUBRIC)
     assert [(a.item_id, a.lost) for a in advice] == [
         ("F2", 6), ("F4", 5), ("E1", 3), ("F7", 3), ("F3", 2.4), ("S4", 1.33), ("L3", 0.6),
-        ("A3", 0.3)]  # ties (E1, F7) in the check's order; passed and unmeasured left out
-    assert advice[0].remediation_vi == RUBRIC.item("F2").remediation_vi
-    assert advice[0].title_vi == RUBRIC.item("F2").title_vi
+        ("A3", 0.3)]  # ties (E1, F7) by id; passed and unmeasured (rescaled) left out
+    assert advice[0].remediation() == RUBRIC.item("F2").remediation_vi
+    assert advice[0].title("en") == RUBRIC.item("F2").title_en
+    # 17.37 of the 39 measured points; F2's 6 make 23.37/39, and all the fixes 100
+    assert [a.total_after for a in advice][::7] == [59.92, 100.0]
+    assert advice[0].grade_after == "D" and advice[-1].grade_after == "A"
     assert unmeasured(ITEMS) == ["P1"]
 
 
@@ -52,7 +55,8 @@ def printed(shown: dict[str, Any], **options: Any) -> str:
 def test_a_check_prints_its_groups_what_to_fix_first_and_where_the_evidence_is() -> None:
     text = printed(document(), rubric=RUBRIC, db_option="--db sqlite:///x.db")
     assert "Chức năng (Functions)" in text and "33.7/50" in text and "15/20" in text
-    first = text.index("1. F2 Tìm kiếm thủ tục hành chính — mất (lost) 6 điểm: ")
+    first = text.index("1. F2 Tìm kiếm thủ tục hành chính — mất (lost) 6 điểm; sửa đến mục "
+                       "này (fixed up to here): 59.92 điểm, hạng (grade) D. ")
     assert first < text.index("2. F4 ") < text.index("5. F3 ")
     assert RUBRIC.item("F2").remediation_vi in text
     assert "(other items that lost points): S4 (−1.33), L3 (−0.6), A3 (−0.3)" in text
