@@ -201,10 +201,14 @@ def rescore(rubric: RubricOpt = "2024",
 @app.command()
 def report(out: Annotated[Path, typer.Option(help="Thư mục báo cáo")] = Path("report"),
            sweep_id: Annotated[str, typer.Option("--sweep")] = "latest",
+           run_id: Annotated[str | None, typer.Option(
+               "--run", help="Báo cáo một lượt (ví dụ probe check): mã lượt, mã cơ quan hoặc "
+                             "latest (one run, e.g. a probe check: run id, agency id or "
+                             "latest)")] = None,
            rubric: RubricOpt = "2024", lang: Annotated[str, typer.Option()] = "vi",
            db: DbOpt = DEFAULT_DB) -> None:
     """Báo cáo HTML tĩnh (static HTML report)."""
-    raise typer.Exit(commands.report(out, sweep_id, rubric, lang, db))
+    raise typer.Exit(commands.report(out, sweep_id, rubric, lang, db, run_id))
 
 
 BrokerOpt = Annotated[str, typer.Option(

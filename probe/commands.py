@@ -23,6 +23,7 @@ from probe.reach import refusal
 from probe.urls import BadUrl, is_private_host, parse_portal_url
 
 if TYPE_CHECKING:
+    from probe.db.schema import RunRow
     from probe.scoring.rubric import Rubric
 
 out = plain_console()
@@ -266,7 +267,7 @@ def rank(sweep_id: str, block: str | None, fmt: str, rubric: str, db: str) -> in
     """`probe rank`: a measured sweep ranked by its scores, an imported one as published."""
     check_table_options(block, fmt)
     store = existing_store(db)
-    sweep_id = _sweep_id(store, sweep_id)
+    sweep_id = stored_sweep_id(store, sweep_id)
     if store.sweep(sweep_id).status == "imported":
         from probe.commands_judging import rank_published
 
@@ -286,19 +287,25 @@ def check_table_options(block: str | None, fmt: str) -> None:
         raise UserError(f"khối '{block}' không hợp lệ (unknown block)")
 
 
-def _sweep_id(store: Store, sweep_id: str) -> str:
+def stored_sweep_id(store: Store, sweep_id: str) -> str:
+    """The id of the stored sweep `sweep_id` ('latest' too), or a UserError saying why not."""
     try:
         return store.sweep(sweep_id).id
     except StoreError as error:
         raise UserError(str(error)) from error
 
 
-def show(run_id: str, rubric: str, db: str, as_json: bool) -> int:
-    store = existing_store(db)
+def stored_run(store: Store, run_id: str) -> RunRow:
+    """The stored run `run_id` (an agency's id: its newest; 'latest'), or a UserError."""
     try:
-        run = store.run(run_id)
+        return store.run(run_id)
     except StoreError as error:
         raise UserError(str(error)) from error
+
+
+def show(run_id: str, rubric: str, db: str, as_json: bool) -> int:
+    store = existing_store(db)
+    run = stored_run(store, run_id)
     document = {
         "run_id": run.id, "sweep_id": run.sweep_id, "agency": agency_of(run).__dict__,
         "url": run.url, "final_url": run.final_url, "handover": run.handover,
@@ -316,16 +323,33 @@ def show(run_id: str, rubric: str, db: str, as_json: bool) -> int:
     return 0
 
 
-def report(out_dir: Path, sweep_id: str, rubric: str, lang: str, db: str) -> int:
+def report(out_dir: Path, sweep_id: str, rubric: str, lang: str, db: str,
+           run_id: str | None = None) -> int:
+    """`probe report`: the HTML report of a sweep, or of one run (`--run`)."""
     from probe.report import write_report
 
     if lang not in ("vi", "en"):
         raise UserError(f"ngôn ngữ '{lang}' không hợp lệ: vi | en (bad language)")
     _check_rubric(rubric)
     store = existing_store(db)
-    index = write_report(store, _sweep_id(store, sweep_id), rubric, out_dir, lang)
+    if run_id is not None:
+        index = write_report(store, "", rubric, out_dir, lang,
+                             run_id=stored_run(store, run_id).id)
+    else:
+        index = write_report(store, _report_sweep(store, sweep_id), rubric, out_dir, lang)
     out.print(f"Báo cáo (report): {index}")
     return 0
+
+
+def _report_sweep(store: Store, sweep_id: str) -> str:
+    """The sweep to report; when there is none but runs are stored (self-checks), the error
+    says how to report a run."""
+    try:
+        return store.sweep(sweep_id).id
+    except StoreError as error:
+        hint = ("; lượt kiểm tra riêng lẻ (a single run, e.g. probe check): probe report --run "
+                "latest" if store.runs() else "")
+        raise UserError(f"{error}{hint}") from error
 
 
 def registry_validate(path: Path) -> int:

@@ -15,9 +15,15 @@ from rich.table import Table
 from rich.text import Text
 
 from probe import attestations, history
-from probe.commands import check_table_options, evidence_root, existing_store, open_store
+from probe.commands import (
+    check_table_options,
+    evidence_root,
+    existing_store,
+    open_store,
+    stored_sweep_id,
+)
 from probe.console import plain_console
-from probe.db.store import Store, StoreError
+from probe.db.store import Store
 from probe.diffing import AgencyDiff, DiffError, EvidenceChange, SweepDiff, diff_sweeps
 from probe.errors import UserError
 from probe.rescoring import rescore as rescore_runs
@@ -103,7 +109,7 @@ def rescore(rubric: str, sweep_id: str | None, db: str, as_json: bool = False) -
     judged = load(rubric)
     store = existing_store(db)
     if sweep_id:
-        sweep_id = _sweep_id(store, sweep_id)
+        sweep_id = stored_sweep_id(store, sweep_id)
     summary = rescore_runs(store, judged, sweep_id)
     if as_json:
         _dump(summary.to_dict())
@@ -115,13 +121,6 @@ def rescore(rubric: str, sweep_id: str | None, db: str, as_json: bool = False) -
               f"{summary.written} written, {summary.unchanged} unchanged) "
               f"in {summary.seconds['total']:.2f} s")
     return 0
-
-
-def _sweep_id(store: Store, sweep_id: str) -> str:
-    try:
-        return store.sweep(sweep_id).id
-    except StoreError as error:
-        raise UserError(str(error)) from error
 
 
 # --- rank --import ------------------------------------------------------------------------
@@ -150,7 +149,7 @@ def rank_published(sweep_id: str, db: str, block: str | None = None,
     """Print the tables of an imported sweep (`probe rank --sweep h-...`)."""
     check_table_options(block, fmt)
     store = existing_store(db)
-    sweep = store.sweep(_sweep_id(store, sweep_id))
+    sweep = store.sweep(stored_sweep_id(store, sweep_id))
     if sweep.status != "imported":
         raise UserError(f"đợt '{sweep.id}' không phải bảng kết quả được nhập "
                         f"(sweep '{sweep.id}' is not an imported table)")

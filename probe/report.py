@@ -27,6 +27,7 @@ from probe.report_labels import LANGS, TEXT
 from probe.report_views import (
     SweepData,
     agency_view,
+    load_run,
     load_sweep,
     page_file,
     summary_view,
@@ -50,12 +51,16 @@ def default_evidence_root(store: Store) -> Path:
 
 
 def write_report(store: Store, sweep_id: str, rubric: str, out_dir: Path, lang: str = "vi",
-                 evidence: Path | None = None) -> Path:
-    """Write the report of `sweep_id` into `out_dir`; return its index page in `lang`."""
+                 evidence: Path | None = None, run_id: str | None = None) -> Path:
+    """Write the report of `sweep_id` (or of the one run `run_id`: an agency's self-check)
+    into `out_dir`; return its index page in `lang` (the run's own page for one run)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     judged = load_rubric(rubric)
-    data = load_sweep(store, store.sweep(sweep_id), judged)
+    if run_id is not None:
+        data = load_run(store, store.run(run_id), judged)
+    else:
+        data = load_sweep(store, store.sweep(sweep_id), judged)
     copier = ArtifactCopier(evidence or default_evidence_root(store), out_dir)
     meta = {"sweep": data.sweep.id, "started_at": data.sweep.started_at,
             "rubric": judged.version, "generated_at": utc_now()}
@@ -70,7 +75,8 @@ def write_report(store: Store, sweep_id: str, rubric: str, out_dir: Path, lang: 
     for name in STATIC:
         shutil.copyfile(Path(__file__).parent / "templates" / name, out_dir / name)
     write_exports(out_dir, meta, data.tables)
-    return out_dir / page_file("index", "vi" if lang == "vi" else "en")
+    first = data.runs[0].stem if data.single_run and data.runs else "index"
+    return out_dir / page_file(first, "vi" if lang == "vi" else "en")
 
 
 class _Renderer:
@@ -87,5 +93,6 @@ class _Renderer:
             t=TEXT[lang], lang=lang, other_page=page_file(stem, other),
             index_page=page_file("index", lang), vendors_page=page_file("vendors", lang),
             sweep=self.data.sweep, rubric=self.data.rubric, meta=self.meta,
-            published=self.data.published, exports=EXPORTS, stem=stem, **content(lang))
+            published=self.data.published, single_run=self.data.single_run, exports=EXPORTS,
+            stem=stem, **content(lang))
         (self.out_dir / page_file(stem, lang)).write_text(html, encoding="utf-8")

@@ -7,6 +7,7 @@ LANGS = ("vi", "en")
 TEXT: dict[str, dict[str, str]] = {
     "vi": {
         "title": "Báo cáo đánh giá Cổng dịch vụ công", "sweep": "Đợt quét",
+        "single_run": "Lượt kiểm tra riêng",
         "rubric": "Bộ tiêu chí", "generated": "Tạo lúc", "other": "English",
         "other_lang": "en", "skip": "Bỏ qua, đến nội dung chính",
         "nav": "Mục lục báo cáo", "nav_summary": "Tổng quan toàn quốc",
@@ -58,6 +59,7 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "en": {
         "title": "Public-service portal evaluation report", "sweep": "Sweep",
+        "single_run": "Single run",
         "rubric": "Rubric", "generated": "Generated", "other": "Tiếng Việt",
         "other_lang": "vi", "skip": "Skip to main content",
         "nav": "Report contents", "nav_summary": "National summary",

@@ -30,10 +30,11 @@ from probe.report_charts import (
 from probe.report_evidence import ArtifactCopier, index_observations, item_evidence
 from probe.report_labels import ITEM_STATUS, TEXT, number, pick
 from probe.scoring import Rubric, round2
-from probe.tables import sweep_rows
+from probe.tables import run_rows, sweep_rows
 from probe.trends import AgencyNotFound, TrendPoint, trend
 
 MAX_PAGES = 100  # site-map pages listed on an agency page
+SINGLE_RUN = "run"  # the status of the unstored sweep `load_run` reports one run as
 
 
 @dataclass
@@ -60,6 +61,11 @@ class SweepData:
     @property
     def published(self) -> bool:
         return self.sweep.status == "imported"
+
+    @property
+    def single_run(self) -> bool:
+        """A report of one run outside any sweep (`load_run`): nothing to rank it among."""
+        return self.sweep.status == SINGLE_RUN
 
     def stems(self) -> dict[str, str]:
         """Run id -> page file stem."""
@@ -89,6 +95,20 @@ def load_sweep(store: Store, sweep: SweepRow, rubric: Rubric) -> SweepData:
             data.runs.append(RunData(run, scored, observations.get(run.id, []),
                                      store.sitemap(run.id).pages[:MAX_PAGES],
                                      _history(store, run, sweep, rubric), page_stem(run.id)))
+    return data
+
+
+def load_run(store: Store, run: RunRow, rubric: Rubric) -> SweepData:
+    """Everything the report shows about one run (a `probe check` of an agency's own portal,
+    or any run), scored under `rubric`, as a sweep of that run alone that is never stored."""
+    alone = SweepRow(id=run.id, started_at=run.started_at, finished_at=None,
+                     registry_path="", schedule="", status=SINGLE_RUN, rubric=rubric.version)
+    data = SweepData(alone, rubric, block_tables(run_rows(store, [run], rubric.version)))
+    scored = store.score(run.id, rubric.version)
+    if scored is not None:
+        data.runs.append(RunData(run, scored, store.observations(run.id),
+                                 store.sitemap(run.id).pages[:MAX_PAGES],
+                                 _history(store, run, alone, rubric), page_stem(run.id)))
     return data
 
 
@@ -223,6 +243,8 @@ def _is_web_url(url: str) -> bool:
 
 
 def _rank(sweep: SweepData, run: RunRow, lang: str) -> dict[str, Any] | None:
+    if sweep.single_run:
+        return None
     for table in sweep.tables:
         for row in table.rows:
             if row.get("run_id") == run.id:

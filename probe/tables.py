@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from rich.console import Console
@@ -13,6 +14,7 @@ from rich.text import Text
 
 from probe import status as statuses
 from probe.advice import fix_first, unmeasured
+from probe.db.schema import RunRow
 from probe.db.store import Store
 from probe.history import published_rows
 from probe.models import SiteMap
@@ -28,8 +30,13 @@ STATUS_MARK = {"pass": "✓ đạt", "partial": "◐ một phần", "fail": "✗
 
 def sweep_rows(store: Store, sweep_id: str, rubric: str) -> list[dict[str, Any]]:
     """One row per run of the sweep: agency, block, vendor, status, total, grade."""
+    return run_rows(store, store.runs(sweep_id), rubric)
+
+
+def run_rows(store: Store, runs: Iterable[RunRow], rubric: str) -> list[dict[str, Any]]:
+    """One row per scored run: agency, block, vendor, status, total, grade."""
     rows = []
-    for run in store.runs(sweep_id):
+    for run in runs:
         scored = store.score(run.id, rubric)
         if scored is None:
             continue
@@ -159,7 +166,7 @@ def print_check(console: Console, document: dict[str, Any], rubric: Rubric | Non
     where = f" {db_option}" if db_option else ""
     console.print(f"Chi tiết từng quan sát và bằng chứng (every observation, its evidence): "
                   f"probe show {document['run_id']}{where}; báo cáo HTML (report): "
-                  f"probe report{where}")
+                  f"probe report --run {document['run_id']}{where}")
 
 
 def _print_scores(console: Console, status: str, groups: dict[str, dict[str, float]],

@@ -62,6 +62,7 @@ def test_a_check_prints_its_groups_what_to_fix_first_and_where_the_evidence_is()
     assert "(other items that lost points): S4 (−1.33), L3 (−0.6), A3 (−0.3)" in text
     assert "probe failure, not the portal's): P1" in text
     assert "probe show r-1 --db sqlite:///x.db" in text
+    assert "probe report --run r-1 --db sqlite:///x.db" in text
 
 
 def test_an_unreachable_portal_is_told_to_answer_first_not_given_thirty_items() -> None:

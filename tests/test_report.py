@@ -14,6 +14,7 @@ from probe.cli import app
 from probe.db import Store
 from probe.errors import UserError
 from probe.history import import_results
+from probe.models import SiteMap
 from probe.report import write_report
 from probe.report_charts import Column, HBar, Point, column_chart, hbar_chart, line_chart
 from probe.report_views import recoverable
@@ -145,6 +146,38 @@ def test_cli_report_and_a_missing_sweep(built: Built, tmp_path: Path) -> None:
     missing = CliRunner().invoke(app, ["report", "--db", built.db, "--out", str(out),
                                        "--sweep", "s-none"])
     assert isinstance(missing.exception, UserError)
+
+
+def test_one_run_is_reported_on_its_own_page_unranked(built: Built, tmp_path: Path) -> None:
+    """`probe report --run`: an agency's self-check (a run of no sweep) gets the page a sweep
+    gives it, with its evidence and fixes, but no rank among others and no sweep named."""
+    from probe.report_labels import TEXT
+
+    out = tmp_path / "one"
+    result = CliRunner().invoke(app, ["report", "--db", built.db, "--out", str(out),
+                                      "--run", built.hostile_run])
+    assert result.exit_code == 0, result.output
+    page = out / f"agency-{built.hostile_run}.html"
+    assert f"Báo cáo (report): {page}" in result.output.replace("\n", "")
+    html = page.read_text(encoding="utf-8")
+    assert TEXT["vi"]["single_run"] in html and TEXT["vi"]["recoverable"] in html
+    assert f'>{TEXT["vi"]["rank"]}<' not in html and TEXT["vi"]["sweep"] + " " not in html
+    assert [p.name for p in (out / "evidence").iterdir()] == [built.hostile_run]
+    assert (out / f"agency-{built.hostile_run}.en.html").is_file()
+
+
+def test_a_database_of_self_checks_only_is_told_to_report_a_run(tmp_path: Path) -> None:
+    from probe.db.store import run_row
+    from probe.models import Agency
+
+    db = f"sqlite:///{tmp_path / 'r.db'}"
+    agency = Agency(id="x", name="Tỉnh X", block="province", portal_url="https://x.gov.vn/")
+    Store(db).save_run(run_row(agency, "r-1", None, status="completed",
+                               started_at="2026-11-20T01:00:00+00:00"),
+                       SiteMap(portal=agency.portal_url), [])
+    missing = CliRunner().invoke(app, ["report", "--db", db, "--out", str(tmp_path / "o")])
+    assert isinstance(missing.exception, UserError)
+    assert "probe report --run latest" in str(missing.exception)
 
 
 def test_a_published_table_is_reported_without_agency_pages(tmp_path: Path) -> None:
