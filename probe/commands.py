@@ -196,9 +196,12 @@ def check(url: str, name: str, block: str, db: str, ca_file: str | None, allow_p
     if as_json:
         print(json.dumps(document, ensure_ascii=False, indent=2))
     else:
-        from probe.tables import print_check
+        from probe.commands_judging import print_since_last
+        from probe.tables import print_check, print_where_to_look
 
-        print_check(out, document, judged_by, "" if db == DEFAULT_DB else f"--db {db}")
+        print_check(out, document, judged_by)
+        print_since_last(out, store, outcome.run_id, judged_by)
+        print_where_to_look(out, outcome.run_id, "" if db == DEFAULT_DB else f"--db {db}")
     return _check_exit(document, threshold)
 
 

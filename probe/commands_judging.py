@@ -24,7 +24,15 @@ from probe.commands import (
 )
 from probe.console import plain_console
 from probe.db.store import Store
-from probe.diffing import AgencyDiff, DiffError, EvidenceChange, SweepDiff, diff_sweeps
+from probe.diffing import (
+    AgencyDiff,
+    DiffError,
+    EvidenceChange,
+    RunSide,
+    SweepDiff,
+    diff_runs,
+    diff_sweeps,
+)
 from probe.errors import UserError
 from probe.rescoring import rescore as rescore_runs
 from probe.scoring import Rubric, RubricError, available_rubrics, load_rubric
@@ -258,6 +266,31 @@ def print_diff(console: Console, result: SweepDiff) -> None:
                           for a in result.noise_grade_changes)
         console.print(f"Đổi xếp loại chỉ do nhiễu đo, sát ngưỡng (grade flips within "
                       f"measurement noise, near a boundary): {flips}")
+
+
+def print_since_last(console: Console, store: Store, run_id: str, rubric: Rubric) -> None:
+    """After a check: what changed since the agency's previous run in this database (the
+    items gained and lost and the evidence behind them, as `probe diff` tells it)."""
+    run = store.run(run_id)
+    earlier = [r for r in store.runs_of_agency(run.agency_id)
+               if (r.started_at, r.id) < (run.started_at, run.id)]
+    if not earlier:
+        return
+    previous = earlier[-1]
+    before, after = store.score(previous.id, rubric.version), store.score(run.id, rubric.version)
+    if before is None or after is None:
+        return
+    change = diff_runs((run.agency_id, run.agency_name, run.block),
+                       RunSide(previous.id, previous.status, before),
+                       RunSide(run.id, run.status, after),
+                       store.observations(previous.id), store.observations(run.id), rubric)
+    console.print(Text(f"So với lần kiểm tra trước (since the last check) {previous.id}, "
+                       f"{previous.started_at[:16].replace('T', ' ')}:", style="bold"))
+    if change.reported:
+        _print_agency(console, change)
+    else:
+        console.print(f"  không đổi ngoài phạm vi nhiễu đo (nothing changed beyond measurement "
+                      f"noise): {after['total']:.2f} {after['grade']}")
 
 
 def _print_agency(console: Console, agency: AgencyDiff) -> None:

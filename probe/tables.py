@@ -149,11 +149,10 @@ def print_sitemap(console: Console, sitemap: SiteMap) -> None:
     console.print(shown)
 
 
-def print_check(console: Console, document: dict[str, Any], rubric: Rubric | None = None,
-                db_option: str = "") -> None:
+def print_check(console: Console, document: dict[str, Any],
+                rubric: Rubric | None = None) -> None:
     """A self-check: status, total, grade, every group and item; with the `rubric` it was
-    judged by, what to fix first. `db_option` ("--db URL", or "" for the default) goes into
-    the commands it points to."""
+    judged by, what to fix first."""
     console.print(Text.assemble((document["agency"], "bold"), f" {document['url']}"))
     detail = document.get("status_detail")
     console.print(f"Trạng thái (status): {statuses.label(document['status'])} "
@@ -163,10 +162,15 @@ def print_check(console: Console, document: dict[str, Any], rubric: Rubric | Non
                                 f" (bộ tiêu chí {document['rubric']}; run {document['run_id']})"))
     _print_scores(console, document["status"], document.get("groups") or {}, document["items"],
                   rubric)
+
+
+def print_where_to_look(console: Console, run_id: str, db_option: str = "") -> None:
+    """The commands that show a run's evidence; `db_option` ("--db URL", or "" for the
+    default database) goes into them."""
     where = f" {db_option}" if db_option else ""
     console.print(f"Chi tiết từng quan sát và bằng chứng (every observation, its evidence): "
-                  f"probe show {document['run_id']}{where}; báo cáo HTML (report): "
-                  f"probe report --run {document['run_id']}{where}")
+                  f"probe show {run_id}{where}; báo cáo HTML (report): "
+                  f"probe report --run {run_id}{where}")
 
 
 def _print_scores(console: Console, status: str, groups: dict[str, dict[str, float]],

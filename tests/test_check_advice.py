@@ -4,12 +4,13 @@ the items the probe could not measure, and where the evidence is."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from probe.advice import fix_first, unmeasured
 from probe.console import plain_console
 from probe.scoring import load_rubric
-from probe.tables import print_check
+from probe.tables import print_check, print_where_to_look
 
 RUBRIC = load_rubric("2024")
 
@@ -53,7 +54,7 @@ def printed(shown: dict[str, Any], **options: Any) -> str:
 
 
 def test_a_check_prints_its_groups_what_to_fix_first_and_where_the_evidence_is() -> None:
-    text = printed(document(), rubric=RUBRIC, db_option="--db sqlite:///x.db")
+    text = printed(document(), rubric=RUBRIC)
     assert "Chức năng (Functions)" in text and "33.7/50" in text and "15/20" in text
     first = text.index("1. F2 Tìm kiếm thủ tục hành chính — mất (lost) 6 điểm; sửa đến mục "
                        "này (fixed up to here): 59.92 điểm, hạng (grade) D. ")
@@ -61,14 +62,16 @@ def test_a_check_prints_its_groups_what_to_fix_first_and_where_the_evidence_is()
     assert RUBRIC.item("F2").remediation_vi in text
     assert "(other items that lost points): S4 (−1.33), L3 (−0.6), A3 (−0.3)" in text
     assert "probe failure, not the portal's): P1" in text
-    assert "probe show r-1 --db sqlite:///x.db" in text
-    assert "probe report --run r-1 --db sqlite:///x.db" in text
+    console = plain_console(record=True, width=300)
+    print_where_to_look(console, "r-1", "--db sqlite:///x.db")
+    pointers = console.export_text()
+    assert "probe show r-1 --db sqlite:///x.db" in pointers
+    assert "probe report --run r-1 --db sqlite:///x.db" in pointers
 
 
 def test_an_unreachable_portal_is_told_to_answer_first_not_given_thirty_items() -> None:
     text = printed(document("http_error"), rubric=RUBRIC)
     assert "cổng không trả lời được" in text and "1. F2" not in text
-    assert "probe show r-1;" in text  # the default database needs no --db
     assert "chạy lại sau" in printed(document("probe_error"), rubric=RUBRIC)
     assert "Nên sửa trước" not in printed(document())  # no rubric: nothing to advise from
 
@@ -84,3 +87,21 @@ def test_a_stored_run_shows_the_same_advice() -> None:
               RUBRIC)
     text = console.export_text()
     assert "Chức năng (Functions)" in text and "1. F2 Tìm kiếm thủ tục hành chính" in text
+
+
+def test_a_check_says_what_changed_since_the_agencys_previous_run(tmp_path: Path) -> None:
+    from probe.commands_judging import print_since_last
+    from tests.report_helpers import build
+
+    built = build(tmp_path)
+    console = plain_console(record=True, width=300)
+    print_since_last(console, built.store, "r-s-2026-10-0", RUBRIC)
+    assert console.export_text() == ""  # the agency's first run: nothing before it
+    before = built.store.score("r-s-2026-10-0", "2024")
+    after = built.store.score("r-s-2026-11-0", "2024")
+    print_since_last(console, built.store, "r-s-2026-11-0", RUBRIC)
+    text = console.export_text()
+    assert "(since the last check) r-s-2026-10-0, " in text
+    # the earlier run was 1.6x slower: its timed figures moved beyond noise
+    assert f"{before['total']:.2f} {before['grade']} → {after['total']:.2f} {after['grade']}" \
+        in text and "nhanh hơn (improvement)" in text

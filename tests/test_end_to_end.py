@@ -199,3 +199,4 @@ def test_broken_portal_exits_3_and_says_why(farm: Farm, tmp_path: Path) -> None:
                  "--db", db, cwd=tmp_path, env=farm_env(farm))
     assert text.returncode == 3 and "Traceback" not in text.stderr
     assert "cổng không trả lời được" in text.stdout and f"--db {db}" in text.stdout
+    assert f"(since the last check) {document['run_id']}" in text.stdout  # the JSON run
