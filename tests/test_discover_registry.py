@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from probe import mapping, registry
@@ -21,6 +22,7 @@ from probe.cli import app
 from probe.context import ProbeSettings
 from probe.db import Store
 from probe.db.discoveries import previous_map, prune_maps, save_map, stored_maps
+from probe.db.schema import DiscoveryRow
 from probe.errors import UserError
 from probe.farm import Farm, start_farm
 from probe.farm.cli import env_lines
@@ -87,6 +89,11 @@ def test_a_stored_batch_reads_as_it_was_printed_whatever_came_after(tmp_path: Pa
     assert mapping.stored_batch(store, "d-9") == ("", [])
 
 
+def stored_rows(store: Store) -> list[DiscoveryRow]:
+    with store.session() as session:
+        return list(session.scalars(select(DiscoveryRow)))
+
+
 def test_pruning_maps_keeps_what_the_next_batch_compares_with(tmp_path: Path) -> None:
     """Maps stored before the cutoff go, except each agency's newest complete one; a dry run
     and the command's --json count the same maps and remove nothing."""
@@ -110,6 +117,13 @@ def test_pruning_maps_keeps_what_the_next_batch_compares_with(tmp_path: Path) ->
     assert [(m.batch_id, m.agency_id) for m in stored_maps(store)] == [
         ("d-1", "bo-y"), ("d-3", AGENCY.id)]
     assert prune_maps(store, now.isoformat(timespec="seconds")) == (0, 0)  # all newest now
+    from probe.db.discoveries import _delete_rows
+
+    for index in range(5):
+        save_map(store, f"d-9{index}", AGENCY, site_map("/"), "timeout", old)
+    ids = [row.id for row in stored_rows(store) if row.batch_id.startswith("d-9")]
+    _delete_rows(ids, store, chunk=2)  # three statements, as a year of maps takes many
+    assert [m.batch_id for m in stored_maps(store)] == ["d-1", "d-3"]
     bare = runner.invoke(app, ["prune", "--db", db]).exception
     assert isinstance(bare, UserError) and "--maps-older-than" in str(bare)
 

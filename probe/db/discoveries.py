@@ -51,9 +51,8 @@ def stored_maps(store: Store, agency_id: str | None = None,
                 batch_id: str | None = None) -> list[StoredMap]:
     """Stored site maps (of one agency, of one call), oldest first; one call's in the order
     of its registry."""
-    query = select(DiscoveryRow).order_by(DiscoveryRow.discovered_at, DiscoveryRow.id)
-    if batch_id is not None:
-        query = select(DiscoveryRow).order_by(DiscoveryRow.position, DiscoveryRow.id)
+    order = DiscoveryRow.discovered_at if batch_id is None else DiscoveryRow.position
+    query = select(DiscoveryRow).order_by(order, DiscoveryRow.id)
     if agency_id is not None:
         query = query.where(DiscoveryRow.agency_id == agency_id)
     if batch_id is not None:
@@ -100,11 +99,17 @@ def prune_maps(store: Store, cutoff: str, dry_run: bool = False) -> tuple[int, i
     kept = set(newest.values())
     gone = [(row_id, size) for row_id, _, _, at, size in found
             if at < cutoff and row_id not in kept]
-    ids = [row_id for row_id, _ in gone]
-    for start in range(0, 0 if dry_run else len(ids), 500):  # within SQLite's bound variables
-        with store.session.begin() as session:
-            session.execute(delete(DiscoveryRow).where(DiscoveryRow.id.in_(ids[start:start + 500])))
+    if not dry_run:
+        _delete_rows([row_id for row_id, _ in gone], store)
     return len(gone), sum(int(size or 0) for _, size in gone)
+
+
+def _delete_rows(ids: list[int], store: Store, chunk: int = 500) -> None:
+    """Delete discovery rows by id, `chunk` at a time (within SQLite's bound variables)."""
+    for start in range(0, len(ids), chunk):
+        with store.session.begin() as session:
+            batch = ids[start:start + chunk]
+            session.execute(delete(DiscoveryRow).where(DiscoveryRow.id.in_(batch)))
 
 
 def _stored(row: DiscoveryRow) -> StoredMap:
