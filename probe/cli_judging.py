@@ -37,8 +37,11 @@ def trend(agency: Annotated[str, typer.Argument(help="Mã hoặc tên cơ quan (
     raise typer.Exit(commands_judging.trend(agency, rubric, db, as_json))
 
 
-def diff(sweep_a: Annotated[str, typer.Argument(help="Đợt quét trước (earlier sweep)")],
-         sweep_b: Annotated[str, typer.Argument(help="Đợt quét sau (later sweep)")],
+def diff(sweep_a: Annotated[str, typer.Argument(
+             help="Đợt quét trước; previous: đêm trước của cùng lịch (earlier sweep; previous: "
+                  "the one before the newest, same schedule)")],
+         sweep_b: Annotated[str, typer.Argument(
+             help="Đợt quét sau, hoặc latest (later sweep, or latest)")],
          rubric: RubricOpt = "2024", db: DbOpt = DEFAULT_DB, as_json: JsonOpt = False) -> None:
     """Những gì thay đổi giữa hai đợt quét (what changed between two sweeps)."""
     raise typer.Exit(commands_judging.diff(sweep_a, sweep_b, rubric, db, as_json))

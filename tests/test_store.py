@@ -23,6 +23,25 @@ def test_fresh_database_is_migrated_and_reopens(tmp_path: Path) -> None:
     assert Store(url).sweep("latest").id == sweep_id
 
 
+def test_previous_is_last_nights_sweep_of_the_newest_sweeps_schedule(tmp_path: Path) -> None:
+    """`probe diff previous latest`: the sweep before the newest measured one, of the same
+    schedule, whatever ran between them (a self-check) or was imported after."""
+    from probe.db.schema import SweepRow
+
+    store = Store(f"sqlite:///{tmp_path / 'r.db'}")
+    with pytest.raises(StoreError, match="no such sweep"):
+        store.sweep("previous")
+    with store.session.begin() as session:
+        for sweep_id, day, schedule, status in (
+                ("s-1", "21", "nightly", "completed"), ("s-2", "22", "self-check", "completed"),
+                ("s-3", "22", "nightly", "completed"), ("s-4", "23", "nightly", "running"),
+                ("s-pub", "24", "", "imported")):
+            session.add(SweepRow(id=sweep_id, started_at=f"2026-11-{day}T22:00:00+00:00",
+                                 registry_path="2026", schedule=schedule, status=status))
+    assert store.sweep("latest").id == "s-pub"
+    assert store.sweep("previous").id == "s-3"  # s-4 is the newest measured: tonight's
+
+
 def test_run_observations_sitemap_and_scores_round_trip(tmp_path: Path) -> None:
     store = Store(f"sqlite:///{tmp_path / 'r.db'}")
     sweep_id = store.start_sweep("reg.csv")

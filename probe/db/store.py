@@ -123,10 +123,21 @@ class Store:
                 row.status, row.finished_at, row.owner = status, utc_now(), ""
 
     def sweep(self, sweep_id: str) -> SweepRow:
+        """A sweep by its id; 'latest' is the newest, 'previous' the measured sweep of the
+        same schedule before the newest measured one (last night's, for `probe diff
+        previous latest` in the morning)."""
+        newest = select(SweepRow).order_by(SweepRow.started_at.desc(), SweepRow.id.desc())
         with self.session() as session:
             if sweep_id == "latest":
-                row = session.scalars(select(SweepRow).order_by(SweepRow.started_at.desc(),
-                                                                SweepRow.id.desc())).first()
+                row = session.scalars(newest).first()
+            elif sweep_id == "previous":
+                measured = newest.where(SweepRow.status != "imported")
+                last = session.scalars(measured).first()
+                row = last and session.scalars(measured.where(
+                    SweepRow.schedule == last.schedule,
+                    (SweepRow.started_at < last.started_at)
+                    | ((SweepRow.started_at == last.started_at) & (SweepRow.id < last.id)),
+                )).first()
             else:
                 row = session.get(SweepRow, sweep_id)
         if row is None:
