@@ -186,3 +186,6 @@ def test_cli_wiring(nights: Path) -> None:
                                  "--json"])
     assert result.exit_code == 0
     assert [a["agency_id"] for a in json.loads(result.output)["agencies"]] == [SLOW]
+    morning = runner.invoke(app, ["diff", "previous", "latest", "--db", db_url(nights),
+                                  "--json"])  # the morning after night3
+    assert json.loads(morning.output) == json.loads(result.output)
