@@ -268,6 +268,29 @@ def print_diff(console: Console, result: SweepDiff) -> None:
                       f"measurement noise, near a boundary): {flips}")
 
 
+def print_since_previous_sweep(console: Console, store: Store, sweep_id: str,
+                               rubric: str) -> None:
+    """After a sweep: what changed since the previous sweep of its schedule (`probe diff`
+    in brief), so the morning's log says which agencies moved; nothing when there is no
+    earlier sweep, or none comparable under `rubric`."""
+    previous = store.previous_sweep(store.sweep(sweep_id))
+    if previous is None:
+        return
+    try:
+        result = diff_sweeps(store, previous.id, sweep_id, load(rubric))
+    except (DiffError, UserError):
+        return
+    moved = [a for a in result.agencies if a.grade_changed or a.status_changed]
+    listed = "; ".join(f"{a.agency} {a.before.score.get('grade')} → {a.after.score.get('grade')}"
+                       + (f" ({a.before.status} → {a.after.status})" if a.status_changed else "")
+                       for a in moved)
+    console.print(f"So với đợt trước cùng lịch (since the previous sweep of this schedule) "
+                  f"{previous.id}: {len(result.agencies)}/{result.compared} cơ quan có thay đổi "
+                  f"(agencies changed), {len(moved)} đổi xếp loại hoặc trạng thái (grade or "
+                  f"status changed)" + (f": {listed}" if listed else "")
+                  + f". Chi tiết (details): probe diff {previous.id} {sweep_id}")
+
+
 def print_since_last(console: Console, store: Store, run_id: str, rubric: Rubric) -> None:
     """After a check: what changed since the agency's previous run in this database (the
     items gained and lost and the evidence behind them, as `probe diff` tells it)."""

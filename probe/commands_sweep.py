@@ -165,6 +165,7 @@ def owner() -> str:
 def run(store: Store, sweep_id: str, agencies: list[Agency], options: SweepOptions,
         db: str) -> int:
     """Sweep `agencies` into `sweep_id`, then print the ranking and the summary."""
+    from probe.commands_judging import print_since_previous_sweep
     from probe.progress import print_summary, sweep_progress
     from probe.sweep import sweep as run_sweep
     from probe.tables import print_ranking
@@ -182,6 +183,7 @@ def run(store: Store, sweep_id: str, agencies: list[Agency], options: SweepOptio
     store.finish_sweep(sweep_id, "incomplete" if left else "completed")
     print_ranking(out, store, sweep_id, options.rubric, None)
     print_summary(out, items, time.monotonic() - clock)
+    print_since_previous_sweep(out, store, sweep_id, options.rubric)
     out.print(f"Đợt quét (sweep) {sweep_id}; CSDL (database) {db}")
     if left:
         out.print(f"Còn {len(left)} cổng chưa quét (not started: the window closed); tiếp tục "

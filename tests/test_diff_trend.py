@@ -177,6 +177,38 @@ def test_trend_under_an_unscored_rubric_and_errors(nights: Path,
         trend("syn-00999", "2024", db_url(nights))
 
 
+def test_a_sweep_ends_with_what_changed_since_the_night_before(nights: Path) -> None:
+    from probe.commands_judging import print_since_previous_sweep
+    from probe.console import plain_console
+    from probe.db import Store
+
+    store = Store(db_url(nights))
+    console = plain_console(record=True, width=400)
+    print_since_previous_sweep(console, store, "s-night1", "2024")
+    assert console.export_text() == ""  # the first night: nothing to compare with
+    print_since_previous_sweep(console, store, "s-night3", "2024")
+    text = console.export_text()
+    assert "(since the previous sweep of this schedule) s-night2: 1/25 cơ quan có thay đổi" in text
+    assert text.rstrip().endswith("probe diff s-night2 s-night3")
+    store.close()
+
+
+def test_the_sweep_command_prints_it_after_its_summary(
+        nights: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import probe.sweep
+    from probe import commands_sweep
+    from probe.db import Store
+
+    monkeypatch.setattr(probe.sweep, "sweep", lambda *_args, **_kw: None)  # night3 is stored
+    store = Store(db_url(nights))
+    options = probe.sweep.SweepOptions(evidence_root=nights / "evidence")
+    assert commands_sweep.run(store, "s-night3", [], options, db_url(nights)) == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    assert printed.index("Tổng kết đợt quét") < printed.index("probe diff s-night2 s-night3")
+    store.close()
+
+
 def test_cli_wiring(nights: Path) -> None:
     runner = CliRunner()
     app = judging_app()

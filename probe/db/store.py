@@ -131,18 +131,23 @@ class Store:
             if sweep_id == "latest":
                 row = session.scalars(newest).first()
             elif sweep_id == "previous":
-                measured = newest.where(SweepRow.status != "imported")
-                last = session.scalars(measured).first()
-                row = last and session.scalars(measured.where(
-                    SweepRow.schedule == last.schedule,
-                    (SweepRow.started_at < last.started_at)
-                    | ((SweepRow.started_at == last.started_at) & (SweepRow.id < last.id)),
-                )).first()
+                last = session.scalars(newest.where(SweepRow.status != "imported")).first()
+                row = self.previous_sweep(last) if last else None
             else:
                 row = session.get(SweepRow, sweep_id)
         if row is None:
             raise StoreError(f"không có đợt quét '{sweep_id}' (no such sweep)")
         return row
+
+    def previous_sweep(self, sweep: SweepRow) -> SweepRow | None:
+        """The measured sweep of `sweep`'s schedule that started last before it, if any."""
+        query = (select(SweepRow)
+                 .where(SweepRow.status != "imported", SweepRow.schedule == sweep.schedule,
+                        (SweepRow.started_at < sweep.started_at)
+                        | ((SweepRow.started_at == sweep.started_at) & (SweepRow.id < sweep.id)))
+                 .order_by(SweepRow.started_at.desc(), SweepRow.id.desc()))
+        with self.session() as session:
+            return session.scalars(query).first()
 
     def sweeps(self) -> list[SweepRow]:
         with self.session() as session:
