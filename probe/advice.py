@@ -33,14 +33,10 @@ class Advice:
     grade_after: str
 
     def title(self, lang: str = "vi") -> str:
-        if self.spec is None:
-            return ""
-        return self.spec.title_vi if lang == "vi" else self.spec.title_en
+        return "" if self.spec is None else self.spec.title(lang)
 
     def remediation(self, lang: str = "vi") -> str:
-        if self.spec is None:
-            return ""
-        return self.spec.remediation_vi if lang == "vi" else self.spec.remediation_en
+        return "" if self.spec is None else self.spec.remediation(lang)
 
 
 def fix_first(items: Sequence[Mapping[str, Any]], rubric: Rubric) -> list[Advice]:
@@ -52,12 +48,11 @@ def fix_first(items: Sequence[Mapping[str, Any]], rubric: Rubric) -> list[Advice
     running = math.fsum(float(i["points"] or 0.0) for i in counted)
     lost = sorted(((float(i["max"]) - float(i["points"] or 0.0), str(i["id"])) for i in counted),
                   key=lambda entry: (-entry[0], entry[1]))
-    known = {item.id: item for item in rubric.items}
     found = []
     for points, item_id in (entry for entry in lost if entry[0] > EPSILON):
         running += points
         after = round2(100.0 * running / measured) if measured else 0.0
-        found.append(Advice(item_id, known.get(item_id), round(points, 2),
+        found.append(Advice(item_id, rubric.find_item(item_id), round(points, 2),
                             100.0 * points / measured if measured else 0.0, after,
                             rubric.grade_for(after)))
     return found

@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from probe.commands import (
+    DEFAULT_DB,
     evidence_root,
     load_registry,
     open_store,
@@ -43,7 +44,7 @@ class SweepRequest:
     schedule: str | None = None
     resume: bool = False
     sweep_id: str | None = None
-    db: str = "sqlite:///results.db"
+    db: str = DEFAULT_DB
     ca_file: str | None = None
     allow_private: bool = False
     rubric: str | None = None

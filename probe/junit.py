@@ -48,12 +48,11 @@ def junit_tree(document: dict[str, Any], rubric: Rubric | None = None) -> ET.Ele
 
 def _remediation(rubric: Rubric | None, item_id: str) -> str | None:
     """What the rubric says to do about `item_id` (None without it)."""
-    known = {item.id: item for item in rubric.items} if rubric is not None else {}
-    spec = known.get(item_id)
+    spec = rubric.find_item(item_id) if rubric is not None else None
     if spec is None:
         return None
-    return _xml_text(f"{spec.title_vi}: {spec.remediation_vi}\n\n"
-                     f"{spec.title_en}: {spec.remediation_en}")
+    return _xml_text(f"{spec.title('vi')}: {spec.remediation('vi')}\n\n"
+                     f"{spec.title('en')}: {spec.remediation('en')}")
 
 
 def write_junit(path: Path, document: dict[str, Any], rubric: Rubric | None = None) -> Path:

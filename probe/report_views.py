@@ -30,6 +30,7 @@ from probe.report_charts import (
 from probe.report_evidence import ArtifactCopier, index_observations, item_evidence
 from probe.report_labels import ITEM_STATUS, TEXT, number, pick
 from probe.scoring import Rubric, round2
+from probe.scoring.rubric import Item
 from probe.tables import run_rows, sweep_rows
 from probe.trends import AgencyNotFound, TrendPoint, trend
 
@@ -155,7 +156,7 @@ def common_fixes(data: SweepData, lang: str, limit: int = 10) -> list[dict[str, 
     ranked = sorted(lost.items(), key=lambda pair: (-math.fsum(pair[1]), pair[0]))[:limit]
     rows = []
     for item_id, losses in ranked:
-        spec = _spec(data.rubric, item_id)
+        spec = data.rubric.find_item(item_id)
         rows.append({"id": item_id, "title": _title(spec, lang), "fix": _fix(spec, lang),
                      "agencies": len(losses), "lost": number(math.fsum(losses), lang)})
     return rows
@@ -267,7 +268,7 @@ def _groups(scored: dict[str, Any], rubric: Rubric, lang: str) -> dict[str, Any]
 
 def _item(item: dict[str, Any], rubric: Rubric, index: Any, copier: ArtifactCopier,
           lang: str) -> dict[str, Any]:
-    spec = _spec(rubric, item["id"])
+    spec = rubric.find_item(item["id"])
     lost = item["status"] not in ("pass", "attested")
     points = "—" if item["points"] is None else number(item["points"], lang)
     return {"id": item["id"], "status": item["status"],
@@ -278,19 +279,12 @@ def _item(item: dict[str, Any], rubric: Rubric, index: Any, copier: ArtifactCopi
             "evidence": item_evidence(item.get("observations") or [], index, copier, lang)}
 
 
-def _spec(rubric: Rubric, item_id: str) -> Any:
-    try:
-        return rubric.item(item_id)
-    except KeyError:
-        return None
+def _title(spec: Item | None, lang: str) -> str:
+    return "" if spec is None else spec.title(lang)
 
 
-def _title(spec: Any, lang: str) -> str:
-    return "" if spec is None else (spec.title_vi if lang == "vi" else spec.title_en)
-
-
-def _fix(spec: Any, lang: str) -> str:
-    return "" if spec is None else (spec.remediation_vi if lang == "vi" else spec.remediation_en)
+def _fix(spec: Item | None, lang: str) -> str:
+    return "" if spec is None else spec.remediation(lang)
 
 
 def recoverable(items: Sequence[dict[str, Any]], rubric: Rubric,

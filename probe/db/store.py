@@ -131,10 +131,11 @@ class Store:
             if sweep_id == "latest":
                 row = session.scalars(newest).first()
             elif sweep_id == "previous":
-                last = session.scalars(newest.where(SweepRow.status != "imported")).first()
-                row = self.previous_sweep(last) if last else None
+                row = session.scalars(newest.where(SweepRow.status != "imported")).first()
             else:
                 row = session.get(SweepRow, sweep_id)
+        if sweep_id == "previous" and row is not None:
+            row = self.previous_sweep(row)  # of the newest measured sweep
         if row is None:
             raise StoreError(f"không có đợt quét '{sweep_id}' (no such sweep)")
         return row

@@ -101,6 +101,14 @@ class Item:
     # item to the rubric's unmeasured policy; "fail" scores it 0 - paperwork not shown).
     unattested: Unattested = "unmeasured"
 
+    def title(self, lang: str = "vi") -> str:
+        """The item's title in `lang` (vi, else English)."""
+        return self.title_vi if lang == "vi" else self.title_en
+
+    def remediation(self, lang: str = "vi") -> str:
+        """What to do about the item in `lang` (vi, else English)."""
+        return self.remediation_vi if lang == "vi" else self.remediation_en
+
 
 @dataclass(frozen=True)
 class Group:
@@ -151,10 +159,15 @@ class Rubric:
 
     def item(self, item_id: str) -> Item:
         """The item with `item_id`; KeyError when absent."""
-        for item in self.items:
-            if item.id == item_id:
-                return item
-        raise KeyError(item_id)
+        found = self.find_item(item_id)
+        if found is None:
+            raise KeyError(item_id)
+        return found
+
+    def find_item(self, item_id: str) -> Item | None:
+        """The item with `item_id`, or None (a stored score may name an item this rubric
+        does not have)."""
+        return next((item for item in self.items if item.id == item_id), None)
 
     def items_of(self, group_id: str) -> tuple[Item, ...]:
         """The items of one group, in rubric order."""
