@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from probe.commands import DEFAULT_DB
+from probe.db import DEFAULT_DB
 
 __all__ = ["DEFAULT_DB", "DbOpt", "JsonOpt", "RubricOpt"]
 

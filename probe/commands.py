@@ -15,7 +15,7 @@ from probe import status as statuses
 from probe.browser import loopback_only_default
 from probe.console import plain_console
 from probe.context import ProbeSettings
-from probe.db.store import Store, StoreError, agency_of, sqlite_file
+from probe.db.store import DEFAULT_DB, Store, StoreError, agency_of, sqlite_file
 from probe.errors import EXIT_BELOW, EXIT_UNREACHABLE, UserError
 from probe.models import Agency
 from probe.progress import sweep_progress
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from probe.scoring.rubric import Rubric
 
 out = plain_console()
-DEFAULT_DB = "sqlite:///results.db"  # the --db every command takes by default
 GRADES = "ABCDE"
 
 

@@ -11,7 +11,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from probe.commands import (
-    DEFAULT_DB,
     evidence_root,
     load_registry,
     open_store,
@@ -22,7 +21,7 @@ from probe.commands import (
 from probe.context import ProbeSettings
 from probe.db.plan import SweepPlan
 from probe.db.schema import SweepRow
-from probe.db.store import Store, StoreError
+from probe.db.store import DEFAULT_DB, Store, StoreError
 from probe.errors import EXIT_INCOMPLETE, UserError
 from probe.models import Agency
 from probe.pool import PoolSettings

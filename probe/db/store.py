@@ -83,10 +83,13 @@ def migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
+DEFAULT_DB = "sqlite:///results.db"  # the database every command uses unless told otherwise
+
+
 class Store:
     """One results database; created and migrated on first use."""
 
-    def __init__(self, url: str = "sqlite:///results.db") -> None:
+    def __init__(self, url: str = DEFAULT_DB) -> None:
         self.url = url
         try:
             self.engine = _engine(url)

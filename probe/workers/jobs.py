@@ -34,7 +34,7 @@ from probe.browser import loopback_only_default
 from probe.db.evidence_schema import ManifestRow
 from probe.db.plan import DONE, PENDING, SweepPlan, discard_folder
 from probe.db.schema import ObservationRow, PageRow, RunRow, ScoreRow, SweepPortalRow
-from probe.db.store import Store, with_scheme
+from probe.db.store import DEFAULT_DB, Store, with_scheme
 from probe.models import Agency
 from probe.sweep import SweepOptions, record_unprobed, sweep
 from probe.workers.locks import MachineLock, agency_lock, lock_dir, migration_lock
@@ -67,7 +67,7 @@ class WorkerConfig:
         """PROBE_DB, PROBE_EVIDENCE, PROBE_CA_FILE (set by `probe worker` or by hand)."""
         from probe.commands import evidence_root
 
-        db = os.environ.get("PROBE_DB", "sqlite:///results.db")
+        db = os.environ.get("PROBE_DB", DEFAULT_DB)
         root = os.environ.get("PROBE_EVIDENCE")
         return cls(db=db, evidence_root=Path(root).resolve() if root else evidence_root(db),
                    ca_file=os.environ.get("PROBE_CA_FILE") or None,
