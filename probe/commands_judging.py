@@ -7,6 +7,7 @@ exit 2); output is Vietnamese first, English in brackets; `--json` prints one JS
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,15 +26,18 @@ from probe.commands import (
 from probe.console import plain_console
 from probe.db.store import Store
 from probe.diffing import (
+    MOVES,
     AgencyDiff,
     DiffError,
     EvidenceChange,
+    Move,
     RunSide,
     SweepDiff,
     diff_runs,
     diff_sweeps,
 )
 from probe.errors import UserError
+from probe.ranking import collation_key
 from probe.rescoring import rescore as rescore_runs
 from probe.scoring import Rubric, RubricError, available_rubrics, load_rubric
 from probe.tables import emit_ranking, in_block, published
@@ -268,11 +272,18 @@ def print_diff(console: Console, result: SweepDiff) -> None:
                       f"measurement noise, near a boundary): {flips}")
 
 
+MOVE_LABELS: dict[Move, str] = {
+    "unreachable": "không truy cập được (unreachable)", "down": "tụt hạng (grade down)",
+    "unmeasured": "lỗi công cụ, cần chạy lại (probe failed: run again)",
+    "reachable": "hoàn tất trở lại (completed again)", "up": "lên hạng (grade up)"}
+MOVERS_LISTED = 10  # agencies named in the line; the rest are counted
+
+
 def print_since_previous_sweep(console: Console, store: Store, sweep_id: str,
                                rubric: str) -> None:
     """After a sweep: what changed since the previous sweep of its schedule (`probe diff`
-    in brief), so the morning's log says which agencies moved; nothing when there is no
-    earlier sweep, or none comparable under `rubric`."""
+    in brief), so the morning's log says which agencies moved, worst news first; nothing
+    when there is no earlier sweep, or none comparable under `rubric`."""
     previous = store.previous_sweep(store.sweep(sweep_id))
     if previous is None:
         return
@@ -280,15 +291,31 @@ def print_since_previous_sweep(console: Console, store: Store, sweep_id: str,
         result = diff_sweeps(store, previous.id, sweep_id, load(rubric))
     except (DiffError, UserError):
         return
-    moved = [a for a in result.agencies if a.grade_changed or a.status_changed]
-    listed = "; ".join(f"{a.agency} {a.before.score.get('grade')} → {a.after.score.get('grade')}"
-                       + (f" ({a.before.status} → {a.after.status})" if a.status_changed else "")
-                       for a in moved)
     console.print(f"So với đợt trước cùng lịch (since the previous sweep of this schedule) "
                   f"{previous.id}: {len(result.agencies)}/{result.compared} cơ quan có thay đổi "
-                  f"(agencies changed), {len(moved)} đổi xếp loại hoặc trạng thái (grade or "
-                  f"status changed)" + (f": {listed}" if listed else "")
-                  + f". Chi tiết (details): probe diff {previous.id} {sweep_id}")
+                  f"(agencies changed), {_moves(result.agencies)}. "
+                  f"Chi tiết (details): probe diff {previous.id} {sweep_id}")
+
+
+def _moves(agencies: Sequence[AgencyDiff]) -> str:
+    """How many changed grade or status, by kind, and the first of them, worst news first."""
+    moved = sorted((a for a in agencies if a.move), key=_worst_first)
+    counted = ", ".join(f"{n} {MOVE_LABELS[kind]}" for kind in MOVES
+                        if (n := sum(a.move == kind for a in moved)))
+    listed = [f"{a.agency} {a.before.score.get('grade') or '—'} → "
+              f"{a.after.score.get('grade') or '—'}"
+              + (f" ({a.before.status} → {a.after.status})" if a.status_changed else "")
+              for a in moved[:MOVERS_LISTED]]
+    if len(moved) > MOVERS_LISTED:
+        listed.append(f"và {len(moved) - MOVERS_LISTED} cơ quan khác "
+                      f"(and {len(moved) - MOVERS_LISTED} more)")
+    text = f"{len(moved)} đổi xếp loại hoặc trạng thái (grade or status changed)"
+    return f"{text}: {counted}; {'; '.join(listed)}" if moved else text
+
+
+def _worst_first(agency: AgencyDiff) -> tuple[int, tuple[str, str]]:
+    """Sort key: the kind of move (`MOVES` order), then the agency's name as Vietnamese sorts."""
+    return MOVES.index(agency.move) if agency.move else len(MOVES), collation_key(agency.agency)
 
 
 def print_since_last(console: Console, store: Store, run_id: str, rubric: Rubric) -> None:

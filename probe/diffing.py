@@ -31,9 +31,12 @@ from probe.observations import CATALOGUE
 from probe.ranking import collation_key
 from probe.scoring import Rubric
 from probe.stats import NoiseRule, TimingShift, timing_shift
+from probe.status import COMPLETED, PROBE_SIDE
 
 EvidenceKind = Literal["value", "timing", "attestation"]
 ItemChangeKind = Literal["gained", "lost", "unmeasured", "measured", "changed"]
+Move = Literal["unreachable", "down", "unmeasured", "reachable", "up"]
+MOVES: tuple[Move, ...] = ("unreachable", "down", "unmeasured", "reachable", "up")  # worst first
 POINT_EPSILON = 0.005  # points are stored rounded to 0.01
 Key = tuple[str, str]  # (observation name, page path)
 Finding = tuple[Any, str, str | None]  # a fact's (value, outcome, page)
@@ -133,6 +136,20 @@ class AgencyDiff:
         return self.before.status != self.after.status
 
     @property
+    def move(self) -> Move | None:
+        """How the agency moved: "unreachable" (its portal no longer answered), "down" (a
+        lower grade), "unmeasured" (the probe failed on it this time), "reachable" (answered
+        again), "up" (a higher grade); None when neither its status nor its grade changed."""
+        if self.status_changed:
+            if self.after.status == COMPLETED:
+                return "reachable"
+            return "unmeasured" if self.after.status in PROBE_SIDE else "unreachable"
+        if not self.grade_changed:
+            return None
+        before, after = (_grade_rank(side.score.get("grade")) for side in (self.before, self.after))
+        return "down" if after > before else "up"
+
+    @property
     def explained(self) -> bool:
         """Whether an item, timing or status change stands behind the differences."""
         return bool(self.items or self.timing or self.status_changed)
@@ -190,6 +207,11 @@ class SweepDiff:
                                "min_relative": self.rule.min_relative,
                                "min_shift": dict(self.rule.min_shift)},
                 "agencies": [a.to_dict() for a in self.agencies]}
+
+
+def _grade_rank(grade: str | None) -> int:
+    """A grade's rank, A first; no grade after E."""
+    return "ABCDE".find(grade) if grade and len(grade) == 1 and grade in "ABCDE" else 5
 
 
 def _round(value: float | None, digits: int = 1) -> float | None:

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from probe.commands_judging import diff, trend
-from probe.diffing import RunSide, diff_runs, evidence_changes, item_changes
+from probe.diffing import AgencyDiff, RunSide, diff_runs, evidence_changes, item_changes
 from probe.errors import UserError
 from probe.history import import_results
 from probe.models import Observation
@@ -221,3 +221,48 @@ def test_cli_wiring(nights: Path) -> None:
     morning = runner.invoke(app, ["diff", "previous", "latest", "--db", db_url(nights),
                                   "--json"])  # the morning after night3
     assert json.loads(morning.output) == json.loads(result.output)
+
+
+def _moved(name: str, before: tuple[str, str], after: tuple[str, str]) -> AgencyDiff:
+    """An agency whose (status, grade) went from `before` to `after`."""
+    return AgencyDiff(agency_id=name, agency=name, block="provinces",
+                      before=RunSide("r1", before[0], {"grade": before[1]}),
+                      after=RunSide("r2", after[0], {"grade": after[1]}))
+
+
+def test_each_agency_s_move_is_told_apart() -> None:
+    ok = "completed"
+    assert _moved("A", (ok, "B"), (ok, "B")).move is None
+    assert _moved("A", (ok, "B"), (ok, "C")).move == "down"
+    assert _moved("A", (ok, "C"), (ok, "A")).move == "up"
+    assert _moved("A", (ok, "B"), ("timeout", "E")).move == "unreachable"
+    assert _moved("A", ("timeout", "E"), ("dns_error", "E")).move == "unreachable"
+    assert _moved("A", (ok, "B"), ("probe_error", None)).move == "unmeasured"
+    assert _moved("A", ("timeout", "E"), (ok, "E")).move == "reachable"
+    assert _moved("A", (ok, None), (ok, "D")).move == "up"
+
+
+def test_the_morning_line_names_the_worst_news_first_and_counts_the_rest() -> None:
+    from probe.commands_judging import MOVERS_LISTED, _moves
+
+    ok, down = "completed", "timeout"
+    agencies = ([_moved(f"Tỉnh lên {n}", (ok, "C"), (ok, "B")) for n in range(3)]
+                + [_moved(name, (ok, "B"), (down, "E")) for name in ("Điện Biên", "Bắc Ninh")]
+                + [_moved(f"Bộ tụt {n}", (ok, "B"), (ok, "C")) for n in range(6)]
+                + [_moved("Cà Mau", (ok, "A"), ("probe_error", None)),
+                   _moved("Huế", (down, "E"), (ok, "B")),
+                   _moved("An Giang", (ok, "B"), (ok, "B"))])
+    text = _moves(agencies)
+    assert text.startswith("13 đổi xếp loại hoặc trạng thái (grade or status changed): "
+                           "2 không truy cập được (unreachable), 6 tụt hạng (grade down), "
+                           "1 lỗi công cụ, cần chạy lại (probe failed: run again), "
+                           "1 hoàn tất trở lại (completed again), 3 lên hạng (grade up); ")
+    named = text.split("; ")[1:]
+    assert named[0] == "Bắc Ninh B → E (completed → timeout)"  # B before Đ, as Vietnamese sorts
+    assert named[1] == "Điện Biên B → E (completed → timeout)"
+    assert [n.split(" B → C")[0] for n in named[2:8]] == [f"Bộ tụt {n}" for n in range(6)]
+    assert named[8] == "Cà Mau A → — (completed → probe_error)"
+    assert named[9] == "Huế E → B (timeout → completed)"
+    assert len(named) == MOVERS_LISTED + 1 and named[-1] == "và 3 cơ quan khác (and 3 more)"
+    assert "Tỉnh lên" not in text and "An Giang" not in text
+    assert _moves(agencies[-1:]) == "0 đổi xếp loại hoặc trạng thái (grade or status changed)"
