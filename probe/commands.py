@@ -15,7 +15,7 @@ from probe import status as statuses
 from probe.browser import loopback_only_default
 from probe.console import plain_console
 from probe.context import ProbeSettings
-from probe.db.store import DEFAULT_DB, Store, StoreError, agency_of, sqlite_file
+from probe.db.store import DEFAULT_DB, Store, StoreError, agency_of, shown_url, sqlite_file
 from probe.errors import EXIT_BELOW, EXIT_UNREACHABLE, UserError
 from probe.models import Agency
 from probe.progress import sweep_progress
@@ -200,7 +200,8 @@ def check(url: str, name: str, block: str, db: str, ca_file: str | None, allow_p
 
         print_check(out, document, judged_by)
         print_since_last(out, store, outcome.run_id, judged_by)
-        print_where_to_look(out, outcome.run_id, "" if db == DEFAULT_DB else f"--db {db}")
+        print_where_to_look(out, outcome.run_id,
+                            "" if db == DEFAULT_DB else f"--db {shown_url(db)}")
     return _check_exit(document, threshold)
 
 

@@ -31,6 +31,7 @@ from probe.commands_sweep import SweepRequest, prepare
 from probe.console import plain_console
 from probe.context import ProbeSettings
 from probe.db.discoveries import recent_batches
+from probe.db.store import shown_url
 from probe.errors import EXIT_UNREACHABLE, UserError
 from probe.finder import (
     NOT_FOUND,
@@ -164,7 +165,8 @@ def show_stored(db: str, batch: str, as_json: bool) -> int:
     source, portals = stored_batch(store, batch_id)
     if not portals:
         known = "; ".join(f"{b} ({first[:16]}, {count} cổng)" for b, first, count in recent)
-        raise UserError(f"không có lô sơ đồ (no stored batch of maps) '{batch}' trong {db}"
+        raise UserError(f"không có lô sơ đồ (no stored batch of maps) '{batch}' "
+                        f"trong {shown_url(db)}"
                         + (f"; lô gần đây (recent batches): {known}" if known else
                            "; chạy (run) probe discover --registry trước (first)"))
     _print_batch(batch_id, source, portals, as_json)

@@ -21,7 +21,7 @@ from probe.commands import (
 from probe.context import ProbeSettings
 from probe.db.plan import SweepPlan
 from probe.db.schema import SweepRow
-from probe.db.store import DEFAULT_DB, Store, StoreError
+from probe.db.store import DEFAULT_DB, Store, StoreError, shown_url
 from probe.errors import EXIT_INCOMPLETE, UserError
 from probe.models import Agency
 from probe.pool import PoolSettings
@@ -184,7 +184,7 @@ def run(store: Store, sweep_id: str, agencies: list[Agency], options: SweepOptio
     print_ranking(out, store, sweep_id, options.rubric, None)
     print_summary(out, items, time.monotonic() - clock)
     print_since_previous_sweep(out, store, sweep_id, options.rubric)
-    out.print(f"Đợt quét (sweep) {sweep_id}; CSDL (database) {db}")
+    out.print(f"Đợt quét (sweep) {sweep_id}; CSDL (database) {shown_url(db)}")
     if left:
         out.print(f"Còn {len(left)} cổng chưa quét (not started: the window closed); tiếp tục "
                   f"bằng (resume with): probe sweep --resume {sweep_id}")

@@ -160,6 +160,18 @@ def test_unopenable_database(tmp_path: Path) -> None:
                                cwd=tmp_path), 2, "cannot open database")
 
 
+def test_a_database_password_is_never_printed(tmp_path: Path) -> None:
+    from probe.db.store import shown_url
+
+    closed = "postgresql+psycopg://probe:s3cret-word@127.0.0.1:9/results"  # nothing listens
+    result = probe("show", "latest", "--db", closed, cwd=tmp_path)
+    assert_clean_failure(result, 2, "cannot open database")
+    assert "s3cret-word" not in result.stdout + result.stderr
+    assert "probe:***@127.0.0.1:9/results" in result.stderr
+    assert shown_url("results.db") == "sqlite:///results.db"
+    assert shown_url("not a url ://") == "not a url ://"
+
+
 READING_COMMANDS = [
     ["show", "latest"], ["rank"], ["report", "--out", "report"], ["rescore"],
     ["trend", "tinh-x"], ["diff", "s-a", "s-b"], ["attest", "tinh-x", "S7", "--by", "A"],

@@ -54,6 +54,14 @@ def with_scheme(url: str) -> str:
     return url if "://" in url else f"sqlite:///{url}"
 
 
+def shown_url(url: str) -> str:
+    """A database URL as it may be printed or logged: its password masked."""
+    try:
+        return make_url(with_scheme(url)).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
 def sqlite_file(url: str) -> Path | None:
     """The file an SQLite URL (or a bare path) names; None for a server database or memory."""
     try:
@@ -95,7 +103,8 @@ class Store:
             self.engine = _engine(url)
             migrate(self.engine)
         except (SQLAlchemyError, OSError) as error:
-            raise StoreError(f"không mở được cơ sở dữ liệu {url} (cannot open database): "
+            raise StoreError(f"không mở được cơ sở dữ liệu {shown_url(url)} "
+                             f"(cannot open database): "
                              f"{error.__class__.__name__}: {str(error).splitlines()[0]}") from error
         self.session = sessionmaker(self.engine, expire_on_commit=False)
 

@@ -20,7 +20,7 @@ from rich.table import Table
 from probe.commands import out
 from probe.commands_sweep import SweepRequest, check_new_sweep, owner, prepare
 from probe.db.plan import DONE, SweepPlan
-from probe.db.store import Store, StoreError
+from probe.db.store import Store, StoreError, shown_url
 from probe.errors import EXIT_INCOMPLETE, UserError
 from probe.workers import jobs
 
@@ -181,15 +181,6 @@ def _print_end(store: Store, sweep_id: str, rubric: str, done: dict[str, dict[st
     for worker, count in sorted(per_worker.items()):
         table.add_row(worker, str(count))
     out.print(table)
-    out.print(f"Đợt quét (sweep) {sweep_id}; CSDL (database) {_safe(store.url)}")
+    out.print(f"Đợt quét (sweep) {sweep_id}; CSDL (database) {shown_url(store.url)}")
 
-
-def _safe(url: str) -> str:
-    """A database URL without its password."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # not a URL: a plain SQLite path
-        return url
 
