@@ -1,0 +1,41 @@
+"""What the commands print to a pipe or a file (a cron log, a CI page) is laid out wide."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from probe.console import LOG_WIDTH
+from probe.rescoring import rescore
+from probe.synthetic import fill_sweep, make_profiles
+from tests.judging_helpers import db_url, new_store
+
+
+def _rank(db: str, cwd: Path, **env: str) -> list[str]:
+    """The lines `probe rank` prints to a pipe, COLUMNS unset unless given."""
+    environment = {k: v for k, v in os.environ.items() if k != "COLUMNS"} | env
+    done = subprocess.run([sys.executable, "-m", "probe.cli", "rank", "--db", db], cwd=cwd,
+                          capture_output=True, text=True, timeout=120, env=environment)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
+def test_a_piped_ranking_keeps_each_agency_on_one_line(tmp_path: Path) -> None:
+    store = new_store(tmp_path)
+    fill_sweep(store, make_profiles(6), "night1", "2024-05-01T18:00:00+00:00")
+    rescore(store, "2024")
+    store.close()
+    db = db_url(tmp_path)
+    wide = _rank(db, tmp_path)
+    assert len([line for line in wide if "Cơ quan thử 000" in line]) == 6  # whole, one line each
+    assert max(map(len, _table(wide))) <= LOG_WIDTH
+    narrow = _rank(db, tmp_path, COLUMNS="80")  # a width the user sets still rules
+    assert max(map(len, _table(narrow))) <= 80
+    assert not [line for line in narrow if "Cơ quan thử 000" in line]
+
+
+def _table(lines: list[str]) -> list[str]:
+    """The lines of tables (titles are printed as they are, unwrapped)."""
+    return [line for line in lines if line[:1] in "┏┃┡│└"]
