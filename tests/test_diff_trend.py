@@ -209,6 +209,19 @@ def test_the_sweep_command_prints_it_after_its_summary(
     store.close()
 
 
+def test_a_dispatched_sweep_prints_it_too(nights: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    from probe.db import Store
+    from probe.db.plan import SweepPlan
+    from probe.workers.dispatch import _print_end
+
+    store = Store(db_url(nights))
+    _print_end(store, "s-night3", "2024", {}, SweepPlan(store, "s-night3").items(), 1.0)
+    printed = " ".join(capsys.readouterr().out.split())
+    assert printed.index("Máy quét (workers)") < printed.index("probe diff s-night2 s-night3")
+    store.close()
+
+
 def test_cli_wiring(nights: Path) -> None:
     runner = CliRunner()
     app = judging_app()

@@ -166,6 +166,7 @@ def _print_task(task: dict[str, Any]) -> None:
 
 def _print_end(store: Store, sweep_id: str, rubric: str, done: dict[str, dict[str, Any]],
                items: list[Any], wall: float) -> None:
+    from probe.commands_judging import print_since_previous_sweep
     from probe.progress import print_summary
     from probe.tables import print_ranking
 
@@ -181,6 +182,7 @@ def _print_end(store: Store, sweep_id: str, rubric: str, done: dict[str, dict[st
     for worker, count in sorted(per_worker.items()):
         table.add_row(worker, str(count))
     out.print(table)
+    print_since_previous_sweep(out, store, sweep_id, rubric)
     out.print(f"Đợt quét (sweep) {sweep_id}; CSDL (database) {shown_url(store.url)}")
 
 
