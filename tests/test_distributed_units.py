@@ -219,5 +219,5 @@ def test_cli_errors_are_one_line_in_vietnamese(args: list[str], message: str, tm
     with pytest.raises(SystemExit) as done:
         main()
     err = capsys.readouterr().err
-    assert done.value.code == 2 and message in err and "Traceback" not in err
+    assert done.value.code == 2 and message in err and "Traceback" not in err, err
     assert time.monotonic() - clock < 10
