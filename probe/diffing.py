@@ -176,7 +176,8 @@ class AgencyDiff:
                 "total_after": self.after.score.get("total"),
                 "grade_before": self.before.score.get("grade"),
                 "grade_after": self.after.score.get("grade"),
-                "grade_changed": self.grade_changed, "explained": self.explained,
+                "grade_changed": self.grade_changed, "move": self.move,
+                "explained": self.explained,
                 "items": [i.to_dict() for i in self.items],
                 "timing": [t.to_dict() for t in self.timing]}
 

@@ -230,7 +230,9 @@ def test_cli_wiring(nights: Path) -> None:
     result = runner.invoke(app, ["diff", "s-night2", "s-night3", "--db", db_url(nights),
                                  "--json"])
     assert result.exit_code == 0
-    assert [a["agency_id"] for a in json.loads(result.output)["agencies"]] == [SLOW]
+    (slow,) = json.loads(result.output)["agencies"]
+    assert (slow["agency_id"], slow["grade_before"], slow["grade_after"], slow["move"]) \
+        == (SLOW, "C", "D", "down")
     morning = runner.invoke(app, ["diff", "previous", "latest", "--db", db_url(nights),
                                   "--json"])  # the morning after night3
     assert json.loads(morning.output) == json.loads(result.output)
