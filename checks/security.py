@@ -16,7 +16,8 @@ How each observation is made:
   security level 0; TLS 1.3 is left out, as all its suites are strong. The detail names the
   suite the portal chose and why it is weak.
 - http.redirects_https: the agency's plain-HTTP entry (`agency.http_url`, else the portal
-  URL with http:// on port 80) is followed hop by hop and ends on https.
+  URL with http:// on port 80) is followed hop by hop and ends on https; a hop to a URL the
+  home page's own chain went through is not asked again (that chain's answer completes it).
 - hsts, headers.security, cookies.flags_ok: headers of the home page's HTTPS answer (cookies:
   every Set-Cookie of the portal's own host seen by httpx and by the browser on sampled pages).
 - The browser's readings (mixed content, injected content, its Set-Cookie values) come
@@ -109,11 +110,15 @@ class Chain:
         return " -> ".join(self.urls or [self.start]) + tail
 
 
-async def follow(client: httpx.AsyncClient, url: str) -> Chain:
-    """GET `url` following redirects one hop at a time, keeping every hop's cookies."""
+async def follow(client: httpx.AsyncClient, url: str, known: Chain | None = None) -> Chain:
+    """GET `url` following redirects one hop at a time, keeping every hop's cookies. A hop
+    to a URL of `known` (a chain followed just before) ends there with the rest of `known`,
+    its answer and error, instead of asking the portal for that page again."""
     chain = Chain(start=url)
     current = url
     for _ in range(MAX_HOPS + 1):
+        if known is not None and chain.urls and current in known.urls:
+            return _joined(chain, known, current)
         chain.urls.append(current)
         try:
             response = await client.get(current, follow_redirects=False)
@@ -128,6 +133,13 @@ async def follow(client: httpx.AsyncClient, url: str) -> Chain:
             return chain
         current = urljoin(current, location)
     chain.error = httpx.TooManyRedirects(f"more than {MAX_HOPS} redirects")
+    return chain
+
+
+def _joined(chain: Chain, known: Chain, url: str) -> Chain:
+    """`chain` continued by `known` from `url` on (cookies of that part not repeated)."""
+    chain.urls += known.urls[known.urls.index(url):]
+    chain.status, chain.headers, chain.error = known.status, known.headers, known.error
     return chain
 
 
@@ -627,7 +639,7 @@ async def run(ctx: PortalContext) -> list[Observation]:
             if _unreachable(home):
                 detail = f"home page failed: {home.hops()}"
                 return unmeasured(NAMES, page, "portal_error", detail)
-            redirect = await follow(client, http_entry(ctx))
+            redirect = await follow(client, http_entry(ctx), known=home)
         return await _observations(ctx, page, home, redirect)
     except Exception as error:  # a probe failure must not sink the run
         return unmeasured(NAMES, page, "probe_error", f"probe failure: {error_detail(error)}")

@@ -3,11 +3,13 @@ wrong-host certificates, legacy TLS, plain HTTP, injected content)."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from checks import security
@@ -25,6 +27,39 @@ from tests.fixtures.checks_psae.harness import (
 # --------------------------------------------------------------------------------------
 # Pure helpers
 # --------------------------------------------------------------------------------------
+
+
+def _portal(asked: list[str]) -> httpx.AsyncClient:
+    """A portal whose plain-HTTP entry redirects to its home page, which redirects once more."""
+    answers = {"http://a.gov.vn/": (301, "https://a.gov.vn/"),
+               "https://a.gov.vn/": (302, "https://a.gov.vn/trang-chu"),
+               "https://a.gov.vn/trang-chu": (200, None)}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url))
+        status, location = answers[str(request.url)]
+        headers = {"location": location} if location else {"strict-transport-security": "x"}
+        return httpx.Response(status, headers=headers)
+
+    return httpx.AsyncClient(transport=httpx.MockTransport(answer))
+
+
+def test_the_redirect_check_does_not_ask_again_for_the_home_page() -> None:
+    asked: list[str] = []
+
+    async def chains() -> tuple[security.Chain, ...]:
+        async with _portal(asked) as client:
+            home = await security.follow(client, "https://a.gov.vn/")
+            return (home, await security.follow(client, "http://a.gov.vn/", known=home),
+                    await security.follow(client, "https://a.gov.vn/", known=home))
+
+    home, redirect, again = asyncio.run(chains())
+    assert redirect.urls == ["http://a.gov.vn/", "https://a.gov.vn/", "https://a.gov.vn/trang-chu"]
+    assert (redirect.status, redirect.headers) == (200, home.headers)
+    assert redirect.hops().endswith("https://a.gov.vn/trang-chu (200)")
+    assert asked == ["https://a.gov.vn/", "https://a.gov.vn/trang-chu", "http://a.gov.vn/",
+                     "https://a.gov.vn/"]  # a chain's own first URL is always asked
+    assert again.urls == home.urls
 
 
 def test_security_headers_counts_each_of_three() -> None:
