@@ -74,6 +74,9 @@ def discover(url: Annotated[str | None, typer.Argument(
              stored: Annotated[str | None, typer.Option(
                  help="In lại một lô đã lưu trong --db, không truy cập mạng: mã lô hoặc latest "
                       "(print a stored batch again, no network: its id or latest)")] = None,
+             history: Annotated[str | None, typer.Option(
+                 help="Mọi sơ đồ đã lưu của một cơ quan (mã hoặc tên), không truy cập mạng "
+                      "(an agency's stored maps, by id or name, no network)")] = None,
              db: DbOpt = DEFAULT_DB,
              concurrency: Annotated[int | None, typer.Option(
                  min=1, max=16, help="Số cổng cùng lúc (portals at once)")] = None,
@@ -81,11 +84,14 @@ def discover(url: Annotated[str | None, typer.Argument(
              as_json: JsonOpt = False, ignore_robots: IgnoreRobotsOpt = False) -> None:
     """Lập sơ đồ trang của một cổng, hoặc của mọi cổng trong sổ đăng ký (map one portal's pages,
     or every portal of a registry)."""
-    if sum(given is not None for given in (url, registry, schedule, stored)) != 1:
-        raise UserError("cần đúng một trong URL, --registry, --schedule hoặc --stored (give a "
-                        "URL, --registry FILE, --schedule NAME or --stored BATCH)")
+    if sum(given is not None for given in (url, registry, schedule, stored, history)) != 1:
+        raise UserError("cần đúng một trong URL, --registry, --schedule, --stored hoặc --history "
+                        "(give a URL, --registry FILE, --schedule NAME, --stored BATCH or "
+                        "--history AGENCY)")
     if stored is not None:
         raise typer.Exit(commands_discovery.show_stored(db, stored, as_json))
+    if history is not None:
+        raise typer.Exit(commands_discovery.show_history(db, history, as_json))
     if url is None:
         if ignore_robots:
             raise UserError("--ignore-robots chỉ dùng cho một cổng của chính đơn vị bạn, không "

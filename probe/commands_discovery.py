@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from difflib import get_close_matches
+from urllib.parse import urlsplit
 
 from rich.console import Console
 from rich.table import Table
@@ -30,7 +32,7 @@ from probe.commands import (
 from probe.commands_sweep import SweepRequest, prepare
 from probe.console import plain_console
 from probe.context import ProbeSettings
-from probe.db.discoveries import recent_batches
+from probe.db.discoveries import mapped_agencies, recent_batches
 from probe.db.store import shown_url
 from probe.errors import EXIT_UNREACHABLE, UserError
 from probe.finder import (
@@ -40,7 +42,7 @@ from probe.finder import (
     find_from_directory,
     find_portal,
 )
-from probe.mapping import TYPE_VI, MappedPortal, map_registry, stored_batch
+from probe.mapping import TYPE_VI, MappedPortal, agency_history, map_registry, stored_batch
 from probe.polite import ROBOTS_DISALLOWED
 from probe.progress import sweep_progress
 
@@ -173,6 +175,45 @@ def show_stored(db: str, batch: str, as_json: bool) -> int:
     return 0
 
 
+def show_history(db: str, agency: str, as_json: bool) -> int:
+    """Print every stored map of `agency` (its id, or its name in any letter case), oldest
+    first, each compared with the complete map before it."""
+    store = existing_store(db)
+    known = mapped_agencies(store)
+    by_name = [i for i, name in known.items() if name.casefold() == agency.casefold()]
+    agency_id = agency if agency in known else next(iter(by_name), None)
+    if agency_id is None:
+        close = get_close_matches(agency, [*known, *known.values()], n=3)
+        raise UserError(f"không có sơ đồ đã lưu của cơ quan '{agency}' (no stored maps of this "
+                        f"agency) trong {shown_url(db)}"
+                        + (f"; gần giống (did you mean): {', '.join(close)}" if close else ""))
+    history = agency_history(store, agency_id)
+    if as_json:
+        print(json.dumps({"agency_id": agency_id, "agency": known[agency_id], "maps": [
+            {"batch_id": m.batch_id, **{k: v for k, v in m.to_dict().items() if k != "sitemap"}}
+            for m in history]}, ensure_ascii=False, indent=2))
+    else:
+        print_history(out, history)
+    return 0
+
+
+def print_history(console: Console, history: list[MappedPortal]) -> None:
+    """One row per stored map of one agency: when, status, pages, depth, missing, changes."""
+    agency = history[-1].agency
+    shown = Table(title=f"{agency.name} ({agency.id}) — {len(history)} sơ đồ đã lưu (stored "
+                        f"maps)")
+    for column in ("Lô (batch)", "Lúc (at, UTC)", "Trạng thái (status)", "Trang (pages)",
+                   "Sâu (depth)", "Chưa thấy (missing)", "So với lần trước (since last)"):
+        shown.add_column(column)
+    for portal in history:
+        depth = portal.max_depth
+        shown.add_row(portal.batch_id, portal.discovered_at[:16], _map_status(portal),
+                      str(len(portal.sitemap.pages)), "—" if depth is None else str(depth),
+                      ", ".join(TYPE_VI[t] for t in portal.missing_types()) or "—",
+                      _since_last(portal, paths=3))
+    console.print(shown)
+
+
 def _print_batch(batch_id: str, source: str, portals: list[MappedPortal],
                  as_json: bool) -> None:
     if as_json:
@@ -218,11 +259,15 @@ def _map_status(portal: MappedPortal) -> str:
     return f"{statuses.label(portal.status)} ({portal.status}){why}"
 
 
-def _since_last(portal: MappedPortal) -> str:
+def _since_last(portal: MappedPortal, paths: int = 0) -> str:
+    """'+2 / −1 trang (pages)', followed by the first `paths` paths added and removed."""
     changes = portal.changes()
     if changes is None:
         return "—"
     added, removed = changes
     if not added and not removed:
         return "không đổi (unchanged)"
-    return f"+{len(added)} / −{len(removed)} trang (pages)"
+    named = [f"{sign}{urlsplit(url).path or '/'}" for sign, urls in (("−", removed), ("+", added))
+             for url in urls[:paths]]
+    return f"+{len(added)} / −{len(removed)} trang (pages)" + (f": {' '.join(named)}"
+                                                              if named else "")

@@ -42,6 +42,7 @@ class MappedPortal:
     detail: str
     discovered_at: str
     previous: StoredMap | None
+    batch_id: str = ""  # the call that made it, when read back from the store
 
     @property
     def mapped(self) -> bool:
@@ -119,5 +120,17 @@ def stored_batch(store: Store, batch_id: str) -> tuple[str, list[MappedPortal]]:
     found = stored_maps(store, batch_id=batch_id)
     return next((m.source for m in found if m.source), ""), [
         MappedPortal(m.agency, m.sitemap, m.status, m.detail, m.discovered_at,
-                     previous_map(store, m.agency.id, batch_id, m.discovered_at))
+                     previous_map(store, m.agency.id, batch_id, m.discovered_at), batch_id)
         for m in found]
+
+
+def agency_history(store: Store, agency_id: str) -> list[MappedPortal]:
+    """Every stored map of one agency, oldest first, each with the complete map before it."""
+    history: list[MappedPortal] = []
+    previous: StoredMap | None = None
+    for stored in stored_maps(store, agency_id):
+        history.append(MappedPortal(stored.agency, stored.sitemap, stored.status, stored.detail,
+                                    stored.discovered_at, previous, stored.batch_id))
+        if stored.status == statuses.COMPLETED:
+            previous = stored
+    return history

@@ -89,6 +89,37 @@ def test_a_stored_batch_reads_as_it_was_printed_whatever_came_after(tmp_path: Pa
     assert mapping.stored_batch(store, "d-9") == ("", [])
 
 
+def test_an_agency_s_map_history_names_the_pages_it_lost_and_gained(tmp_path: Path) -> None:
+    """Each stored map against the complete one before it (a failed map in between is
+    skipped); found by id or by name in any case; --json without the maps themselves."""
+    db = f"sqlite:///{tmp_path / 'r.db'}"
+    store = Store(db)
+    save_map(store, "d-1", AGENCY, site_map("/", "/tthc", "/tra-cuu-ho-so"), "completed",
+             "2026-11-01T01:00:00+00:00")
+    save_map(store, "d-1", replace(AGENCY, id="bo-y", name="Bộ Y"), site_map("/"), "completed",
+             "2026-11-01T01:02:00+00:00")
+    save_map(store, "d-2", AGENCY, site_map(error="timeout"), "timeout",
+             "2026-11-02T01:00:00+00:00", detail="no answer in 30 s")
+    save_map(store, "d-3", AGENCY, site_map("/", "/tthc", "/tra-cuu"), "completed",
+             "2026-11-03T01:00:00+00:00")
+    history = mapping.agency_history(store, AGENCY.id)
+    assert [(m.batch_id, m.previous and m.previous.batch_id) for m in history] == [
+        ("d-1", None), ("d-2", "d-1"), ("d-3", "d-1")]
+    assert history[2].changes() == (["https://x.gov.vn/tra-cuu"], ["https://x.gov.vn/tra-cuu-ho-so"])
+    runner = CliRunner()
+    text = runner.invoke(app, ["discover", "--history", AGENCY.id, "--db", db]).output
+    assert "Tỉnh X (tinh-x) — 3 sơ đồ đã lưu" in text and "no answer in 30 s" in text
+    assert "+1 / −1 trang (pages):" in text and "−/tra-cuu-ho-so +/tra-cuu " in text
+    by_name = runner.invoke(app, ["discover", "--history", "tỉnh x", "--db", db, "--json"])
+    document = json.loads(by_name.output)
+    assert document["agency_id"] == AGENCY.id
+    assert [m["batch_id"] for m in document["maps"]] == ["d-1", "d-2", "d-3"]
+    assert document["maps"][2]["since"]["removed"] == ["https://x.gov.vn/tra-cuu-ho-so"]
+    assert all("sitemap" not in m for m in document["maps"])
+    unknown = runner.invoke(app, ["discover", "--history", "tinh-xx", "--db", db]).exception
+    assert isinstance(unknown, UserError) and "did you mean): tinh-x" in str(unknown)
+
+
 def stored_rows(store: Store) -> list[DiscoveryRow]:
     with store.session() as session:
         return list(session.scalars(select(DiscoveryRow)))

@@ -71,6 +71,17 @@ def recent_batches(store: Store, limit: int = 5) -> list[tuple[str, str, int]]:
         return [(batch, str(first), int(count)) for batch, first, count in session.execute(query)]
 
 
+def mapped_agencies(store: Store) -> dict[str, str]:
+    """The agencies with a stored map: id to the name of its newest map, newest first."""
+    query = (select(DiscoveryRow.agency_id, DiscoveryRow.agency_name)
+             .order_by(DiscoveryRow.discovered_at.desc(), DiscoveryRow.id.desc()))
+    named: dict[str, str] = {}
+    with store.session() as session:
+        for agency_id, name in session.execute(query):
+            named.setdefault(agency_id, name)
+    return named
+
+
 def previous_map(store: Store, agency_id: str, batch_id: str,
                  before: str | None = None) -> StoredMap | None:
     """The agency's newest complete site map stored by another call than `batch_id` (and
