@@ -19,6 +19,8 @@ from typer.testing import CliRunner
 
 from probe import mapping, registry
 from probe.cli import app
+from probe.commands_discovery import print_history
+from probe.console import plain_console
 from probe.context import ProbeSettings
 from probe.db import Store
 from probe.db.discoveries import previous_map, prune_maps, save_map, stored_maps
@@ -106,10 +108,13 @@ def test_an_agency_s_map_history_names_the_pages_it_lost_and_gained(tmp_path: Pa
     assert [(m.batch_id, m.previous and m.previous.batch_id) for m in history] == [
         ("d-1", None), ("d-2", "d-1"), ("d-3", "d-1")]
     assert history[2].changes() == (["https://x.gov.vn/tra-cuu"], ["https://x.gov.vn/tra-cuu-ho-so"])
-    runner = CliRunner()
-    text = runner.invoke(app, ["discover", "--history", AGENCY.id, "--db", db]).output
+    console = plain_console(record=True, width=300)  # the CLI's width depends on its output
+    print_history(console, history)
+    text = console.export_text()
     assert "Tỉnh X (tinh-x) — 3 sơ đồ đã lưu" in text and "no answer in 30 s" in text
     assert "+1 / −1 trang (pages):" in text and "−/tra-cuu-ho-so +/tra-cuu " in text
+    runner = CliRunner()
+    assert runner.invoke(app, ["discover", "--history", AGENCY.id, "--db", db]).exit_code == 0
     by_name = runner.invoke(app, ["discover", "--history", "tỉnh x", "--db", db, "--json"])
     document = json.loads(by_name.output)
     assert document["agency_id"] == AGENCY.id
