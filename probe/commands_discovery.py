@@ -202,15 +202,10 @@ def print_history(console: Console, history: list[MappedPortal]) -> None:
     agency = history[-1].agency
     shown = Table(title=f"{agency.name} ({agency.id}) — {len(history)} sơ đồ đã lưu (stored "
                         f"maps)")
-    for column in ("Lô (batch)", "Lúc (at, UTC)", "Trạng thái (status)", "Trang (pages)",
-                   "Sâu (depth)", "Chưa thấy (missing)", "So với lần trước (since last)"):
+    for column in ("Lô (batch)", "Lúc (at, UTC)", *MAP_COLUMNS):
         shown.add_column(column)
     for portal in history:
-        depth = portal.max_depth
-        shown.add_row(portal.batch_id, portal.discovered_at[:16], _map_status(portal),
-                      str(len(portal.sitemap.pages)), "—" if depth is None else str(depth),
-                      ", ".join(TYPE_VI[t] for t in portal.missing_types()) or "—",
-                      _since_last(portal, paths=3))
+        shown.add_row(portal.batch_id, portal.discovered_at[:16], *_map_cells(portal, paths=3))
     console.print(shown)
 
 
@@ -228,16 +223,11 @@ def print_maps(console: Console, batch_id: str, portals: list[MappedPortal]) -> 
     """One row per portal: status, pages, depth, expected page types missing, changes."""
     shown = Table(title=f"Sơ đồ trang của {len(portals)} cổng (site maps of {len(portals)} "
                         f"portals) — lô (batch) {batch_id}")
-    for column in ("Cơ quan (agency)", "Trạng thái (status)", "Trang (pages)", "Sâu (depth)",
-                   "Chưa thấy (missing)", "So với lần trước (since last)"):
+    for column in ("Cơ quan (agency)", *MAP_COLUMNS):
         shown.add_column(column)
     for portal in portals:
         name = portal.agency.name + ("" if portal.agency.confirmed else f" {UNCONFIRMED}")
-        depth = portal.max_depth
-        shown.add_row(name, _map_status(portal), str(len(portal.sitemap.pages)),
-                      "—" if depth is None else str(depth),
-                      ", ".join(TYPE_VI[t] for t in portal.missing_types()) or "—",
-                      _since_last(portal))
+        shown.add_row(name, *_map_cells(portal))
     console.print(shown)
     mapped = sum(p.mapped for p in portals)
     console.print(f"Đã lập và lưu (mapped and stored) {mapped}/{len(portals)} cổng; "
@@ -248,6 +238,19 @@ def print_maps(console: Console, batch_id: str, portals: list[MappedPortal]) -> 
                       f"registry): {len(unconfirmed)} cổng, lập được sơ đồ (mapped) "
                       f"{sum(p.mapped for p in unconfirmed)}: một người cần xác nhận cổng là "
                       "của cơ quan (a person confirms the portal is the agency's)")
+
+
+MAP_COLUMNS = ("Trạng thái (status)", "Trang (pages)", "Sâu (depth)", "Chưa thấy (missing)",
+               "So với lần trước (since last)")
+
+
+def _map_cells(portal: MappedPortal, paths: int = 0) -> tuple[str, ...]:
+    """A map's cells under `MAP_COLUMNS` (`paths`: changed paths named, see `_since_last`)."""
+    depth = portal.max_depth
+    return (_map_status(portal), str(len(portal.sitemap.pages)),
+            "—" if depth is None else str(depth),
+            ", ".join(TYPE_VI[t] for t in portal.missing_types()) or "—",
+            _since_last(portal, paths))
 
 
 def _map_status(portal: MappedPortal) -> str:
