@@ -42,6 +42,29 @@ def test_previous_is_last_nights_sweep_of_the_newest_sweeps_schedule(tmp_path: P
     assert store.sweep("previous").id == "s-3"  # s-4 is the newest measured: tonight's
 
 
+def test_a_sweep_that_is_not_there_is_explained(tmp_path: Path) -> None:
+    """The first morning, `probe diff previous latest` says why there is nothing to compare;
+    a mistyped id is answered with the newest ids."""
+    from probe.db.schema import SweepRow
+
+    store = Store(f"sqlite:///{tmp_path / 'r.db'}")
+    with pytest.raises(StoreError, match="no sweeps yet"):
+        store.sweep("previous")
+    with store.session.begin() as session:
+        for number in range(1, 8):
+            session.add(SweepRow(id=f"s-{number}", started_at=f"2026-11-{10 + number}T22:00",
+                                 registry_path="2026", schedule="", status="completed"))
+        session.add(SweepRow(id="s-night", started_at="2026-11-20T22:00", registry_path="2026",
+                             schedule="nightly", status="completed"))
+    with pytest.raises(StoreError) as first_night:
+        store.sweep("previous")
+    assert "s-night" in str(first_night.value)
+    assert "'nightly'" in str(first_night.value) and "needs two sweeps" in str(first_night.value)
+    with pytest.raises(StoreError) as typo:
+        store.sweep("s-nigth")
+    assert str(typo.value).endswith("(recent sweeps): s-night, s-7, s-6, s-5, s-4")
+
+
 def test_run_observations_sitemap_and_scores_round_trip(tmp_path: Path) -> None:
     store = Store(f"sqlite:///{tmp_path / 'r.db'}")
     sweep_id = store.start_sweep("reg.csv")

@@ -92,6 +92,16 @@ def migrate(engine: Engine) -> None:
 
 
 DEFAULT_DB = "sqlite:///results.db"  # the database every command uses unless told otherwise
+RECENT_LISTED = 5  # sweep ids named when an asked-for sweep does not exist
+
+
+def _no_previous(newest: SweepRow) -> str:
+    """Why 'previous' names no sweep although `newest` was measured."""
+    schedule = f"lịch '{newest.schedule}' (schedule)" if newest.schedule else \
+        "quét không theo lịch (unscheduled sweeps)"
+    return (f"không có đợt quét 'previous' (no such sweep): đợt mới nhất {newest.id} là đợt "
+            f"đầu tiên của {schedule}; 'previous' cần hai đợt cùng lịch (the newest sweep is "
+            f"the first of its schedule; 'previous' needs two sweeps of it)")
 
 
 class Store:
@@ -147,10 +157,21 @@ class Store:
             else:
                 row = session.get(SweepRow, sweep_id)
         if sweep_id == "previous" and row is not None:
-            row = self.previous_sweep(row)  # of the newest measured sweep
+            newest_measured, row = row, self.previous_sweep(row)
+            if row is None:
+                raise StoreError(_no_previous(newest_measured))
         if row is None:
-            raise StoreError(f"không có đợt quét '{sweep_id}' (no such sweep)")
+            raise StoreError(self._no_such_sweep(sweep_id))
         return row
+
+    def _no_such_sweep(self, sweep_id: str) -> str:
+        """Why `sweep_id` names no sweep, with the newest ids to pick from."""
+        recent = [s.id for s in reversed(self.sweeps()[-RECENT_LISTED:])]
+        if not recent:
+            return (f"không có đợt quét '{sweep_id}' (no such sweep): chưa có đợt quét nào "
+                    f"(no sweeps yet) trong {shown_url(self.url)}")
+        return (f"không có đợt quét '{sweep_id}' (no such sweep); đợt gần đây (recent "
+                f"sweeps): {', '.join(recent)}")
 
     def previous_sweep(self, sweep: SweepRow) -> SweepRow | None:
         """The measured sweep of `sweep`'s schedule that started last before it, if any."""
