@@ -16,7 +16,7 @@ from probe import commands, commands_discovery, commands_judging
 from probe.cli_evidence import RUN_HELP
 from probe.cli_evidence import register as register_evidence
 from probe.cli_judging import register
-from probe.cli_options import DEFAULT_DB, DbOpt, JsonOpt, RubricOpt
+from probe.cli_options import DEFAULT_DB, DbOpt, JsonOpt, LastOpt, RubricOpt
 from probe.commands_sweep import SweepRequest
 from probe.errors import UserError
 
@@ -81,7 +81,8 @@ def discover(url: Annotated[str | None, typer.Argument(
              concurrency: Annotated[int | None, typer.Option(
                  min=1, max=16, help="Số cổng cùng lúc (portals at once)")] = None,
              ca_file: CaOpt = None, allow_private: PrivateOpt = False,
-             as_json: JsonOpt = False, ignore_robots: IgnoreRobotsOpt = False) -> None:
+             as_json: JsonOpt = False, ignore_robots: IgnoreRobotsOpt = False,
+             last: LastOpt = None) -> None:
     """Lập sơ đồ trang của một cổng, hoặc của mọi cổng trong sổ đăng ký (map one portal's pages,
     or every portal of a registry)."""
     if sum(given is not None for given in (url, registry, schedule, stored, history)) != 1:
@@ -91,7 +92,7 @@ def discover(url: Annotated[str | None, typer.Argument(
     if stored is not None:
         raise typer.Exit(commands_discovery.show_stored(db, stored, as_json))
     if history is not None:
-        raise typer.Exit(commands_discovery.show_history(db, history, as_json))
+        raise typer.Exit(commands_discovery.show_history(db, history, as_json, last))
     if url is None:
         if ignore_robots:
             raise UserError("--ignore-robots chỉ dùng cho một cổng của chính đơn vị bạn, không "

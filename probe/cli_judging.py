@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from probe import commands_judging
-from probe.cli_options import DEFAULT_DB, DbOpt, JsonOpt, RubricOpt
+from probe.cli_options import DEFAULT_DB, DbOpt, JsonOpt, LastOpt, RubricOpt
 
 
 def attest(agency: Annotated[str, typer.Argument(help="Mã hoặc tên cơ quan (agency id or name)")],
@@ -32,9 +32,10 @@ def attest(agency: Annotated[str, typer.Argument(help="Mã hoặc tên cơ quan 
 
 
 def trend(agency: Annotated[str, typer.Argument(help="Mã hoặc tên cơ quan (agency id or name)")],
-          rubric: RubricOpt = "2024", db: DbOpt = DEFAULT_DB, as_json: JsonOpt = False) -> None:
+          rubric: RubricOpt = "2024", db: DbOpt = DEFAULT_DB, as_json: JsonOpt = False,
+          last: LastOpt = None) -> None:
     """Điểm, xếp loại và từng nhóm của một cơ quan qua các đợt (one agency over time)."""
-    raise typer.Exit(commands_judging.trend(agency, rubric, db, as_json))
+    raise typer.Exit(commands_judging.trend(agency, rubric, db, as_json, last))
 
 
 def diff(sweep_a: Annotated[str, typer.Argument(

@@ -8,9 +8,11 @@ import typer
 
 from probe.db import DEFAULT_DB
 
-__all__ = ["DEFAULT_DB", "DbOpt", "JsonOpt", "RubricOpt"]
+__all__ = ["DEFAULT_DB", "DbOpt", "JsonOpt", "LastOpt", "RubricOpt"]
 
 DbOpt = Annotated[str, typer.Option("--db", envvar="PROBE_DB",
                                     help="CSDL kết quả (database URL)")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="In JSON (print JSON)")]
 RubricOpt = Annotated[str, typer.Option("--rubric", help="Bộ tiêu chí (rubric version or file)")]
+LastOpt = Annotated[int | None, typer.Option(
+    "--last", min=1, help="Chỉ N mục gần nhất, cũ trước (only the newest N, oldest first)")]

@@ -175,9 +175,9 @@ def show_stored(db: str, batch: str, as_json: bool) -> int:
     return 0
 
 
-def show_history(db: str, agency: str, as_json: bool) -> int:
-    """Print every stored map of `agency` (its id, or its name in any letter case), oldest
-    first, each compared with the complete map before it."""
+def show_history(db: str, agency: str, as_json: bool, last: int | None = None) -> int:
+    """Print every stored map of `agency` (its id, or its name in any letter case), or the
+    newest `last`, oldest first, each compared with the complete map before it."""
     store = existing_store(db)
     known = mapped_agencies(store)
     by_name = [i for i, name in known.items() if name.casefold() == agency.casefold()]
@@ -188,20 +188,24 @@ def show_history(db: str, agency: str, as_json: bool) -> int:
                         f"agency) trong {shown_url(db)}"
                         + (f"; gần giống (did you mean): {', '.join(close)}" if close else ""))
     history = agency_history(store, agency_id)
+    shown = history[-last:] if last else history
     if as_json:
         print(json.dumps({"agency_id": agency_id, "agency": known[agency_id], "maps": [
             {"batch_id": m.batch_id, **{k: v for k, v in m.to_dict().items() if k != "sitemap"}}
-            for m in history]}, ensure_ascii=False, indent=2))
+            for m in shown], "older_maps": len(history) - len(shown)},
+            ensure_ascii=False, indent=2))
     else:
-        print_history(out, history)
+        print_history(out, shown, older=len(history) - len(shown))
     return 0
 
 
-def print_history(console: Console, history: list[MappedPortal]) -> None:
-    """One row per stored map of one agency: when, status, pages, depth, missing, changes."""
+def print_history(console: Console, history: list[MappedPortal], older: int = 0) -> None:
+    """One row per stored map of one agency (`older` maps before them left out): when,
+    status, pages, depth, missing, changes."""
     agency = history[-1].agency
-    shown = Table(title=f"{agency.name} ({agency.id}) — {len(history)} sơ đồ đã lưu (stored "
-                        f"maps)")
+    count = f"{len(history)} sơ đồ gần nhất / {len(history) + older} (newest of stored maps)" \
+        if older else f"{len(history)} sơ đồ đã lưu (stored maps)"
+    shown = Table(title=f"{agency.name} ({agency.id}) — {count}")
     for column in ("Lô (batch)", "Lúc (at, UTC)", *MAP_COLUMNS):
         shown.add_column(column)
     for portal in history:

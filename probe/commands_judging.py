@@ -175,12 +175,14 @@ def rank_published(sweep_id: str, db: str, block: str | None = None,
 # --- trend --------------------------------------------------------------------------------
 
 
-def trend(agency: str, rubric: str, db: str, as_json: bool = False) -> int:
-    """An agency's total, grade and groups over sweeps (`probe trend`)."""
+def trend(agency: str, rubric: str, db: str, as_json: bool = False,
+          last: int | None = None) -> int:
+    """An agency's total, grade and groups over sweeps, the newest `last` of them when given
+    (`probe trend`)."""
     judged = load(rubric)
     store = existing_store(db)
     try:
-        found = agency_trend(store, agency, judged)
+        found = agency_trend(store, agency, judged).newest(last)
     except AgencyNotFound as error:
         raise UserError(str(error)) from error
     if as_json:
@@ -210,11 +212,13 @@ def _trend_table(found: Trend, rubric: Rubric) -> Table:
     legend = "; ".join(f"{c} {g.name_vi} ({g.name_en})" for c, g in
                        zip(codes, rubric.groups, strict=True))
     empty = "Chưa có đợt quét nào (no sweeps yet). " if not found.points else ""
+    older = (f"{found.older} đợt cũ hơn không hiện (older sweeps not shown); bỏ --last để "
+             f"xem hết (drop --last for all). " if found.older else "")
     unscored = (f"Chạy 'probe rescore --rubric {found.rubric}' để chấm các đợt chưa chấm "
                 f"(re-score unscored sweeps). " if any(
                     p.source == "probe" and p.grade is None for p in found.points) else "")
-    shown.caption = (f"{empty}{unscored}Ngày (date), Đợt (sweep), Điểm (total), Loại (grade); "
-                     f"{legend}; Ghi chú (note)")
+    shown.caption = (f"{empty}{older}{unscored}Ngày (date), Đợt (sweep), Điểm (total), "
+                     f"Loại (grade); {legend}; Ghi chú (note)")
     return shown
 
 

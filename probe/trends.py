@@ -9,7 +9,7 @@ without diacritics, case-insensitive) and carry the published grade and rank.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from probe.db.schema import SweepRow
@@ -55,11 +55,20 @@ class Trend:
     rubric: str
     groups: tuple[str, ...]
     points: tuple[TrendPoint, ...]
+    older: int = 0  # points left out before these (`newest`)
+
+    def newest(self, count: int | None) -> Trend:
+        """The trend with only its newest `count` points (all when None)."""
+        if count is None or count >= len(self.points):
+            return self
+        return replace(self, points=self.points[-count:],
+                       older=self.older + len(self.points) - count)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (`probe trend --json`)."""
         return {"agency_id": self.agency_id, "agency": self.agency, "rubric": self.rubric,
-                "groups": list(self.groups), "points": [p.to_dict() for p in self.points]}
+                "groups": list(self.groups), "points": [p.to_dict() for p in self.points],
+                "older_points": self.older}
 
 
 def name_key(name: str) -> str:

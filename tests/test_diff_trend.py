@@ -155,6 +155,14 @@ def test_trend_over_sweeps_with_published_history(nights: Path,
     assert set(points[0]["groups"]) == {"functions", "layout", "performance", "security",
                                         "access", "emc"}
     assert points[2]["groups"]["performance"] < points[1]["groups"]["performance"]
+    assert trend(SLOW, "2024", db_url(nights), as_json=True, last=2) == 0
+    newest = json.loads(capsys.readouterr().out)
+    assert [p["sweep_id"] for p in newest["points"]] == ["s-night2", "s-night3"]
+    assert newest["older_points"] == 1 and newest["points"] == points[1:]
+    assert trend(SLOW, "2024", db_url(nights), last=1) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "s-night3" in text and "s-night2" not in text
+    assert "2 đợt cũ hơn không hiện (older sweeps not shown)" in text
     store = new_store(nights)
     import_results(store, RESULTS_2023, "2023-07-12")
     assert trend("bo quoc phong", "2024", db_url(nights), as_json=True) == 0

@@ -121,6 +121,12 @@ def test_an_agency_s_map_history_names_the_pages_it_lost_and_gained(tmp_path: Pa
     assert [m["batch_id"] for m in document["maps"]] == ["d-1", "d-2", "d-3"]
     assert document["maps"][2]["since"]["removed"] == ["https://x.gov.vn/tra-cuu-ho-so"]
     assert all("sitemap" not in m for m in document["maps"])
+    newest = json.loads(runner.invoke(app, ["discover", "--history", AGENCY.id, "--db", db,
+                                            "--json", "--last", "1"]).output)
+    assert [m["batch_id"] for m in newest["maps"]] == ["d-3"] and newest["older_maps"] == 2
+    assert newest["maps"][0]["since"]["removed"] == ["https://x.gov.vn/tra-cuu-ho-so"]
+    print_history(console, history[-2:], older=1)
+    assert "— 2 sơ đồ gần nhất / 3" in console.export_text()
     unknown = runner.invoke(app, ["discover", "--history", "tinh-xx", "--db", db]).exception
     assert isinstance(unknown, UserError) and "did you mean): tinh-x" in str(unknown)
 
