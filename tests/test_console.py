@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-from probe.console import LOG_WIDTH
+import pytest
+from rich.table import Table
+
+from probe.console import LOG_WIDTH, plain_console
 from probe.rescoring import rescore
 from probe.synthetic import fill_sweep, make_profiles
 from tests.judging_helpers import db_url, new_store
@@ -39,3 +43,28 @@ def test_a_piped_ranking_keeps_each_agency_on_one_line(tmp_path: Path) -> None:
 def _table(lines: list[str]) -> list[str]:
     """The lines of tables (titles are printed as they are, unwrapped)."""
     return [line for line in lines if line[:1] in "┏┃┡│└"]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_width_follows_where_the_output_goes_when_printed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A command's console is built at import; a process that prints to a pipe later (a
+    worker, a test run) still gets the log width, and a terminal keeps its own."""
+    for name in ("COLUMNS", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(sys, "stdout", _Terminal())
+    console = plain_console()  # built while stdout is a terminal
+    piped = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", piped)
+    table = Table("agency")
+    table.add_row("x" * 120)
+    console.print(table)
+    assert "x" * 120 in piped.getvalue()  # one line: 160 wide, not 80
+    assert console.width == LOG_WIDTH
+    monkeypatch.setenv("COLUMNS", "60")
+    assert console.width == 60
+    assert plain_console(width=300, file=io.StringIO()).width == 300
