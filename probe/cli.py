@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from probe import commands, commands_discovery, commands_judging
+from probe import commands, commands_discovery, commands_judging, usage
 from probe.cli_evidence import RUN_HELP
 from probe.cli_evidence import register as register_evidence
 from probe.cli_judging import register
@@ -313,7 +313,10 @@ def _report_unexpected(error: Exception) -> None:
     if error.__class__.__name__ == "Abort":
         sys.exit(130)
     if hasattr(error, "show") and isinstance(getattr(error, "exit_code", None), int):
-        error.show()
+        if hasattr(error, "ctx") and error.__class__.__name__ != "NoArgsIsHelpError":
+            usage.show(error, err)  # a usage error, told in Vietnamese first
+        else:
+            error.show()
         sys.exit(error.exit_code)
     if os.environ.get("PROBE_DEBUG"):
         raise error

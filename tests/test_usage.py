@@ -1,0 +1,49 @@
+"""Usage errors are told in Vietnamese first, with the parser's English and suggestions."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from probe.cli import app
+from probe.usage import explain
+
+
+def usage_error(*args: str) -> Exception:
+    """The error the command line raises for `args` (as `probe` would see it)."""
+    with pytest.raises(Exception) as raised:
+        app(list(args), standalone_mode=False)
+    assert getattr(raised.value, "exit_code", None) == 2
+    return raised.value
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (("show", "--jsn"), "không có tùy chọn --jsn (No such option: --jsn); có phải (did you "
+                        "mean): --json"),
+    (("rnak",), "không có lệnh 'rnak' (No such command 'rnak'.); có phải (did you mean): rank"),
+    (("registry", "valdate"), "không có lệnh 'valdate' (No such command 'valdate'.); có phải "
+                              "(did you mean): validate"),
+    (("check",), "thiếu đối số 'url' (Missing argument 'url'.)"),
+    (("check", "a", "b"), "thừa đối số: b (Got unexpected extra argument(s) (b))"),
+    (("trend", "x", "--last"), "tùy chọn --last cần giá trị (Option '--last' requires an "
+                               "argument.)"),
+    (("show", "--json=1"), "tùy chọn --json không nhận giá trị"),
+    (("trend", "x", "--last", "0"), "giá trị không hợp lệ cho '--last' (Invalid value for "
+                                    "'--last': "),
+])
+def test_each_usage_error_is_named_in_vietnamese(args: tuple[str, ...], expected: str) -> None:
+    assert explain(usage_error(*args)).startswith(expected)
+
+
+def test_the_command_line_prints_usage_error_and_help_in_vietnamese(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "probe.cli", "trend", "x", "--lats", "3"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.splitlines() == [
+        "Cách dùng (usage): python -m probe.cli trend [OPTIONS] {agency}",
+        "Lỗi (error): không có tùy chọn --lats (No such option: --lats); có phải (did you "
+        "mean): --last",
+        "Xem hướng dẫn (help): python -m probe.cli trend --help"]
