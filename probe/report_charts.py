@@ -134,9 +134,16 @@ class Point:
     current: bool = False
 
 
+LABELLED_POINTS = 6  # x labels a dense line chart keeps (a date label is about 60 px wide)
+VALUED_POINTS = 12  # up to this many points, each shows its value; beyond, the current one
+
+
 def line_chart(label: str, points: Sequence[Point], y_max: float = 100.0,
                guides: Sequence[tuple[float, str]] = (), width: float = 520.0) -> Chart:
-    """Values over time, oldest left; guides are horizontal lines at values (grade bands)."""
+    """Values over time, oldest left; guides are horizontal lines at values (grade bands).
+
+    A year of nightly points keeps every dot (each titled with its label and value), but
+    only `LABELLED_POINTS` x labels, evenly spread, and only the current point's value."""
     height, left, right, top, base, inset = 190.0, 28.0, 8.0, 16.0, 150.0, 40.0
     chart = Chart("line", width, height, label)
     span = width - left - right - 2 * inset
@@ -146,19 +153,39 @@ def line_chart(label: str, points: Sequence[Point], y_max: float = 100.0,
         chart.lines.append(Line(left, y_of(value), width - right, y_of(value)))
         chart.texts.append(Text(left - 6, y_of(value) + 4, name, "end", "axis"))
     chart.lines.append(Line(left, base, width - right, base, "axis-line"))
+    labelled = labelled_points(points)
+    dense = len(points) > VALUED_POINTS
     coords = []
     for index, point in enumerate(points):
         x = round(left + inset + (step * index if len(points) > 1 else span / 2), 1)
-        chart.texts.append(Text(x, base + 18, point.label, "middle", "axis"))
+        if index in labelled:
+            chart.texts.append(Text(x, base + 18, point.label, "middle", "axis"))
         if point.value is None:
             continue
         coords.append(f"{x},{y_of(point.value)}")
-        chart.circles.append(Circle(x, y_of(point.value), 6 if point.current else 4,
+        radius = 6 if point.current else 2 if dense else 4
+        chart.circles.append(Circle(x, y_of(point.value), radius,
                                     "dot-current" if point.current else "dot",
                                     f"{point.label}: {point.text}"))
-        chart.texts.append(Text(x, y_of(point.value) - 10, point.text, "middle", "value"))
+        if point.current or not dense:
+            chart.texts.append(Text(x, y_of(point.value) - 10, point.text, "middle", "value"))
     chart.polyline = " ".join(coords) if len(coords) > 1 else ""
     return chart
+
+
+def labelled_points(points: Sequence[Point]) -> set[int]:
+    """The indices whose x label is drawn: all when they fit, else `LABELLED_POINTS` evenly
+    spread from the first to the last; the current point's label replaces those too close
+    to it."""
+    count = len(points)
+    if count <= LABELLED_POINTS:
+        return set(range(count))
+    gap = (count - 1) / (LABELLED_POINTS - 1)
+    spread = {round(i * gap) for i in range(LABELLED_POINTS)}
+    current = next((i for i, p in enumerate(points) if p.current), None)
+    if current is None or current in spread:
+        return spread
+    return {i for i in spread if abs(i - current) >= 0.8 * gap} | {current}
 
 
 def strip_chart(label: str, runs: Sequence[float], median: float | None, unit: str,

@@ -41,6 +41,7 @@ TEXT: dict[str, dict[str, str]] = {
         "history": "Điểm qua các đợt quét", "date": "Ngày", "source": "Nguồn",
         "source_probe": "đo", "source_published": "công bố", "history_none":
             "Chưa có đợt quét trước.",
+        "history_older": "đợt cũ hơn có trên biểu đồ, không liệt kê ở bảng; xem hết bằng",
         "pages": "Trang đã lập sơ đồ", "type": "Loại", "depth": "Độ sâu", "page_title":
             "Tiêu đề trang", "handover": "Chuyển sang", "portal": "Cổng",
         "common": "Lỗi phổ biến nhất",
@@ -94,6 +95,7 @@ TEXT: dict[str, dict[str, str]] = {
         "history": "Score over past sweeps", "date": "Date", "source": "Source",
         "source_probe": "probed", "source_published": "published", "history_none":
             "No earlier sweep.",
+        "history_older": "older sweeps are in the chart, not listed in the table; all of them:",
         "pages": "Mapped pages", "type": "Type", "depth": "Depth", "page_title": "Page title",
         "handover": "Handed over to", "portal": "Portal",
         "common": "Most common problems",

@@ -297,6 +297,9 @@ def recoverable(items: Sequence[dict[str, Any]], rubric: Rubric,
             for a in fix_first(items, rubric)]
 
 
+HISTORY_ROWS = 12  # newest probed sweeps an agency's table lists (published rows: all)
+
+
 def _history_view(points: list[TrendPoint], sweep_id: str, rubric: Rubric,
                   lang: str) -> dict[str, Any]:
     t = TEXT[lang]
@@ -306,10 +309,12 @@ def _history_view(points: list[TrendPoint], sweep_id: str, rubric: Rubric,
     shown = [Point(label, p.total, number(p.total, lang) if p.total is not None
                    else (p.grade or "—"), p.sweep_id == sweep_id)
              for label, p in zip(labels, points, strict=True)]
+    probed = [p for p in points if p.source == "probe"]
+    older = {id(p) for p in probed[:-HISTORY_ROWS]}  # in the chart, not in the table
     rows = [{"date": p.date[:10], "sweep": p.sweep_id, "total": number(p.total, lang),
              "grade": p.grade or "—", "current": p.sweep_id == sweep_id,
              "source": t["source_probe"] if p.source == "probe" else t["source_published"]}
-            for p in points]
+            for p in points if id(p) not in older]
     chart = line_chart(t["chart_history"], shown, guides=[(b.min, b.grade) for b in rubric.grades
                                                           if b.min > 0])
-    return {"rows": rows, "chart": chart if shown else None}
+    return {"rows": rows, "older": len(older), "chart": chart if shown else None}

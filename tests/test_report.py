@@ -16,9 +16,18 @@ from probe.errors import UserError
 from probe.history import import_results
 from probe.models import SiteMap
 from probe.report import write_report
-from probe.report_charts import Column, HBar, Point, column_chart, hbar_chart, line_chart
-from probe.report_views import recoverable
+from probe.report_charts import (
+    LABELLED_POINTS,
+    Column,
+    HBar,
+    Point,
+    column_chart,
+    hbar_chart,
+    line_chart,
+)
+from probe.report_views import _history_view, recoverable
 from probe.scoring import load_rubric
+from probe.trends import TrendPoint
 from tests.report_helpers import (
     HOSTILE_NAME,
     HOSTILE_SNIPPET,
@@ -133,6 +142,33 @@ def test_chart_geometry_stays_inside_its_axes() -> None:
     assert [r.h for r in columns.rects] == [62.0, 0.0]
     line = line_chart("z", [Point("2025", None, "B"), Point("2026", 80.0, "80", True)])
     assert len(line.circles) == 1 and line.polyline == ""
+
+
+@pytest.mark.parametrize("current", [364, 300, 36, 1])
+def test_a_year_of_nightly_points_keeps_its_chart_readable(current: int) -> None:
+    """Every dot stays (titled), but at most six x labels, evenly spread with the current
+    one among them and none overlapping, and only the current value is written out."""
+    days = [Point(f"day {n}", 60.0 + n % 7, f"{60 + n % 7}", current=n == current)
+            for n in range(365)]
+    chart = line_chart("z", days)
+    labels = [t for t in chart.texts if t.css == "axis" and t.text.startswith("day")]
+    assert len(chart.circles) == 365 and 4 <= len(labels) <= LABELLED_POINTS
+    assert f"day {current}" in {t.text for t in labels}
+    xs = sorted(t.x for t in labels)
+    assert min(b - a for a, b in zip(xs, xs[1:], strict=False)) > 62  # a date is ~61 px
+    assert [t.text for t in chart.texts if t.css == "value"] == [f"{60 + current % 7}"]
+    few = line_chart("z", days[:5])
+    assert len([t for t in few.texts if t.css == "value"]) == 5
+
+
+def test_an_agency_s_table_lists_its_newest_sweeps_and_every_published_grade() -> None:
+    published = TrendPoint("2023-07-12", "s-pub", "published", grade="B", rank=4)
+    nights = [TrendPoint(f"2026-01-{n + 1:02d}", f"s-{n}", "probe", total=70.0, grade="C")
+              for n in range(20)]
+    view = _history_view([published, *nights], "s-19", load_rubric("2024"), "vi")
+    assert [row["sweep"] for row in view["rows"]] == ["s-pub", *[f"s-{n}" for n in range(8, 20)]]
+    assert view["older"] == 8 and view["rows"][-1]["current"]
+    assert len(view["chart"].circles) == 20  # the chart still draws every probed night
 
 
 def test_cli_report_and_a_missing_sweep(built: Built, tmp_path: Path) -> None:
