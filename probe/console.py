@@ -31,11 +31,14 @@ class PlainConsole(Console):
 
     @property
     def size(self) -> ConsoleDimensions:
-        """The console's size now: a given width or COLUMNS rule, then the terminal's."""
+        """The console's size now: a width given in code rules; on a terminal, the
+        terminal's; to a file or pipe, COLUMNS as set now, else `LOG_WIDTH`."""
         dimensions = super().size
-        if self._width_given or "COLUMNS" in os.environ or self.is_terminal:
+        if self._width_given or self.is_terminal:
             return dimensions
-        return ConsoleDimensions(LOG_WIDTH, dimensions.height)
+        columns = os.environ.get("COLUMNS", "")
+        return ConsoleDimensions(int(columns) if columns.isdigit() else LOG_WIDTH,
+                                 dimensions.height)
 
     @size.setter
     def size(self, new_size: tuple[int, int]) -> None:

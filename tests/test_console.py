@@ -54,10 +54,12 @@ def test_the_width_follows_where_the_output_goes_when_printed(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """A command's console is built at import; a process that prints to a pipe later (a
     worker, a test run) still gets the log width, and a terminal keeps its own."""
-    for name in ("COLUMNS", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
+    for name in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("COLUMNS", "80")  # as xdist's workers set it
     monkeypatch.setattr(sys, "stdout", _Terminal())
-    console = plain_console()  # built while stdout is a terminal
+    console = plain_console()  # built while stdout is a terminal and COLUMNS 80
+    monkeypatch.delenv("COLUMNS")
     piped = io.StringIO()
     monkeypatch.setattr(sys, "stdout", piped)
     table = Table("agency")

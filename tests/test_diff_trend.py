@@ -145,7 +145,9 @@ def test_item_moved_by_noise_alone_is_not_reported() -> None:
 
 
 def test_trend_over_sweeps_with_published_history(nights: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+                                                  capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # xdist workers set 80, at which sweep ids fold
     assert trend(SLOW, "2024", db_url(nights), as_json=True) == 0
     document = json.loads(capsys.readouterr().out)
     assert document["agency"] == "Cơ quan thử 0099"
