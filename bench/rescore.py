@@ -8,6 +8,9 @@ which is steadier on a busy machine).
 
 "cold": no stored score under the rubric (every score written);
 "warm": every stored score already identical (nothing rewritten).
+Then the peak memory of one warm re-scoring, in a process of its own: it follows the chunk
+(`probe.rescoring.CHUNK_RUNS`), not the store (`--agencies 51 --sweeps 365`: a year of
+nightly sweeps).
 
     python bench/rescore.py [--agencies 100] [--sweeps 10] [--repeat 5] [--rubric 2024]
 """
@@ -15,12 +18,14 @@ which is steadier on a busy machine).
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import random
 import statistics
 import sys
 import tempfile
 import time
+from multiprocessing.queues import Queue
 from pathlib import Path
 
 from sqlalchemy import delete
@@ -57,6 +62,24 @@ def timed(store: Store, rubric: str, cold: bool) -> tuple[float, float, RescoreS
     return time.perf_counter() - wall, time.process_time() - cpu, summary
 
 
+def _rescore_once(url: str, rubric: str, answer: Queue[int]) -> None:
+    rescore(Store(url), rubric)
+    status = Path("/proc/self/status").read_text(encoding="ascii")
+    answer.put(int(status.split("VmHWM:")[1].split()[0]))  # kB, this program's own peak
+
+
+def peak_rss_mb(url: str, rubric: str) -> float:
+    """Peak resident memory of a fresh Python process that re-scores the store once (its
+    VmHWM: getrusage would count the benchmark's own memory, copied at fork before exec)."""
+    context = multiprocessing.get_context("spawn")
+    answer: Queue[int] = context.Queue()
+    child = context.Process(target=_rescore_once, args=(url, rubric, answer))
+    child.start()
+    peak_kb = answer.get()
+    child.join()
+    return peak_kb / 1024
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -78,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
             results = [timed(store, version, cold) for _ in range(args.repeat)]
             _report(label, runs, results)
         store.close()
+        print(f"peak memory of one warm re-scoring in a process of its own: "
+              f"{peak_rss_mb(store.url, version):.0f} MB")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"cpus {os.cpu_count()}, load average {load:.1f}, python {sys.version.split()[0]}")
     return 0

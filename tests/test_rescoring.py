@@ -170,3 +170,33 @@ def test_upgrade_from_the_initial_schema_keeps_scores(tmp_path: Path) -> None:
     with store.engine.connect() as connection:
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
     assert version == ScriptDirectory.from_config(config).get_current_head()
+
+
+def test_chunks_keep_each_sweep_whole_and_cut_loose_runs_anywhere() -> None:
+    from probe.db.schema import RunRow
+    from probe.rescoring import chunks
+
+    runs = [RunRow(id=f"{sweep}-{n}", sweep_id=sweep) for sweep, count in
+            (("a", 3), ("b", 1), ("c", 4)) for n in range(count)]
+    runs += [RunRow(id=f"check-{n}", sweep_id=None) for n in range(5)]
+    cut = [[run.id for run in chunk] for chunk in chunks(runs, 2)]
+    assert [len(chunk) for chunk in cut] == [3, 5, 2, 2, 1]  # a; b + c; the checks by 2
+    assert cut[1] == ["b-0", "c-0", "c-1", "c-2", "c-3"]
+    assert sorted(sum(cut, [])) == sorted(run.id for run in runs)
+
+
+def test_rescoring_in_small_chunks_stores_what_one_chunk_stores(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks bound the memory of a re-scoring; they change nothing it stores."""
+    import probe.rescoring
+
+    whole = rescore(store, "2024-attest")
+    stored = {run: row[:5] for run, row in stored_rows(store, "2024-attest").items()}
+    monkeypatch.setattr(probe.rescoring, "CHUNK_RUNS", 3)
+    monkeypatch.setattr(probe.rescoring, "CACHE_ENTRIES", 10)
+    with store.session.begin() as session:
+        session.execute(ScoreRow.__table__.delete())
+    chunked = rescore(store, "2024-attest")
+    assert chunked.runs == whole.runs == chunked.written == 16
+    assert chunked.grades == whole.grades
+    assert {run: row[:5] for run, row in stored_rows(store, "2024-attest").items()} == stored

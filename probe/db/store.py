@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event, insert, select, update
+from sqlalchemy import Select, create_engine, event, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
@@ -93,6 +94,17 @@ def migrate(engine: Engine) -> None:
 
 DEFAULT_DB = "sqlite:///results.db"  # the database every command uses unless told otherwise
 RECENT_LISTED = 5  # sweep ids named when an asked-for sweep does not exist
+
+
+def _of_runs(query: Select[Any], run_id: Any, sweep_id: str | None,
+             run_ids: Sequence[str] | None) -> Select[Any]:
+    """`query` narrowed to the runs of one sweep and/or to the runs named (`run_id`: the
+    queried table's run id column)."""
+    if sweep_id is not None:
+        query = query.join(RunRow, RunRow.id == run_id).where(RunRow.sweep_id == sweep_id)
+    if run_ids is not None:
+        query = query.where(run_id.in_(run_ids))
+    return query
 
 
 def _no_previous(newest: SweepRow) -> str:
@@ -272,18 +284,19 @@ class Store:
             if rows:
                 session.execute(insert(ObservationRow), rows)
 
-    def observations_by_run(self, sweep_id: str | None = None) -> dict[str, list[Observation]]:
-        """Every observation of every run (of one sweep), per run id, in stored order."""
+    def observations_by_run(self, sweep_id: str | None = None,
+                            run_ids: Sequence[str] | None = None) -> dict[str, list[Observation]]:
+        """Every observation of every run (of one sweep, or of the runs named), per run id, in
+        stored order."""
         table = ObservationRow.__table__
-        query = select(table.c.run_id, table.c.check, table.c.name, table.c.value_json,
-                       table.c.unit, table.c.page, table.c.stat, table.c.outcome,
-                       table.c.detail, table.c.artifacts_json, table.c.observed_at)
-        if sweep_id is not None:
-            query = query.join(RunRow, RunRow.id == table.c.run_id).where(
-                RunRow.sweep_id == sweep_id)
+        query = _of_runs(select(table.c.run_id, table.c.check, table.c.name, table.c.value_json,
+                                table.c.unit, table.c.page, table.c.stat, table.c.outcome,
+                                table.c.detail, table.c.artifacts_json, table.c.observed_at),
+                         table.c.run_id, sweep_id, run_ids)
         found: dict[str, list[Observation]] = {}
         with self.engine.connect() as connection:
-            rows = connection.execute(query.order_by(table.c.id)).all()
+            order = (table.c.id,) if run_ids is None else (table.c.run_id, table.c.id)  # indexed
+            rows = connection.execute(query.order_by(*order)).all()
         for row in rows:
             found.setdefault(row[0], []).append(Observation(
                 check=row[1], name=row[2], value=_json_value(row[3]), unit=row[4],
@@ -291,14 +304,14 @@ class Store:
                 artifacts=[] if row[9] == "[]" else json.loads(row[9]), observed_at=row[10]))
         return found
 
-    def stored_scores(self, rubric: str, sweep_id: str | None = None) -> dict[str, StoredScore]:
-        """The stored scores under `rubric` (of one sweep), per run id, as stored text."""
-        query = select(ScoreRow.run_id, ScoreRow.id, ScoreRow.total, ScoreRow.grade,
-                       ScoreRow.groups_json, ScoreRow.items_json, ScoreRow.rubric_sha256
-                       ).where(ScoreRow.rubric == rubric)
-        if sweep_id is not None:
-            query = query.join(RunRow, RunRow.id == ScoreRow.run_id).where(
-                RunRow.sweep_id == sweep_id)
+    def stored_scores(self, rubric: str, sweep_id: str | None = None,
+                      run_ids: Sequence[str] | None = None) -> dict[str, StoredScore]:
+        """The stored scores under `rubric` (of one sweep, or of the runs named), per run id,
+        as stored text."""
+        query = _of_runs(select(ScoreRow.run_id, ScoreRow.id, ScoreRow.total, ScoreRow.grade,
+                                ScoreRow.groups_json, ScoreRow.items_json, ScoreRow.rubric_sha256
+                                ).where(ScoreRow.rubric == rubric),
+                         ScoreRow.run_id, sweep_id, run_ids)
         with self.engine.connect() as connection:
             return {row[0]: StoredScore(row[1], row[2], row[3], row[4], row[5], row[6])
                     for row in connection.execute(query)}
