@@ -200,9 +200,9 @@ def show(run: Annotated[str, typer.Argument(help=RUN_HELP)] = "latest",
 @app.command()
 def rescore(rubric: RubricOpt = "2024",
             sweep_id: Annotated[str | None, typer.Option("--sweep")] = None,
-            db: DbOpt = DEFAULT_DB) -> None:
+            db: DbOpt = DEFAULT_DB, as_json: JsonOpt = False) -> None:
     """Chấm lại bằng chứng đã lưu, không dùng mạng (re-judge stored runs offline)."""
-    raise typer.Exit(commands_judging.rescore(rubric, sweep_id, db))
+    raise typer.Exit(commands_judging.rescore(rubric, sweep_id, db, as_json))
 
 
 @app.command()

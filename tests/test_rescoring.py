@@ -134,6 +134,14 @@ def test_rescore_command(store: Store, tmp_path: Path, capsys: pytest.CaptureFix
         rescore_command("2024", "s-nope", db_url(tmp_path))
     with pytest.raises(UserError, match="bad rubric"):
         rescore_command("2031", None, db_url(tmp_path))
+    from typer.testing import CliRunner
+
+    from probe.cli import app
+
+    done = CliRunner().invoke(app, ["rescore", "--rubric", "2024", "--db", db_url(tmp_path),
+                                    "--json"])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.output)["runs"] == 16
 
 
 def test_migration_matches_the_models(tmp_path: Path) -> None:
