@@ -27,6 +27,21 @@ registry_app = typer.Typer(no_args_is_help=True, help="Sổ đăng ký cơ quan 
 app.add_typer(registry_app, name="registry")
 err = Console(stderr=True)
 
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        from probe.audit.manifest import software  # what sealed manifests name
+
+        print(software())
+        raise typer.Exit(0)
+
+
+@app.callback()
+def options(version: Annotated[bool, typer.Option(
+        "--version", is_eager=True, callback=_print_version,
+        help="In phiên bản rồi thoát (print the version and exit)")] = False) -> None:
+    """Đo và chấm điểm Cổng dịch vụ công (probe and score public-service portals)."""
+
 CaOpt = Annotated[str | None, typer.Option("--ca-file", envvar="PROBE_CA_FILE",
                                            help="CA bổ sung để xác thực TLS (extra trusted CA)")]
 PrivateOpt = Annotated[bool, typer.Option("--allow-private",

@@ -1,4 +1,5 @@
-"""Usage errors are told in Vietnamese first, with the parser's English and suggestions."""
+"""The command line's own surface: usage errors told in Vietnamese first, with the parser's
+English and suggestions; the version."""
 
 from __future__ import annotations
 
@@ -47,3 +48,13 @@ def test_the_command_line_prints_usage_error_and_help_in_vietnamese(tmp_path: Pa
         "Lỗi (error): không có tùy chọn --lats (No such option: --lats); có phải (did you "
         "mean): --last",
         "Xem hướng dẫn (help): python -m probe.cli trend --help"]
+
+
+def test_the_version_is_the_one_sealed_manifests_name() -> None:
+    from typer.testing import CliRunner
+
+    from probe.audit.manifest import software
+
+    done = CliRunner().invoke(app, ["--version"])
+    assert done.exit_code == 0 and done.output == software() + "\n"
+    assert software().startswith("dvc-probe 0.")
