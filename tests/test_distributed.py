@@ -390,3 +390,23 @@ def test_the_postgres_schema_matches_the_models_and_keeps_site_maps(postgres_url
     assert prune_maps(store, "2026-11-23T00:00:00+00:00")[0] == 1  # d-2 is the newest
     assert [m.batch_id for m in stored_maps(store, agency.id)] == ["d-2"]
     store.close()
+
+
+def test_rescoring_in_chunks_on_postgres(postgres_url: str,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The chunked re-scoring's queries (runs named in a list) work on PostgreSQL too."""
+    import probe.rescoring
+    from probe.db import Store
+    from probe.rescoring import rescore
+    from probe.synthetic import fill_sweep, make_profiles
+
+    store = Store(create_database(postgres_url, "rescore"))
+    profiles = make_profiles(5)
+    for night in (1, 2):
+        fill_sweep(store, profiles, f"night{night}", f"2026-11-0{night}T18:00:00+00:00")
+    monkeypatch.setattr(probe.rescoring, "CHUNK_RUNS", 3)
+    first = rescore(store, "2024")
+    assert first.runs == first.written == 10
+    again = rescore(store, "2024")
+    assert again.written == 0 and again.grades == first.grades
+    store.close()
