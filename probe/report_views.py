@@ -32,7 +32,7 @@ from probe.report_labels import ITEM_STATUS, TEXT, number, pick
 from probe.scoring import Rubric, round2
 from probe.scoring.rubric import Item
 from probe.tables import run_rows, sweep_rows
-from probe.trends import AgencyNotFound, TrendPoint, trend
+from probe.trends import AgencyNotFound, BlockAverages, TrendPoint, national_trend, trend
 
 MAX_PAGES = 100  # site-map pages listed on an agency page
 SINGLE_RUN = "run"  # the status of the unstored sweep `load_run` reports one run as
@@ -58,6 +58,7 @@ class SweepData:
     rubric: Rubric
     tables: list[BlockTable]
     runs: list[RunData] = field(default_factory=list)
+    national: list[BlockAverages] = field(default_factory=list)  # this schedule, up to it
 
     @property
     def published(self) -> bool:
@@ -88,7 +89,8 @@ def load_sweep(store: Store, sweep: SweepRow, rubric: Rubric) -> SweepData:
     if sweep.status == "imported":
         rows = [asdict(r) for r in published_rows(store, sweep.id)]
         return SweepData(sweep, rubric, block_tables(rows))
-    data = SweepData(sweep, rubric, block_tables(sweep_rows(store, sweep.id, rubric.version)))
+    data = SweepData(sweep, rubric, block_tables(sweep_rows(store, sweep.id, rubric.version)),
+                     national=national_trend(store, sweep, rubric.version))
     observations = store.observations_by_run(sweep.id)
     for run in store.runs(sweep.id):
         scored = store.score(run.id, rubric.version)
@@ -141,8 +143,27 @@ def summary_view(data: SweepData, lang: str) -> dict[str, Any]:
                  number(tb.average, lang)) for tb in data.tables if tb.rows]
     return {"averages": hbar_chart(t["chart_averages"], bars, grade_guides(data.rubric))
             if bars else None,
+            "over_time": _averages_over_time(data, lang),
             "blocks": [_block_view(tb, data.stems(), lang) for tb in data.tables],
             "common": common_fixes(data, lang)}
+
+
+def _averages_over_time(data: SweepData, lang: str) -> list[dict[str, Any]]:
+    """Per block, its average over the schedule's sweeps up to this one, when there are two
+    or more."""
+    t = TEXT[lang]
+    charts = []
+    for table in data.tables:
+        name = block_name(table.block, lang)
+        points = [Point(p.date[:10], p.averages[table.block], number(p.averages[table.block],
+                                                                      lang),
+                        p.sweep_id == data.sweep.id)
+                  for p in data.national if p.averages.get(table.block) is not None]
+        if len(points) > 1:
+            charts.append({"name": name, "chart": line_chart(
+                f"{t['chart_averages_over_time']} — {name}", points,
+                guides=[(b.min, b.grade) for b in data.rubric.grades if b.min > 0])})
+    return charts
 
 
 def common_fixes(data: SweepData, lang: str, limit: int = 10) -> list[dict[str, Any]]:

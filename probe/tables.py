@@ -35,15 +35,12 @@ def sweep_rows(store: Store, sweep_id: str, rubric: str) -> list[dict[str, Any]]
 
 def run_rows(store: Store, runs: Iterable[RunRow], rubric: str) -> list[dict[str, Any]]:
     """One row per scored run: agency, block, vendor, status, total, grade."""
-    rows = []
-    for run in runs:
-        scored = store.score(run.id, rubric)
-        if scored is None:
-            continue
-        rows.append({"run_id": run.id, "agency_id": run.agency_id, "agency": run.agency_name,
-                     "block": run.block, "vendor": run.vendor, "status": run.status,
-                     "total": scored["total"], "grade": scored["grade"]})
-    return rows
+    runs = list(runs)
+    totals = store.score_totals([run.id for run in runs], rubric)
+    return [{"run_id": run.id, "agency_id": run.agency_id, "agency": run.agency_name,
+             "block": run.block, "vendor": run.vendor, "status": run.status,
+             "total": totals[run.id][0], "grade": totals[run.id][1]}
+            for run in runs if run.id in totals]
 
 
 def in_block(tables: list[BlockTable], block: str | None) -> list[BlockTable]:

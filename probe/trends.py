@@ -1,4 +1,5 @@
-"""One agency over time: total, grade and each group's points per sweep, plus published grades.
+"""Over time: one agency's total, grade and each group's points per sweep, plus published
+grades (`trend`); each block's average over a schedule's sweeps (`national_trend`).
 
 Runs outside a sweep (one-off `probe check` self-checks, often of a staging copy) are left
 out. A sweep with several runs of the agency (a retried portal) counts its latest run. Rows
@@ -15,8 +16,9 @@ from typing import Any, Literal
 from probe.db.schema import SweepRow
 from probe.db.store import Store
 from probe.diffing import latest_runs
-from probe.ranking import collation_key
+from probe.ranking import block_tables, collation_key
 from probe.scoring import Rubric
+from probe.tables import run_rows
 
 Source = Literal["probe", "published"]
 
@@ -142,3 +144,24 @@ def _published(store: Store, name: str, sweeps: dict[str, SweepRow]) -> list[Tre
                                  status="published", total=row["total"], grade=row["grade"],
                                  rank=row["rank"]))
     return points
+
+
+@dataclass(frozen=True)
+class BlockAverages:
+    """One sweep's block averages (block -> average total; None when nothing was graded)."""
+
+    date: str
+    sweep_id: str
+    averages: dict[str, float | None]
+
+
+def national_trend(store: Store, sweep: SweepRow, rubric: str) -> list[BlockAverages]:
+    """The block averages of every completed sweep of `sweep`'s schedule up to it, and of
+    `sweep` itself, oldest first, under `rubric`: each as that sweep's own ranking has it."""
+    chosen = [s for s in store.sweeps() if s.schedule == sweep.schedule
+              and (s.status == "completed" or s.id == sweep.id)
+              and (s.started_at, s.id) <= (sweep.started_at, sweep.id)]
+    return [BlockAverages(s.started_at, s.id, {table.block: table.average for table in
+                                              block_tables(run_rows(store, store.runs(s.id),
+                                                                    rubric))})
+            for s in chosen]

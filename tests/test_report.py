@@ -68,6 +68,9 @@ def test_pages_in_both_languages_with_exports_and_copied_evidence(
         assert (out / name).is_file()
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "Lỗi phổ biến nhất" in index and "Cách khắc phục" in index
+    over_time = "Biểu đồ điểm trung bình qua các đợt quét — "
+    assert index.count(over_time) == 4  # 2 blocks, each as label and title
+    assert "Average score over past sweeps" in (out / "index.en.html").read_text(encoding="utf-8")
     copied = sorted(p.suffix for p in (out / "evidence" / hostile).iterdir())
     assert copied == [".json", ".png"]
     assert not list(out.rglob("passwd"))  # an artifact path outside the evidence root
@@ -171,13 +174,40 @@ def test_an_agency_s_table_lists_its_newest_sweeps_and_every_published_grade() -
     assert len(view["chart"].circles) == 20  # the chart still draws every probed night
 
 
+def test_block_averages_over_a_schedule_s_completed_sweeps(tmp_path: Path) -> None:
+    """Each point is the block averages the sweep's own ranking gives; another schedule's
+    sweeps and an unfinished one are left out, the reported sweep is always in."""
+    from probe.db.schema import SweepRow
+    from probe.rescoring import rescore
+    from probe.synthetic import fill_sweep, make_profiles
+    from probe.tables import ranked
+    from probe.trends import national_trend
+
+    store = Store(f"sqlite:///{tmp_path / 'r.db'}")
+    profiles = make_profiles(8)
+    for label, day in (("n1", 1), ("self", 2), ("n2", 3), ("broken", 4), ("n3", 5)):
+        fill_sweep(store, profiles, label, f"2026-11-0{day}T18:00:00+00:00", seed=day)
+    with store.session.begin() as session:
+        session.get(SweepRow, "s-self").schedule = "self-check"
+        session.get(SweepRow, "s-broken").status = "interrupted"
+    rescore(store, "2024")
+    points = national_trend(store, store.sweep("s-n3"), "2024")
+    assert [p.sweep_id for p in points] == ["s-n1", "s-n2", "s-n3"]
+    for point in points:
+        assert point.averages == {t.block: t.average
+                                  for t in ranked(store, point.sweep_id, "2024", None)}
+    assert [p.sweep_id for p in national_trend(store, store.sweep("s-broken"), "2024")] == [
+        "s-n1", "s-n2", "s-broken"]
+
+
 def test_cli_report_and_a_missing_sweep(built: Built, tmp_path: Path) -> None:
     out = tmp_path / "cli-out"
     result = CliRunner().invoke(app, ["report", "--db", built.db, "--out", str(out),
                                       "--sweep", "s-2026-10", "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert (out / "index.en.html").is_file()
-    assert "s-2026-10" in (out / "index.en.html").read_text(encoding="utf-8")
+    first = (out / "index.en.html").read_text(encoding="utf-8")
+    assert "s-2026-10" in first and "Average score over past sweeps" not in first  # 1 sweep
     assert list((out / "evidence").iterdir())  # evidence/ beside results.db was found
     missing = CliRunner().invoke(app, ["report", "--db", built.db, "--out", str(out),
                                        "--sweep", "s-none"])

@@ -130,9 +130,11 @@ def test_pages_render_without_errors_or_outside_requests(browsed: tuple[Session,
 def test_charts_are_drawn(browsed: tuple[Session, str]) -> None:
     session, agency = browsed
     summary = session.visits["index.html"].facts
-    # block averages (2 blocks) and one grade-distribution chart (5 columns) per block
-    assert summary["charts"] == 3
-    assert summary["bars"] == [2, 5, 5]
+    # block averages (2 blocks), each block's average over the 2 sweeps, and one
+    # grade-distribution chart (5 columns) per block
+    assert summary["charts"] == 5
+    assert summary["bars"] == [2, 0, 0, 5, 5]
+    assert summary["dots"] == 4  # two sweeps in each block's line
     assert session.visits["vendors.html"].facts["charts"] == 1
     page = session.visits[f"{agency}.html"].facts
     assert page["bars"][0] == 6  # one bar per criteria group

@@ -369,6 +369,18 @@ class Store:
                                    .order_by(RunRow.started_at, RunRow.id))
             return {agency_id: duration for agency_id, duration in rows}
 
+    def score_totals(self, run_ids: Sequence[str],
+                     rubric: str) -> dict[str, tuple[float | None, str | None]]:
+        """(total, grade) under `rubric` of the given runs that have a score, per run id
+        (what a ranking reads, without the items)."""
+        found: dict[str, tuple[float | None, str | None]] = {}
+        with self.engine.connect() as connection:
+            for start in range(0, len(run_ids), _CHUNK):
+                query = select(ScoreRow.run_id, ScoreRow.total, ScoreRow.grade).where(
+                    ScoreRow.rubric == rubric, ScoreRow.run_id.in_(run_ids[start:start + _CHUNK]))
+                found.update((row[0], (row[1], row[2])) for row in connection.execute(query))
+        return found
+
     def scores_of_runs(self, run_ids: list[str], rubric: str) -> dict[str, dict[str, Any]]:
         """Parsed scores under `rubric` of the given runs, per run id (missing ones absent)."""
         found: dict[str, dict[str, Any]] = {}
