@@ -56,6 +56,7 @@ def _vietnamese(error: Any, english: str) -> str:
         return f"thiếu {noun} {param.get_error_hint() if param else ''}".rstrip()
     if kind == "BadParameter":
         hint = error.param_hint or (error.param.get_error_hint() if error.param else "")
+        hint = hint if isinstance(hint, str) else " / ".join(hint)
         return f"giá trị không hợp lệ cho {hint}".rstrip()
     if found := _NO_COMMAND.search(english):
         return f"không có lệnh '{found['name']}'"

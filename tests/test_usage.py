@@ -58,3 +58,10 @@ def test_the_version_is_the_one_sealed_manifests_name() -> None:
     done = CliRunner().invoke(app, ["--version"])
     assert done.exit_code == 0 and done.output == software() + "\n"
     assert software().startswith("dvc-probe 0.")
+
+
+def test_a_bad_value_named_by_several_hints() -> None:
+    import typer
+
+    error = typer.BadParameter("bad", param_hint=["'--a'", "'-a'"])
+    assert explain(error).startswith("giá trị không hợp lệ cho '--a' / '-a' (Invalid value")
