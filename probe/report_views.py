@@ -125,7 +125,8 @@ def _history(store: Store, run: RunRow, sweep: SweepRow, rubric: Rubric) -> list
 
 
 def grade_guides(rubric: Rubric, scale: float = 100.0) -> list[tuple[float, str]]:
-    """(share of the axis, grade) for every band above zero, as chart guides."""
+    """(band minimum / `scale`, grade) for every band above zero, as chart guides: shares of
+    the axis for bars (scale 100), points for a line chart of totals (scale 1)."""
     return [(band.min / scale, band.grade) for band in rubric.grades if band.min > 0]
 
 
@@ -155,14 +156,13 @@ def _averages_over_time(data: SweepData, lang: str) -> list[dict[str, Any]]:
     charts = []
     for table in data.tables:
         name = block_name(table.block, lang)
-        points = [Point(p.date[:10], p.averages[table.block], number(p.averages[table.block],
-                                                                      lang),
-                        p.sweep_id == data.sweep.id)
-                  for p in data.national if p.averages.get(table.block) is not None]
+        averages = [(p, p.averages.get(table.block)) for p in data.national]
+        points = [Point(p.date[:10], average, number(average, lang), p.sweep_id == data.sweep.id)
+                  for p, average in averages if average is not None]
         if len(points) > 1:
             charts.append({"name": name, "chart": line_chart(
                 f"{t['chart_averages_over_time']} — {name}", points,
-                guides=[(b.min, b.grade) for b in data.rubric.grades if b.min > 0])})
+                guides=grade_guides(data.rubric, scale=1.0))})
     return charts
 
 
@@ -336,6 +336,5 @@ def _history_view(points: list[TrendPoint], sweep_id: str, rubric: Rubric,
              "grade": p.grade or "—", "current": p.sweep_id == sweep_id,
              "source": t["source_probe"] if p.source == "probe" else t["source_published"]}
             for p in points if id(p) not in older]
-    chart = line_chart(t["chart_history"], shown, guides=[(b.min, b.grade) for b in rubric.grades
-                                                          if b.min > 0])
+    chart = line_chart(t["chart_history"], shown, guides=grade_guides(rubric, scale=1.0))
     return {"rows": rows, "older": len(older), "chart": chart if shown else None}
