@@ -6,12 +6,18 @@ the stylesheet; the ranking and vendor tables as CSV and JSON; and under `eviden
 of every artifact the pages show. Charts are inline SVG drawn here; nothing is fetched from
 elsewhere, so the folder can be zipped, e-mailed or opened from a file share.
 
+A report written again into the same folder (a nightly cron job) replaces the one before:
+`REPORT_FILES` lists what each write wrote, and the files of the earlier report that this
+one does not write (last night's agency pages and evidence copies) are removed. Nothing else
+in the folder is touched.
+
 Text that comes from portals (names, titles, details, axe snippets) goes through Jinja's
 autoescaping and is never marked safe.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +25,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from probe.audit.manifest import inside
 from probe.db.store import Store
 from probe.models import utc_now
 from probe.report_evidence import ArtifactCopier
@@ -36,6 +43,7 @@ from probe.report_views import (
 from probe.scoring import load_rubric
 
 STATIC = ("report.css",)
+REPORT_FILES = ".dvc-probe-report.json"  # the files the last write put in the folder
 
 
 def _environment() -> Environment:
@@ -74,9 +82,34 @@ def write_report(store: Store, sweep_id: str, rubric: str, out_dir: Path, lang: 
                           lambda c, run=run: {"a": agency_view(run, data, copier, c)})
     for name in STATIC:
         shutil.copyfile(Path(__file__).parent / "templates" / name, out_dir / name)
-    write_exports(out_dir, meta, data.tables)
+    exports = write_exports(out_dir, meta, data.tables)
+    _replace_earlier(out_dir, {*renderer.written, *STATIC, *(p.name for p in exports),
+                               *copier.written()})
     first = data.runs[0].stem if data.single_run and data.runs else "index"
     return out_dir / page_file(first, "vi" if lang == "vi" else "en")
+
+
+def _replace_earlier(out_dir: Path, written: set[str]) -> None:
+    """Remove what the earlier report in `out_dir` wrote and this one did not, then record
+    `written` (paths relative to the folder) for the next report."""
+    listed = out_dir / REPORT_FILES
+    try:
+        earlier = set(json.loads(listed.read_text(encoding="utf-8"))["files"])
+    except (OSError, ValueError, KeyError, TypeError):
+        earlier = set()  # first report here, or a list it cannot read: remove nothing
+    for relative in sorted(earlier - written):
+        path = out_dir / relative
+        if inside(out_dir, relative) and path.is_file() and not path.is_symlink():
+            path.unlink()
+            _remove_empty_parents(path.parent, out_dir)
+    listed.write_text(json.dumps({"files": sorted(written)}, ensure_ascii=False, indent=0),
+                      encoding="utf-8")
+
+
+def _remove_empty_parents(folder: Path, top: Path) -> None:
+    while folder != top and folder.is_relative_to(top) and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
 
 
 class _Renderer:
@@ -85,6 +118,7 @@ class _Renderer:
     def __init__(self, env: Environment, out_dir: Path, data: SweepData,
                  meta: dict[str, Any]) -> None:
         self.env, self.out_dir, self.data, self.meta = env, out_dir, data, meta
+        self.written: list[str] = []  # page files, relative to `out_dir`
 
     def page(self, template: str, stem: str, lang: str,
              content: Callable[[str], dict[str, Any]]) -> None:
@@ -96,3 +130,4 @@ class _Renderer:
             published=self.data.published, single_run=self.data.single_run, exports=EXPORTS,
             stem=stem, **content(lang))
         (self.out_dir / page_file(stem, lang)).write_text(html, encoding="utf-8")
+        self.written.append(page_file(stem, lang))

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from probe.models import Observation
 from probe.report_charts import Chart, strip_chart
@@ -56,6 +56,10 @@ class ArtifactCopier:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
         return "/".join(quote(p) for p in (EVIDENCE_DIR, *parts))
+
+    def written(self) -> list[str]:
+        """The copies made, as paths relative to the report folder."""
+        return [unquote(href) for href in self.copied.values() if href is not None]
 
     def source(self, relative: str) -> Path | None:
         """The stored file of an artifact path, if it is a file inside the evidence root."""

@@ -214,6 +214,27 @@ def test_cli_report_and_a_missing_sweep(built: Built, tmp_path: Path) -> None:
     assert isinstance(missing.exception, UserError)
 
 
+def test_a_report_written_again_into_its_folder_replaces_the_one_before(
+        built: Built, tmp_path: Path) -> None:
+    """A nightly report into one folder: last night's agency pages and evidence copies go,
+    a file someone else put there stays."""
+    out = tmp_path / "nightly"
+    write_report(built.store, "s-2026-10", "2024", out, evidence=built.evidence)
+    before = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert "agency-r-s-2026-10-0.html" in before
+    assert any(p.startswith("evidence/r-s-2026-10-") for p in before)
+    (out / "ghi-chu.txt").write_text("của người vận hành", encoding="utf-8")
+    write_report(built.store, "s-2026-11", "2024", out, evidence=built.evidence)
+    after = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert not [p for p in after if "s-2026-10" in p]
+    assert "agency-r-s-2026-11-0.html" in after and "ghi-chu.txt" in after
+    assert not [d for d in (out / "evidence").iterdir() if not any(d.iterdir())]
+    fresh = tmp_path / "fresh"
+    write_report(built.store, "s-2026-11", "2024", fresh, evidence=built.evidence)
+    assert after - {"ghi-chu.txt"} == {p.relative_to(fresh).as_posix()
+                                       for p in fresh.rglob("*") if p.is_file()}
+
+
 def test_one_run_is_reported_on_its_own_page_unranked(built: Built, tmp_path: Path) -> None:
     """`probe report --run`: an agency's self-check (a run of no sweep) gets the page a sweep
     gives it, with its evidence and fixes, but no rank among others and no sweep named."""
