@@ -229,6 +229,12 @@ def test_a_report_written_again_into_its_folder_replaces_the_one_before(
     assert not [p for p in after if "s-2026-10" in p]
     assert "agency-r-s-2026-11-0.html" in after and "ghi-chu.txt" in after
     assert not [d for d in (out / "evidence").iterdir() if not any(d.iterdir())]
+    outside = tmp_path / "outside.txt"
+    outside.write_text("x", encoding="utf-8")
+    (out / ".dvc-probe-report.json").write_text(json.dumps(
+        {"files": ["../outside.txt", str(outside), "ghi-chu.txt/../../outside.txt"]}))
+    write_report(built.store, "s-2026-11", "2024", out, evidence=built.evidence)
+    assert outside.is_file()  # a tampered list removes nothing outside the folder
     fresh = tmp_path / "fresh"
     write_report(built.store, "s-2026-11", "2024", fresh, evidence=built.evidence)
     assert after - {"ghi-chu.txt"} == {p.relative_to(fresh).as_posix()
