@@ -94,7 +94,8 @@ def _replace_earlier(out_dir: Path, written: set[str]) -> None:
     `written` (paths relative to the folder) for the next report."""
     listed = out_dir / REPORT_FILES
     try:
-        earlier = set(json.loads(listed.read_text(encoding="utf-8"))["files"])
+        earlier = {f for f in json.loads(listed.read_text(encoding="utf-8"))["files"]
+                   if isinstance(f, str)}
     except (OSError, ValueError, KeyError, TypeError):
         earlier = set()  # first report here, or a list it cannot read: remove nothing
     for relative in sorted(earlier - written):

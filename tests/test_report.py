@@ -232,7 +232,7 @@ def test_a_report_written_again_into_its_folder_replaces_the_one_before(
     outside = tmp_path / "outside.txt"
     outside.write_text("x", encoding="utf-8")
     (out / ".dvc-probe-report.json").write_text(json.dumps(
-        {"files": ["../outside.txt", str(outside), "ghi-chu.txt/../../outside.txt"]}))
+        {"files": ["../outside.txt", str(outside), "ghi-chu.txt/../../outside.txt", 7]}))
     write_report(built.store, "s-2026-11", "2024", out, evidence=built.evidence)
     assert outside.is_file()  # a tampered list removes nothing outside the folder
     fresh = tmp_path / "fresh"
