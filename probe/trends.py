@@ -161,7 +161,10 @@ def national_trend(store: Store, sweep: SweepRow, rubric: str) -> list[BlockAver
     chosen = [s for s in store.sweeps() if s.schedule == sweep.schedule
               and (s.status == "completed" or s.id == sweep.id)
               and (s.started_at, s.id) <= (sweep.started_at, sweep.id)]
-    return [BlockAverages(s.started_at, s.id, {table.block: table.average for table in
-                                              block_tables(run_rows(store, store.runs(s.id),
-                                                                    rubric))})
+    return [BlockAverages(s.started_at, s.id, _block_averages(store, s.id, rubric))
             for s in chosen]
+
+
+def _block_averages(store: Store, sweep_id: str, rubric: str) -> dict[str, float | None]:
+    tables = block_tables(run_rows(store, store.runs(sweep_id), rubric))
+    return {table.block: table.average for table in tables}
