@@ -18,6 +18,14 @@ from probe.context import ProbeSettings
 from probe.db.store import DEFAULT_DB, Store, StoreError, agency_of, shown_url, sqlite_file
 from probe.errors import EXIT_BELOW, EXIT_UNREACHABLE, UserError
 from probe.models import Agency
+from probe.outputs import (
+    JUNIT_FILE,
+    REPORT_FOLDER,
+    WORK_FOLDER,
+    writable_file,
+    writable_folder,
+    writing,
+)
 from probe.progress import sweep_progress
 from probe.reach import refusal
 from probe.urls import BadUrl, is_private_host, parse_portal_url
@@ -181,6 +189,8 @@ def check(url: str, name: str, block: str, db: str, ca_file: str | None, allow_p
     settings = settings_for(ca_file, allow_private, throttling=throttling,
                             obey_robots=not ignore_robots)
     within_reach(url, settings)
+    if junit is not None:
+        writable_file(junit, JUNIT_FILE)
     store = open_store(db)
     options = SweepOptions(settings=settings, rubric=rubric, evidence_root=evidence_root(db))
     if ignore_robots:
@@ -191,7 +201,8 @@ def check(url: str, name: str, block: str, db: str, ca_file: str | None, allow_p
     if junit:
         from probe.junit import write_junit
 
-        write_junit(junit, document, judged_by)
+        with writing(junit, JUNIT_FILE):
+            write_junit(junit, document, judged_by)
     if as_json:
         print(json.dumps(document, ensure_ascii=False, indent=2))
     else:
@@ -335,11 +346,13 @@ def report(out_dir: Path, sweep_id: str, rubric: str, lang: str, db: str,
         raise UserError(f"ngôn ngữ '{lang}' không hợp lệ: vi | en (bad language)")
     _check_rubric(rubric)
     store = existing_store(db)
-    if run_id is not None:
-        index = write_report(store, "", rubric, out_dir, lang,
-                             run_id=stored_run(store, run_id).id)
-    else:
-        index = write_report(store, _report_sweep(store, sweep_id), rubric, out_dir, lang)
+    writable_folder(out_dir, REPORT_FOLDER)
+    with writing(out_dir, REPORT_FOLDER):
+        if run_id is not None:
+            index = write_report(store, "", rubric, out_dir, lang,
+                                 run_id=stored_run(store, run_id).id)
+        else:
+            index = write_report(store, _report_sweep(store, sweep_id), rubric, out_dir, lang)
     out.print(f"Báo cáo (report): {index}")
     return 0
 
@@ -373,10 +386,13 @@ def registry_validate(path: Path) -> int:
 def farm(workdir: Path, faults: bool = False) -> None:
     from probe.farm import serve_forever
 
-    serve_forever(workdir, faults=faults)
+    serve_forever(writable_folder(workdir, WORK_FOLDER), faults=faults)
 
 
 def demo(workdir: Path, db: str, out_dir: Path, strict: bool, concurrency: int = 3) -> int:
     from probe.demo import run_demo
 
-    return run_demo(out, workdir, db, out_dir, strict, concurrency=concurrency)
+    writable_folder(workdir, WORK_FOLDER)
+    writable_folder(out_dir, REPORT_FOLDER)
+    with writing(out_dir, REPORT_FOLDER):
+        return run_demo(out, workdir, db, out_dir, strict, concurrency=concurrency)

@@ -21,6 +21,7 @@ from probe.commands import evidence_root, existing_store, open_store, settings_f
 from probe.console import plain_console
 from probe.db.store import Store, StoreError
 from probe.errors import UserError
+from probe.outputs import BUNDLE_FILE, writable_file, writing
 
 if TYPE_CHECKING:
     from probe.audit.retention import PruneReport
@@ -112,15 +113,13 @@ def export(run: str, out_file: Path, db: str, force: bool = False) -> int:
     from probe.audit.bundle import BundleError
     from probe.audit.bundle import export as run_export
 
-    if out_file.exists() and out_file.is_dir():
-        raise UserError(f"'{out_file}' là thư mục (is a folder), cần tên tệp (need a file name)")
+    writable_file(out_file, BUNDLE_FILE)
     store, root = _store(db)
     try:
-        summary = run_export(store, run, out_file, root, force=force)
+        with writing(out_file, BUNDLE_FILE):
+            summary = run_export(store, run, out_file, root, force=force)
     except (StoreError, BundleError) as error:
         raise UserError(f"không xuất được (cannot export): {error}") from error
-    except OSError as error:
-        raise UserError(f"không ghi được '{out_file}' (cannot write): {error}") from error
     out.print(f"Đã xuất (exported) lượt {summary.run_id} → {summary.path} "
               f"({summary.bytes / 1e6:.2f} MB): {summary.artifacts} tệp bằng chứng (artifacts), "
               f"{summary.pruned} đã xoá theo lưu trữ (pruned), WACZ {summary.wacz_pages} trang "

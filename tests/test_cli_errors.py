@@ -314,3 +314,24 @@ def test_what_keeps_the_probe_from_a_portal() -> None:
     assert refusal(REAL, mapped) is None
     assert refusal("https://127.0.0.1:9/", kept) == PRIVATE_REFUSED
     assert refusal("https://127.0.0.1:9/", ProbeSettings(allow_private=True)) is None
+
+
+def test_an_output_path_that_cannot_be_written_is_refused_before_any_work(
+        tmp_path: Path) -> None:
+    """--out, --workdir and --junit are checked first: one line and exit 2, not an internal
+    error after a sweep or a check."""
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x", encoding="utf-8")
+    db = f"sqlite:///{tmp_path / 'r.db'}"
+    Store(db).close()
+    for args in (["report", "--out", str(a_file), "--db", db],
+                 ["report", "--out", str(a_file / "sub"), "--db", db],
+                 ["demo", "--out", str(a_file), "--db", db],
+                 ["farm", "--workdir", str(a_file)]):
+        assert_clean_failure(probe(*args, cwd=tmp_path), 2, "không ghi được", "(cannot write)")
+    checked = tmp_path / "checked.db"
+    assert_clean_failure(probe("check", "http://127.0.0.1:9/", "--allow-private", "--junit",
+                               str(tmp_path / "missing" / "r.xml"), "--db",
+                               f"sqlite:///{checked}", cwd=tmp_path),
+                         2, "tệp JUnit (JUnit file)")
+    assert not checked.exists()  # refused before the check, nothing probed or stored
