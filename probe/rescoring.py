@@ -80,13 +80,15 @@ CHUNK_RUNS = 1000  # runs judged and written together (a bigger sweep is one chu
 CACHE_ENTRIES = 50_000  # judging results kept from chunk to chunk before starting afresh
 
 
-def load_evidence(store: Store, rubric: Rubric, sweep_id: str | None = None) -> Evidence:
-    """The stored runs (of one sweep) with their observations, in three queries at most."""
-    return Evidence(store.runs(sweep_id), store.observations_by_run(sweep_id),
-                    _attested(store, rubric))
+def load_evidence(store: Store, runs: list[RunRow],
+                  attested: dict[str, attestations.Attestations]) -> Evidence:
+    """`runs` with their observations, read in one query, and the agencies' attestations
+    (`attested_for`)."""
+    return Evidence(runs, store.observations_by_run(run_ids=[run.id for run in runs]),
+                    attested)
 
 
-def _attested(store: Store, rubric: Rubric) -> dict[str, attestations.Attestations]:
+def attested_for(store: Store, rubric: Rubric) -> dict[str, attestations.Attestations]:
     """The agencies' latest attestations, when `rubric` has an item that reads them."""
     needs = any(item.source == "attestation" for item in rubric.items)
     return attestations.latest(store.attestations()) if needs else {}
@@ -131,7 +133,7 @@ def rescore(store: Store, rubric: Rubric | str | Path,
     """Re-judge the stored runs (of one sweep, or all) under `rubric` and store the scores."""
     judged = as_rubric(rubric)
     clock = time.perf_counter()
-    attested = _attested(store, judged)
+    attested = attested_for(store, judged)
     runs = store.runs(sweep_id)
     seconds: Counter[str] = Counter({"load": time.perf_counter() - clock})
     grades: Counter[str] = Counter()
@@ -141,10 +143,9 @@ def rescore(store: Store, rubric: Rubric | str | Path,
         if len(cache) > CACHE_ENTRIES:
             cache.clear()
         started = time.perf_counter()
-        ids = [run.id for run in chunk]
         with _collector_paused():
-            evidence = Evidence(chunk, store.observations_by_run(run_ids=ids), attested)
-            existing = store.stored_scores(judged.version, run_ids=ids)
+            evidence = load_evidence(store, chunk, attested)
+            existing = store.stored_scores(judged.version, run_ids=[run.id for run in chunk])
             loaded = time.perf_counter()
             scored = evidence.score(judged, cache)
         judged_at = time.perf_counter()

@@ -19,7 +19,7 @@ from probe.db import Store
 from probe.db.schema import Base, ScoreRow
 from probe.db.store import MIGRATIONS, score_columns
 from probe.errors import UserError
-from probe.rescoring import load_evidence, rescore
+from probe.rescoring import attested_for, load_evidence, rescore
 from probe.scoring import load_rubric, score
 from probe.synthetic import Degradation, fill_sweep
 from tests.judging_helpers import db_url, new_store, steady_profiles
@@ -98,7 +98,7 @@ def test_batch_cache_changes_nothing(tmp_path: Path) -> None:
     attestations.record(made, tmp_path, "syn-0004", "S8", "Lê C", "PA 45", 0.5)
     for name in ("2024", "2024-attest"):
         rubric = load_rubric(name)
-        evidence = load_evidence(made, rubric)
+        evidence = load_evidence(made, made.runs(), attested_for(made, rubric))
         batch = evidence.score(rubric)
         assert len(batch) == 30
         for run_id, cached in batch:
@@ -111,7 +111,7 @@ def test_batch_cache_changes_nothing(tmp_path: Path) -> None:
 
 
 def test_bulk_load_equals_per_run_reads(store: Store) -> None:
-    evidence = load_evidence(store, load_rubric("2024-attest"))
+    evidence = load_evidence(store, store.runs(), attested_for(store, load_rubric("2024-attest")))
     assert [r.id for r in evidence.runs] == [r.id for r in store.runs()]
     for run in evidence.runs:
         assert evidence.observations[run.id] == store.observations(run.id)
