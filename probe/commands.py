@@ -394,5 +394,4 @@ def demo(workdir: Path, db: str, out_dir: Path, strict: bool, concurrency: int =
 
     writable_folder(workdir, WORK_FOLDER)
     writable_folder(out_dir, REPORT_FOLDER)
-    with writing(out_dir, REPORT_FOLDER):
-        return run_demo(out, workdir, db, out_dir, strict, concurrency=concurrency)
+    return run_demo(out, workdir, db, out_dir, strict, concurrency=concurrency)

@@ -20,6 +20,7 @@ def run_demo(console: Console, workdir: Path, db: str, out_dir: Path, strict: bo
     """Sweep the farm; print the ranking and how each grade compares with the farm's design."""
     from probe.commands import env_sampling, evidence_root, open_store
     from probe.farm import start_farm
+    from probe.outputs import REPORT_FOLDER, writing
     from probe.report import write_report
     from probe.tables import print_ranking
 
@@ -40,7 +41,8 @@ def run_demo(console: Console, workdir: Path, db: str, out_dir: Path, strict: bo
     sweep_id = outcomes[0][0] if outcomes else ""
     print_ranking(console, store, sweep_id, rubric, None)
     mismatches = print_expectations(console, [o for _, o in outcomes], expected)
-    index = write_report(store, sweep_id, rubric, out_dir, "vi")
+    with writing(out_dir, REPORT_FOLDER):
+        index = write_report(store, sweep_id, rubric, out_dir, "vi")
     console.print(f"Báo cáo (report): {index}")
     console.print(f"Thời gian (wall time): {time.monotonic() - clock:.1f} s")
     return 1 if (strict and mismatches) else 0
