@@ -180,7 +180,7 @@ def check(url: str, name: str, block: str, db: str, ca_file: str | None, allow_p
     url = checked_url(url, allow_private)
     http_entry = _http_entry(http_url, allow_private)
     threshold = _grade_option(fail_under)
-    judged_by = _check_rubric(rubric)
+    judged_by = loaded_rubric(rubric)
     if block not in registries.BLOCKS:
         raise UserError(f"khối '{block}' không hợp lệ (unknown block)")
     host = urlsplit(url).netloc
@@ -264,7 +264,7 @@ def _grade_option(grade: str | None) -> str | None:
     return grade.upper()
 
 
-def _check_rubric(rubric: str) -> Rubric:
+def loaded_rubric(rubric: str) -> Rubric:
     """The rubric named or given as a file, or a UserError saying what is wrong with it."""
     from probe.scoring import RubricError, load_rubric
 
@@ -286,10 +286,15 @@ def rank(sweep_id: str, block: str | None, fmt: str, rubric: str, db: str) -> in
         from probe.commands_judging import rank_published
 
         return rank_published(sweep_id, db, block, fmt)
+    from probe.judged import judged_now_note
     from probe.tables import emit_ranking, ranked
 
-    emit_ranking(out, ranked(store, sweep_id, rubric, block), fmt,
-                 {"sweep": sweep_id, "rubric": rubric}, with_status=True)
+    judged_by = loaded_rubric(rubric)
+    tables, judged = ranked(store, sweep_id, judged_by, block)
+    emit_ranking(out, tables, fmt, {"sweep": sweep_id, "rubric": judged_by.version,
+                                    "judged_now": len(judged.judged_now)}, with_status=True,
+                 footer=judged_now_note(len(judged.judged_now), judged_by, sweep_id)
+                 if judged.judged_now else "")
     return 0
 
 
@@ -318,22 +323,30 @@ def stored_run(store: Store, run_id: str) -> RunRow:
 
 
 def show(run_id: str, rubric: str, db: str, as_json: bool) -> int:
+    """`probe show`: one stored run with its pages, observations and its score under
+    `rubric` (judged now when that rubric has stored none)."""
+    from probe.judged import judged_now_note, score_for
+
+    judged_by = loaded_rubric(rubric)
     store = existing_store(db)
     run = stored_run(store, run_id)
+    scores, judged_now = score_for(store, run, judged_by)
     document = {
         "run_id": run.id, "sweep_id": run.sweep_id, "agency": agency_of(run).__dict__,
         "url": run.url, "final_url": run.final_url, "handover": run.handover,
         "status": run.status, "status_detail": run.status_detail, "started_at": run.started_at,
         "duration_s": run.duration_s, "pages": [p.__dict__ for p in store.sitemap(run.id).pages],
         "observations": [o.to_dict() for o in store.observations(run.id)],
-        "scores": store.score(run.id, rubric),
+        "scores": scores, "scores_judged_now": judged_now,
     }
     if as_json:
         print(json.dumps(document, ensure_ascii=False, indent=2))
-    else:
-        from probe.tables import print_run
+        return 0
+    from probe.tables import print_run
 
-        print_run(out, document, _check_rubric(rubric) if document["scores"] else None)
+    print_run(out, document, judged_by)
+    if judged_now:
+        out.print(judged_now_note(1, judged_by))
     return 0
 
 
@@ -344,7 +357,7 @@ def report(out_dir: Path, sweep_id: str, rubric: str, lang: str, db: str,
 
     if lang not in ("vi", "en"):
         raise UserError(f"ngôn ngữ '{lang}' không hợp lệ: vi | en (bad language)")
-    _check_rubric(rubric)
+    loaded_rubric(rubric)
     store = existing_store(db)
     writable_folder(out_dir, REPORT_FOLDER)
     with writing(out_dir, REPORT_FOLDER):

@@ -20,6 +20,7 @@ from probe.commands import (
     check_table_options,
     evidence_root,
     existing_store,
+    loaded_rubric,
     open_store,
     stored_sweep_id,
 )
@@ -37,9 +38,10 @@ from probe.diffing import (
     diff_sweeps,
 )
 from probe.errors import UserError
+from probe.judged import judged_now_note, rubric_argument
 from probe.ranking import collation_key
 from probe.rescoring import rescore as rescore_runs
-from probe.scoring import Rubric, RubricError, available_rubrics, load_rubric
+from probe.scoring import Rubric, available_rubrics
 from probe.tables import emit_ranking, in_block, published
 from probe.trends import AgencyNotFound, Trend, TrendPoint, find_agency
 from probe.trends import trend as agency_trend
@@ -49,14 +51,6 @@ CHANGE_LABELS = {"gained": "tăng điểm (gained)", "lost": "mất điểm (los
                  "unmeasured": "không đo được (now unmeasured)",
                  "measured": "đo được trở lại (measured again)",
                  "changed": "đổi trạng thái (status changed)"}
-
-
-def load(rubric: str) -> Rubric:
-    """The rubric by version or file, or a UserError naming its problems."""
-    try:
-        return load_rubric(rubric)
-    except RubricError as error:
-        raise UserError(f"bộ tiêu chí lỗi (bad rubric) {error}") from error
 
 
 def _dump(document: Any) -> None:
@@ -93,7 +87,8 @@ def attest(agency: str, item: str, by: str, note: str, file: Path | None, credit
 
 def _check_item(item: str, rubric: str | None) -> None:
     """The item must be an attestation item of `rubric` (or of some packaged rubric)."""
-    rubrics = [load(rubric)] if rubric else [load(name) for name in available_rubrics()]
+    names = [rubric] if rubric else available_rubrics()
+    rubrics = [loaded_rubric(name) for name in names]
     attestable = attestations.attestable_items(rubrics)
     if item not in attestable:
         known = ", ".join(sorted(attestable)) or "-"
@@ -118,7 +113,7 @@ def _agency_id(store: Store, agency: str) -> str:
 
 def rescore(rubric: str, sweep_id: str | None, db: str, as_json: bool = False) -> int:
     """Re-judge stored runs in bulk (a faster drop-in for `commands.rescore`)."""
-    judged = load(rubric)
+    judged = loaded_rubric(rubric)
     store = existing_store(db)
     if sweep_id:
         sweep_id = stored_sweep_id(store, sweep_id)
@@ -179,7 +174,7 @@ def trend(agency: str, rubric: str, db: str, as_json: bool = False,
           last: int | None = None) -> int:
     """An agency's total, grade and groups over sweeps, the newest `last` of them when given
     (`probe trend`)."""
-    judged = load(rubric)
+    judged = loaded_rubric(rubric)
     store = existing_store(db)
     try:
         found = agency_trend(store, agency, judged).newest(last)
@@ -214,8 +209,8 @@ def _trend_table(found: Trend, rubric: Rubric) -> Table:
     empty = "Chưa có đợt quét nào (no sweeps yet). " if not found.points else ""
     older = (f"{found.older} đợt cũ hơn không hiện (older sweeps not shown); bỏ --last để "
              f"xem hết (drop --last for all). " if found.older else "")
-    unscored = (f"Chạy 'probe rescore --rubric {found.rubric}' để chấm các đợt chưa chấm "
-                f"(re-score unscored sweeps). " if any(
+    unscored = (f"Chạy 'probe rescore --rubric {rubric_argument(rubric)}' để chấm các đợt "
+                f"chưa chấm (re-score unscored sweeps). " if any(
                     p.source == "probe" and p.grade is None for p in found.points) else "")
     shown.caption = (f"{empty}{older}{unscored}Ngày (date), Đợt (sweep), Điểm (total), "
                      f"Loại (grade); {legend}; Ghi chú (note)")
@@ -242,7 +237,7 @@ def _trend_note(point: TrendPoint) -> str:
 
 def diff(sweep_a: str, sweep_b: str, rubric: str, db: str, as_json: bool = False) -> int:
     """Grade changes, items gained and lost and their evidence between two sweeps."""
-    judged = load(rubric)
+    judged = loaded_rubric(rubric)
     store = existing_store(db)
     try:
         result = diff_sweeps(store, sweep_a, sweep_b, judged)
@@ -252,6 +247,8 @@ def diff(sweep_a: str, sweep_b: str, rubric: str, db: str, as_json: bool = False
         _dump(result.to_dict())
     else:
         print_diff(out, result)
+        if result.judged_now:
+            out.print(judged_now_note(result.judged_now, judged))
     return 0
 
 
@@ -292,7 +289,7 @@ def print_since_previous_sweep(console: Console, store: Store, sweep_id: str,
     if previous is None:
         return
     try:
-        result = diff_sweeps(store, previous.id, sweep_id, load(rubric))
+        result = diff_sweeps(store, previous.id, sweep_id, loaded_rubric(rubric))
     except (DiffError, UserError):
         return
     console.print(f"So với đợt trước cùng lịch (since the previous sweep of this schedule) "

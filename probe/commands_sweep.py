@@ -137,10 +137,10 @@ def _schedule(request: SweepRequest) -> Schedule:
 
 def _options(plan: Schedule, request: SweepRequest) -> SweepOptions:
     """Sweep options: the schedule's, with what the command line gives taking precedence."""
-    from probe.commands import _check_rubric
+    from probe.commands import loaded_rubric
 
     rubric = request.rubric or plan.rubric
-    _check_rubric(rubric)
+    loaded_rubric(rubric)
     settings = settings_for(request.ca_file or plan.ca_file,
                             request.allow_private or plan.allow_private,
                             obey_robots=not plan.ignore_robots, **plan.settings)

@@ -18,7 +18,6 @@ sweeps from the store. Rules:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -26,6 +25,7 @@ from urllib.parse import urlsplit
 
 from probe.db.schema import RunRow
 from probe.db.store import Store, StoreError
+from probe.judged import JudgedScores, scores_for
 from probe.models import Observation
 from probe.observations import CATALOGUE
 from probe.ranking import collation_key
@@ -196,12 +196,14 @@ class SweepDiff:
     only_after: tuple[str, ...] = ()
     rule: NoiseRule = field(default_factory=NoiseRule)
     noise_grade_changes: tuple[AgencyDiff, ...] = ()
+    judged_now: int = 0  # runs of either sweep scored now, not stored (probe.judged)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (`probe diff --json`)."""
         return {"sweep_before": self.sweep_before, "sweep_after": self.sweep_after,
                 "rubric": self.rubric, "compared": self.compared,
-                "within_noise": self.within_noise, "only_before": list(self.only_before),
+                "within_noise": self.within_noise, "judged_now": self.judged_now,
+                "only_before": list(self.only_before),
                 "only_after": list(self.only_after),
                 "noise_grade_changes": [a.grade_summary() for a in self.noise_grade_changes],
                 "noise_rule": {"alpha": self.rule.alpha, "min_runs": self.rule.min_runs,
@@ -441,17 +443,8 @@ def _sweep(store: Store, sweep_id: str) -> str:
     return row.id
 
 
-def _scores(store: Store, sweep_id: str, rubric: str,
-            runs: Mapping[str, RunRow]) -> dict[str, dict[str, Any]]:
-    stored = store.stored_scores(rubric, sweep_id)
-    missing = [r.id for r in runs.values() if r.id not in stored]
-    if missing:
-        raise DiffError(f"{len(missing)} lượt của đợt {sweep_id} chưa được chấm theo bộ tiêu chí "
-                        f"{rubric}; chạy: probe rescore --rubric {rubric} --sweep {sweep_id} "
-                        f"({len(missing)} runs of sweep {sweep_id} have no score under rubric "
-                        f"{rubric}; run probe rescore first)")
-    return {run_id: {"total": s.total, "grade": s.grade, "groups": json.loads(s.groups_json),
-                     "items": json.loads(s.items_json)} for run_id, s in stored.items()}
+def _scores(store: Store, runs: Mapping[str, RunRow], rubric: Rubric) -> JudgedScores:
+    return scores_for(store, list(runs.values()), rubric)
 
 
 def _points_moved(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
@@ -467,8 +460,8 @@ def diff_sweeps(store: Store, sweep_before: str, sweep_after: str, rubric: Rubri
     rule = rule or NoiseRule()
     first, second = _sweep(store, sweep_before), _sweep(store, sweep_after)
     runs_a, runs_b = latest_runs(store.runs(first)), latest_runs(store.runs(second))
-    scores_a = _scores(store, first, rubric.version, runs_a)
-    scores_b = _scores(store, second, rubric.version, runs_b)
+    judged_a, judged_b = _scores(store, runs_a, rubric), _scores(store, runs_b, rubric)
+    scores_a, scores_b = judged_a.scores, judged_b.scores
     observed_a, observed_b = store.observations_by_run(first), store.observations_by_run(second)
     common = sorted(set(runs_a) & set(runs_b),
                     key=lambda a: (runs_b[a].block, collation_key(runs_b[a].agency_name)))
@@ -489,4 +482,5 @@ def diff_sweeps(store: Store, sweep_before: str, sweep_after: str, rubric: Rubri
                 flips.append(diff)
     return SweepDiff(first, second, rubric.version, tuple(reported), len(common), noise,
                      tuple(sorted(set(runs_a) - set(runs_b))),
-                     tuple(sorted(set(runs_b) - set(runs_a))), rule, tuple(flips))
+                     tuple(sorted(set(runs_b) - set(runs_a))), rule, tuple(flips),
+                     len(judged_a.judged_now) + len(judged_b.judged_now))

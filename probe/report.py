@@ -71,7 +71,7 @@ def write_report(store: Store, sweep_id: str, rubric: str, out_dir: Path, lang: 
         data = load_sweep(store, store.sweep(sweep_id), judged)
     copier = ArtifactCopier(evidence or default_evidence_root(store), out_dir)
     meta = {"sweep": data.sweep.id, "started_at": data.sweep.started_at,
-            "rubric": judged.version, "generated_at": utc_now()}
+            "rubric": judged.version, "generated_at": utc_now(), "judged_now": data.judged_now}
     renderer = _Renderer(_environment(), out_dir, data, meta)
     for code in LANGS:
         renderer.page("report.html", "index", code, lambda c: {"summary": summary_view(data, c)})

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from probe import status as statuses
@@ -14,6 +14,7 @@ from probe.advice import fix_first
 from probe.db.schema import RunRow, SweepRow
 from probe.db.store import Store
 from probe.history import published_rows
+from probe.judged import score_for, scores_for
 from probe.models import Observation, PageInfo
 from probe.ranking import BLOCK_NAMES, GRADES, BlockTable, block_tables
 from probe.report_charts import (
@@ -31,7 +32,7 @@ from probe.report_evidence import ArtifactCopier, index_observations, item_evide
 from probe.report_labels import ITEM_STATUS, TEXT, number, pick
 from probe.scoring import Rubric, round2
 from probe.scoring.rubric import Item
-from probe.tables import run_rows, sweep_rows
+from probe.tables import run_rows
 from probe.trends import AgencyNotFound, BlockAverages, TrendPoint, national_trend, trend
 
 MAX_PAGES = 100  # site-map pages listed on an agency page
@@ -59,6 +60,7 @@ class SweepData:
     tables: list[BlockTable]
     runs: list[RunData] = field(default_factory=list)
     national: list[BlockAverages] = field(default_factory=list)  # this schedule, up to it
+    judged_now: int = 0  # runs scored while the report was made, not stored (probe.judged)
 
     @property
     def published(self) -> bool:
@@ -85,19 +87,23 @@ def page_file(stem: str, lang: str) -> str:
 
 
 def load_sweep(store: Store, sweep: SweepRow, rubric: Rubric) -> SweepData:
-    """Everything the report shows about `sweep`, scored under `rubric`."""
+    """Everything the report shows about `sweep`, scored under `rubric` (judged now where
+    `rubric` has stored no score, `probe.judged`)."""
     if sweep.status == "imported":
         rows = [asdict(r) for r in published_rows(store, sweep.id)]
         return SweepData(sweep, rubric, block_tables(rows))
-    data = SweepData(sweep, rubric, block_tables(sweep_rows(store, sweep.id, rubric.version)),
-                     national=national_trend(store, sweep, rubric.version))
+    runs = store.runs(sweep.id)
+    judged = scores_for(store, runs, rubric)
+    tables = block_tables(run_rows(runs, judged.totals()))
+    current = {table.block: table.average for table in tables}
+    data = SweepData(sweep, rubric, tables, judged_now=len(judged.judged_now),
+                     national=national_trend(store, sweep, rubric.version, current))
     observations = store.observations_by_run(sweep.id)
-    for run in store.runs(sweep.id):
-        scored = store.score(run.id, rubric.version)
-        if scored is not None:
-            data.runs.append(RunData(run, scored, observations.get(run.id, []),
-                                     store.sitemap(run.id).pages[:MAX_PAGES],
-                                     _history(store, run, sweep, rubric), page_stem(run.id)))
+    for run in runs:
+        scored = judged.scores[run.id]
+        data.runs.append(RunData(run, scored, observations.get(run.id, []),
+                                 store.sitemap(run.id).pages[:MAX_PAGES],
+                                 _history(store, run, sweep, rubric, scored), page_stem(run.id)))
     return data
 
 
@@ -106,22 +112,31 @@ def load_run(store: Store, run: RunRow, rubric: Rubric) -> SweepData:
     or any run), scored under `rubric`, as a sweep of that run alone that is never stored."""
     alone = SweepRow(id=run.id, started_at=run.started_at, finished_at=None,
                      registry_path="", schedule="", status=SINGLE_RUN, rubric=rubric.version)
-    data = SweepData(alone, rubric, block_tables(run_rows(store, [run], rubric.version)))
-    scored = store.score(run.id, rubric.version)
-    if scored is not None:
-        data.runs.append(RunData(run, scored, store.observations(run.id),
-                                 store.sitemap(run.id).pages[:MAX_PAGES],
-                                 _history(store, run, alone, rubric), page_stem(run.id)))
+    scored, judged_now = score_for(store, run, rubric)
+    data = SweepData(alone, rubric,
+                     block_tables(run_rows([run], {run.id: (scored["total"], scored["grade"])})),
+                     judged_now=int(judged_now))
+    data.runs.append(RunData(run, scored, store.observations(run.id),
+                             store.sitemap(run.id).pages[:MAX_PAGES],
+                             _history(store, run, alone, rubric, scored), page_stem(run.id)))
     return data
 
 
-def _history(store: Store, run: RunRow, sweep: SweepRow, rubric: Rubric) -> list[TrendPoint]:
-    """The agency's points up to this sweep, oldest first."""
+def _history(store: Store, run: RunRow, sweep: SweepRow, rubric: Rubric,
+             scored: dict[str, Any]) -> list[TrendPoint]:
+    """The agency's points up to this sweep, oldest first; this run's point carries `scored`
+    (which may have been judged now, while the earlier points are as stored)."""
     try:
         points = trend(store, run.agency_id, rubric).points
     except AgencyNotFound:
         return []
-    return [p for p in points if p.date <= sweep.started_at or p.sweep_id == sweep.id]
+    return [_with_score(p, scored) if p.run_id == run.id else p for p in points
+            if p.date <= sweep.started_at or p.sweep_id == sweep.id]
+
+
+def _with_score(point: TrendPoint, scored: dict[str, Any]) -> TrendPoint:
+    groups = {g: float(v["points"]) for g, v in scored["groups"].items()}
+    return replace(point, total=scored["total"], grade=scored["grade"], groups=groups)
 
 
 def grade_guides(rubric: Rubric, scale: float = 100.0) -> list[tuple[float, str]]:

@@ -481,14 +481,15 @@ def _finish(run: _PortalRun, store: Store, options: SweepOptions, sweep_id: str 
             json.dumps([a.to_dict() for a in run.attempts], ensure_ascii=False, indent=1),
             ".attempts.json")
     _note_page_guard(run, options)
-    portal_score = score(run.observations, load_rubric(options.rubric),
-                         attestations.for_agency(store, run.agency.id))
+    rubric = load_rubric(options.rubric)
+    portal_score = score(run.observations, rubric, attestations.for_agency(store, run.agency.id))
     duration = round(time.monotonic() - run.clock - run.waited_s, 2)
     store.save_run(run_row(run.agency, run.run_id, sweep_id, final_url=sitemap.portal,
                            handover=sitemap.handover, rendered=sitemap.rendered,
                            status=run.status, status_detail=run.detail,
                            started_at=run.started, finished_at=utc_now(),
-                           duration_s=duration), sitemap, run.observations, portal_score)
+                           duration_s=duration), sitemap, run.observations, portal_score,
+                   rubric.sha256)
     with chain_lock(store.engine, sweep_id):  # one link at a time, across machines
         sealed = seal_after_run(store, options.evidence_root, run.run_id)  # manifest, chain
     plan.finish(run, sealed is not None, duration)

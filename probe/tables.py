@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from rich.console import Console
@@ -17,9 +17,11 @@ from probe.advice import fix_first, unmeasured
 from probe.db.schema import RunRow
 from probe.db.store import Store
 from probe.history import published_rows
+from probe.judged import JudgedScores, judged_now_note, scores_for
 from probe.models import SiteMap
 from probe.ranking import BLOCK_NAMES as RANK_BLOCK_NAMES
 from probe.ranking import GRADES, BlockTable, block_tables
+from probe.rescoring import as_rubric
 from probe.scoring.rubric import Rubric
 
 BLOCK_NAMES = {"ministry": "Khối bộ, ngành (ministries)",
@@ -28,15 +30,19 @@ STATUS_MARK = {"pass": "✓ đạt", "partial": "◐ một phần", "fail": "✗
                "unmeasured": "? chưa đo", "attested": "✎ xác nhận"}
 
 
-def sweep_rows(store: Store, sweep_id: str, rubric: str) -> list[dict[str, Any]]:
-    """One row per run of the sweep: agency, block, vendor, status, total, grade."""
-    return run_rows(store, store.runs(sweep_id), rubric)
+def sweep_rows(store: Store, sweep_id: str,
+               rubric: Rubric) -> tuple[list[dict[str, Any]], JudgedScores]:
+    """One row per run of the sweep (agency, block, vendor, status, total, grade) under
+    `rubric`, and the scores they come from (`probe.judged.scores_for`)."""
+    runs = store.runs(sweep_id)
+    judged = scores_for(store, runs, rubric)
+    return run_rows(runs, judged.totals()), judged
 
 
-def run_rows(store: Store, runs: Iterable[RunRow], rubric: str) -> list[dict[str, Any]]:
-    """One row per scored run: agency, block, vendor, status, total, grade."""
-    runs = list(runs)
-    totals = store.score_totals([run.id for run in runs], rubric)
+def run_rows(runs: Iterable[RunRow],
+             totals: Mapping[str, tuple[float | None, str | None]]) -> list[dict[str, Any]]:
+    """One row per run that has a (total, grade) in `totals`: agency, block, vendor, status,
+    total, grade."""
     return [{"run_id": run.id, "agency_id": run.agency_id, "agency": run.agency_name,
              "block": run.block, "vendor": run.vendor, "status": run.status,
              "total": totals[run.id][0], "grade": totals[run.id][1]}
@@ -48,9 +54,12 @@ def in_block(tables: list[BlockTable], block: str | None) -> list[BlockTable]:
     return [t for t in tables if block is None or t.block == block]
 
 
-def ranked(store: Store, sweep_id: str, rubric: str, block: str | None) -> list[BlockTable]:
-    """The tables of a measured sweep, ranked by its scores under `rubric`."""
-    return in_block(block_tables(sweep_rows(store, sweep_id, rubric)), block)
+def ranked(store: Store, sweep_id: str, rubric: Rubric,
+           block: str | None) -> tuple[list[BlockTable], JudgedScores]:
+    """The tables of a measured sweep ranked by its scores under `rubric` (judged now where
+    `rubric` has stored none), and those scores."""
+    rows, judged = sweep_rows(store, sweep_id, rubric)
+    return in_block(block_tables(rows), block), judged
 
 
 def published(store: Store, sweep_id: str, block: str | None) -> list[BlockTable]:
@@ -58,10 +67,15 @@ def published(store: Store, sweep_id: str, block: str | None) -> list[BlockTable
     return in_block(block_tables(published_rows(store, sweep_id)), block)
 
 
-def print_ranking(console: Console, store: Store, sweep_id: str, rubric: str,
+def print_ranking(console: Console, store: Store, sweep_id: str, rubric: Rubric | str,
                   block: str | None) -> None:
-    """The official-style ranking of a measured sweep per block (with run status)."""
-    print_tables(console, ranked(store, sweep_id, rubric, block), with_status=True)
+    """The official-style ranking of a measured sweep per block (with run status), and a
+    line on the runs judged now (`probe.judged`)."""
+    rubric = as_rubric(rubric)
+    tables, judged = ranked(store, sweep_id, rubric, block)
+    print_tables(console, tables, with_status=True)
+    if judged.judged_now:
+        console.print(judged_now_note(len(judged.judged_now), rubric, sweep_id))
 
 
 def emit_ranking(console: Console, tables: list[BlockTable], fmt: str, header: dict[str, Any],

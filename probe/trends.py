@@ -155,16 +155,21 @@ class BlockAverages:
     averages: dict[str, float | None]
 
 
-def national_trend(store: Store, sweep: SweepRow, rubric: str) -> list[BlockAverages]:
+def national_trend(store: Store, sweep: SweepRow, rubric: str,
+                   current: dict[str, float | None] | None = None) -> list[BlockAverages]:
     """The block averages of every completed sweep of `sweep`'s schedule up to it, and of
-    `sweep` itself, oldest first, under `rubric`: each as that sweep's own ranking has it."""
+    `sweep` itself, oldest first, under the stored scores of `rubric` (a version): each as
+    that sweep's own ranking has it. `current` gives `sweep`'s own averages when the caller
+    has them (its ranking, perhaps judged now)."""
     chosen = [s for s in store.sweeps() if s.schedule == sweep.schedule
               and (s.status == "completed" or s.id == sweep.id)
               and (s.started_at, s.id) <= (sweep.started_at, sweep.id)]
-    return [BlockAverages(s.started_at, s.id, _block_averages(store, s.id, rubric))
+    return [BlockAverages(s.started_at, s.id, current if current is not None and s.id == sweep.id
+                          else _block_averages(store, s.id, rubric))
             for s in chosen]
 
 
 def _block_averages(store: Store, sweep_id: str, rubric: str) -> dict[str, float | None]:
-    tables = block_tables(run_rows(store, store.runs(sweep_id), rubric))
+    runs = store.runs(sweep_id)
+    tables = block_tables(run_rows(runs, store.score_totals([run.id for run in runs], rubric)))
     return {table.block: table.average for table in tables}

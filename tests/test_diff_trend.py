@@ -90,9 +90,12 @@ def test_diff_text_output(nights: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert "chậm hơn (regression)" in text
 
 
-def test_diff_needs_scores_and_evidence(nights: Path) -> None:
-    with pytest.raises(UserError, match="run probe rescore first"):
-        diff("s-night1", "s-night2", "2024-attest", db_url(nights))
+def test_diff_judges_unscored_runs_now_and_needs_evidence(
+        nights: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert diff("s-night1", "s-night2", "2024-attest", db_url(nights), as_json=True) == 0
+    unscored = json.loads(capsys.readouterr().out)
+    assert unscored["judged_now"] == 50 and unscored["compared"] == 25
+    assert unscored["agencies"] == []  # judged now, the noise rule still holds
     store = new_store(nights)
     imported = import_results(store, RESULTS_2023)
     with pytest.raises(UserError, match="imported published table"):

@@ -190,12 +190,13 @@ def test_block_averages_over_a_schedule_s_completed_sweeps(tmp_path: Path) -> No
     with store.session.begin() as session:
         session.get(SweepRow, "s-self").schedule = "self-check"
         session.get(SweepRow, "s-broken").status = "interrupted"
-    rescore(store, "2024")
+    rubric = load_rubric("2024")
+    rescore(store, rubric)
     points = national_trend(store, store.sweep("s-n3"), "2024")
     assert [p.sweep_id for p in points] == ["s-n1", "s-n2", "s-n3"]
     for point in points:
         assert point.averages == {t.block: t.average
-                                  for t in ranked(store, point.sweep_id, "2024", None)}
+                                  for t in ranked(store, point.sweep_id, rubric, None)[0]}
     assert [p.sweep_id for p in national_trend(store, store.sweep("s-broken"), "2024")] == [
         "s-n1", "s-n2", "s-broken"]
 

@@ -201,9 +201,11 @@ class Store:
 
     # runs ---------------------------------------------------------------------------------
     def save_run(self, run: RunRow, sitemap: SiteMap | None,
-                 observations: list[Observation], score: PortalScore | None = None) -> None:
-        """Store a finished run with its site map, observations and (given) score in one
-        transaction: a reader never sees part of it."""
+                 observations: list[Observation], score: PortalScore | None = None,
+                 rubric_sha256: str = "") -> None:
+        """Store a finished run with its site map, observations and (given) score, made by
+        the rubric file of hash `rubric_sha256`, in one transaction: a reader never sees part
+        of it."""
         with self.session.begin() as session:
             session.add(run)
             session.flush()
@@ -213,7 +215,7 @@ class Store:
                 session.add(_observation_row(run.id, observation))
             if score is not None:
                 session.add(ScoreRow(run_id=run.id, rubric=score.rubric, scored_at=utc_now(),
-                                     **score_columns(score)))
+                                     rubric_sha256=rubric_sha256, **score_columns(score)))
 
     def save_score(self, run_id: str, score: PortalScore) -> None:
         """Store (or replace) the score of a run under `score.rubric`."""

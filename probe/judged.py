@@ -1,0 +1,84 @@
+"""The scores of stored runs under a rubric: stored when that rubric made them, else judged now.
+
+A read command (`probe rank`, `show`, `diff`, `report`) is given a rubric by name or file. The
+runs it shows are scored under exactly that rubric: a stored score is used when it was made
+by the same rubric (same version and, when recorded, the same file hash); any other run is
+judged now from its stored observations (pure scoring, no network) and nothing is written.
+`judged_now` names those runs, so the reader can be told that `probe rescore` would store
+them. History (trend lines, the national trend over sweeps) reads stored scores only:
+judging a year of runs on every read is `probe rescore`'s work.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from probe.db.schema import RunRow
+from probe.db.store import Store, StoredScore
+from probe.rescoring import attested_for, load_evidence
+from probe.scoring import Rubric
+from probe.scoring.rubric import rubrics_dir
+
+
+@dataclass(frozen=True)
+class JudgedScores:
+    """Scores per run id ({"rubric", "total", "grade", "groups", "items"}, as `Store.score`
+    returns them) and the ids of the runs judged now rather than read from the store."""
+
+    scores: dict[str, dict[str, Any]]
+    judged_now: frozenset[str]
+
+    def totals(self) -> dict[str, tuple[float | None, str | None]]:
+        """(total, grade) per run id."""
+        return {run_id: (s["total"], s["grade"]) for run_id, s in self.scores.items()}
+
+
+def made_by(stored: StoredScore, rubric: Rubric) -> bool:
+    """Whether a stored score (of `rubric.version`) was made by this very rubric file: the
+    hashes agree, or none was recorded with the score."""
+    return not stored.rubric_sha256 or not rubric.sha256 or stored.rubric_sha256 == rubric.sha256
+
+
+def scores_for(store: Store, runs: Sequence[RunRow], rubric: Rubric) -> JudgedScores:
+    """Every run's score under `rubric`: the stored one when `rubric` made it, else judged now
+    from the run's stored observations and its agency's attestations (nothing written)."""
+    stored = store.stored_scores(rubric.version, run_ids=[run.id for run in runs])
+    scores = {run_id: _parsed(rubric.version, row) for run_id, row in stored.items()
+              if made_by(row, rubric)}
+    missing = [run for run in runs if run.id not in scores]
+    if missing:
+        evidence = load_evidence(store, missing, attested_for(store, rubric))
+        scores.update((run_id, judged.to_dict()) for run_id, judged in evidence.score(rubric))
+    return JudgedScores(scores, frozenset(run.id for run in missing))
+
+
+def score_for(store: Store, run: RunRow, rubric: Rubric) -> tuple[dict[str, Any], bool]:
+    """One run's score under `rubric` (as `scores_for`) and whether it was judged now."""
+    found = scores_for(store, [run], rubric)
+    return found.scores[run.id], run.id in found.judged_now
+
+
+def _parsed(version: str, row: StoredScore) -> dict[str, Any]:
+    return {"rubric": version, "total": row.total, "grade": row.grade,
+            "groups": json.loads(row.groups_json), "items": json.loads(row.items_json)}
+
+
+def judged_now_note(count: int, rubric: Rubric, sweep_id: str = "") -> str:
+    """One line saying that `count` runs were judged now and the command that stores them."""
+    where = f" --sweep {sweep_id}" if sweep_id else ""
+    runs = "run" if count == 1 else "runs"
+    return (f"{count} lượt được chấm ngay từ bằng chứng đã lưu theo bộ tiêu chí "
+            f"{rubric.version}, chưa lưu điểm; lưu bằng: probe rescore --rubric "
+            f"{rubric_argument(rubric)}{where} ({count} {runs} judged now from stored "
+            f"evidence, scores not stored)")
+
+
+def rubric_argument(rubric: Rubric) -> str:
+    """What `--rubric` takes to name `rubric` again: its version when it is the packaged file
+    of that version, else its file."""
+    packaged = rubrics_dir() / f"{rubric.version}.yaml"
+    return rubric.version if Path(rubric.source) == packaged else rubric.source

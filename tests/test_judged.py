@@ -1,0 +1,162 @@
+"""Read commands honour the rubric they are given: stored scores when that very rubric made
+them, else the stored evidence judged now, with nothing written (`probe.judged`)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from probe.cli import app
+from probe.db import Store
+from probe.db.schema import ScoreRow
+from probe.errors import UserError
+from probe.judged import rubric_argument, scores_for
+from probe.rescoring import rescore
+from probe.scoring import load_rubric
+from probe.scoring.rubric import rubrics_dir
+from probe.synthetic import Degradation, fill_sweep
+from tests.judging_helpers import db_url, new_store, steady_profiles
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> Store:
+    """One night of eight synthetic portals (one unreachable), scored under 2024 only."""
+    made = new_store(tmp_path)
+    profiles = steady_profiles(8)
+    fill_sweep(made, profiles, "night1", "2024-05-01T18:00:00+00:00",
+               degradations={profiles[2].agency.id: Degradation(unreachable=True)})
+    rescore(made, "2024")
+    return made
+
+
+def draft(tmp_path: Path, b_from: int = 80) -> Path:
+    """A rubric file of its own version: the 2024 rubric with grade B from `b_from`."""
+    text = (rubrics_dir() / "2024.yaml").read_text(encoding="utf-8")
+    text = text.replace('version: "2024"', 'version: "2026-draft"', 1)
+    text = text.replace("  B: 80\n", f"  B: {b_from}\n", 1)
+    path = tmp_path / "draft.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def score_rows(store: Store, rubric: str) -> int:
+    with store.session() as session:
+        return session.scalar(select(func.count()).select_from(ScoreRow).where(
+            ScoreRow.rubric == rubric)) or 0
+
+
+def test_a_rubric_with_no_stored_scores_is_judged_now_as_rescore_would_store_it(
+        store: Store) -> None:
+    runs, rubric = store.runs(), load_rubric("2024-attest")
+    now = scores_for(store, runs, rubric)
+    assert now.judged_now == {run.id for run in runs}
+    assert score_rows(store, "2024-attest") == 0  # nothing written by a read
+    rescore(store, rubric)
+    stored = scores_for(store, runs, rubric)
+    assert stored.judged_now == frozenset()
+    assert stored.scores == now.scores
+    assert {s["rubric"] for s in now.scores.values()} == {"2024-attest"}
+
+
+def test_a_score_of_another_file_with_the_same_version_is_judged_again(
+        store: Store, tmp_path: Path) -> None:
+    runs = store.runs()
+    rescore(store, load_rubric(draft(tmp_path)))
+    stored = scores_for(store, runs, load_rubric(draft(tmp_path)))
+    assert stored.judged_now == frozenset()
+    stricter = load_rubric(draft(tmp_path, b_from=89))  # same version, edited file
+    judged = scores_for(store, runs, stricter)
+    assert judged.judged_now == {run.id for run in runs}
+    moved = {run_id for run_id in stored.scores
+             if stored.scores[run_id]["grade"] != judged.scores[run_id]["grade"]}
+    assert moved and moved == {run_id for run_id, s in stored.scores.items()
+                               if 80 <= s["total"] < 89}
+    assert all(judged.scores[run_id]["grade"] == "C" for run_id in moved)
+
+
+def test_a_score_stored_without_its_rubric_hash_is_taken_as_that_version_s(
+        store: Store) -> None:
+    with store.session.begin() as session:  # rows written before hashes were recorded
+        session.execute(ScoreRow.__table__.update().values(rubric_sha256=""))
+    judged = scores_for(store, store.runs(), load_rubric("2024"))
+    assert judged.judged_now == frozenset() and len(judged.scores) == 8
+
+
+def test_a_sweep_records_the_hash_of_the_rubric_that_scored_it(store: Store) -> None:
+    with store.session() as session:
+        hashes = set(session.scalars(select(ScoreRow.rubric_sha256)))
+    assert hashes == {load_rubric("2024").sha256}
+
+
+def test_rubric_argument_names_a_packaged_rubric_by_version_and_a_file_by_path(
+        tmp_path: Path) -> None:
+    assert rubric_argument(load_rubric("2024-attest")) == "2024-attest"
+    path = draft(tmp_path)
+    assert rubric_argument(load_rubric(path)) == str(path)
+
+
+def test_rank_show_and_diff_under_a_rubric_file_never_rescored(
+        store: Store, tmp_path: Path) -> None:
+    path, db = draft(tmp_path, b_from=70), db_url(tmp_path)
+    runner = CliRunner()
+    ranked = runner.invoke(app, ["rank", "--rubric", str(path), "--format", "json",
+                                 "--db", db])
+    assert ranked.exit_code == 0, ranked.output
+    document = json.loads(ranked.output)
+    assert (document["rubric"], document["judged_now"]) == ("2026-draft", 8)
+    rows = [row for block in document["blocks"] for row in block["rows"] + block["unranked"]]
+    judged = scores_for(store, store.runs(), load_rubric(path)).scores.values()
+    assert sorted(r["total"] for r in rows) == sorted(round(s["total"], 2) for s in judged)
+    judged_by, default = load_rubric(path), load_rubric("2024")
+    assert all(r["grade"] == judged_by.grade_for(r["total"]) for r in rows)
+    assert any(r["grade"] != default.grade_for(r["total"]) for r in rows)
+
+    table = runner.invoke(app, ["rank", "--rubric", str(path), "--db", db],
+                          env={"COLUMNS": "200"})
+    assert "8 lượt được chấm ngay" in table.output
+    assert f"probe rescore --rubric {path} --sweep s-night1" in table.output
+
+    shown = runner.invoke(app, ["show", "latest", "--rubric", str(path), "--json", "--db", db])
+    document = json.loads(shown.output)
+    assert document["scores"]["rubric"] == "2026-draft" and document["scores_judged_now"]
+
+    assert runner.invoke(app, ["diff", "s-night1", "s-night1", "--rubric", "2024-attest",
+                               "--json", "--db", db]).exit_code == 0
+    assert score_rows(store, "2026-draft") == score_rows(store, "2024-attest") == 0
+
+
+def test_a_rubric_that_is_not_there_is_refused_by_the_read_commands(
+        store: Store, tmp_path: Path) -> None:
+    db = db_url(tmp_path)
+    for command in (["rank"], ["show", "latest"], ["diff", "s-night1", "s-night1"]):
+        result = CliRunner().invoke(app, [*command, "--rubric", "2031", "--db", db])
+        assert isinstance(result.exception, UserError), (command, result.output)
+        assert "không có bộ tiêu chí tên này" in str(result.exception)
+    done = subprocess.run([sys.executable, "-m", "probe.cli", "rank", "--rubric", "2031",
+                           "--db", db], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "2024, 2024-attest" in done.stderr
+    assert done.stdout == ""  # before: an empty ranking and exit 0
+
+
+def test_a_report_under_a_rubric_never_rescored_shows_every_agency_and_says_so(
+        store: Store, tmp_path: Path) -> None:
+    from probe.report import write_report
+
+    out = tmp_path / "report"
+    index = write_report(store, "s-night1", "2024-attest", out, evidence=tmp_path / "evidence")
+    summary = index.read_text(encoding="utf-8")
+    assert "8 lượt được chấm khi lập báo cáo, chưa lưu điểm" in summary
+    assert len(list(out.glob("agency-*.en.html"))) == 8
+    ranking = json.loads((out / "ranking.json").read_text(encoding="utf-8"))
+    judged = scores_for(store, store.runs(), load_rubric("2024-attest")).scores
+    shown = {row["run_id"]: row["score"] for block in ranking["blocks"] for row in block["rows"]}
+    assert shown and shown == {run_id: round(judged[run_id]["total"], 2) for run_id in shown}
+    assert ranking["judged_now"] == 8 and score_rows(store, "2024-attest") == 0
+    write_report(store, "s-night1", "2024", out, evidence=tmp_path / "evidence")
+    assert "chưa lưu điểm" not in index.read_text(encoding="utf-8")
