@@ -25,6 +25,9 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=N
                        "portals).")
 registry_app = typer.Typer(no_args_is_help=True, help="Sổ đăng ký cơ quan (agency registries).")
 app.add_typer(registry_app, name="registry")
+rubric_app = typer.Typer(no_args_is_help=True, help="Bộ tiêu chí: liệt kê, kiểm tra, so sánh "
+                                                    "(rubrics: list, validate, compare).")
+app.add_typer(rubric_app, name="rubric")
 err = Console(stderr=True)
 
 
@@ -301,6 +304,39 @@ register_evidence(app)
 def registry_validate(path: Path) -> None:
     """Kiểm tra tệp sổ đăng ký, báo mọi dòng sai (validate a registry file)."""
     raise typer.Exit(commands.registry_validate(path))
+
+
+@rubric_app.command("list")
+def rubric_list(as_json: JsonOpt = False) -> None:
+    """Các bộ tiêu chí có sẵn (the packaged rubrics)."""
+    from probe import commands_rubric
+
+    raise typer.Exit(commands_rubric.list_rubrics(as_json))
+
+
+@rubric_app.command("validate")
+def rubric_validate(rubric: Annotated[str, typer.Argument(
+                        help="Tệp hoặc phiên bản bộ tiêu chí (rubric file or version)")],
+                    as_json: JsonOpt = False) -> None:
+    """Kiểm tra tệp bộ tiêu chí, báo mọi lỗi kèm dòng (validate a rubric file)."""
+    from probe import commands_rubric
+
+    raise typer.Exit(commands_rubric.validate(rubric, as_json))
+
+
+@rubric_app.command("compare")
+def rubric_compare(old: Annotated[str, typer.Argument(
+                       help="Bộ tiêu chí đang dùng (current rubric: version or file)")],
+                   new: Annotated[str, typer.Argument(
+                       help="Bộ tiêu chí mới (new rubric: version or file)")],
+                   sweep_id: Annotated[str | None, typer.Option(
+                       "--sweep", help="Đợt quét để xem tác động; mặc định đợt mới nhất "
+                                       "(sweep to judge; default: the latest)")] = None,
+                   db: DbOpt = DEFAULT_DB, as_json: JsonOpt = False) -> None:
+    """So sánh hai bộ tiêu chí và tác động lên một đợt quét (compare two rubrics)."""
+    from probe import commands_rubric
+
+    raise typer.Exit(commands_rubric.compare(old, new, sweep_id, db, as_json))
 
 
 def main() -> None:
