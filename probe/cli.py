@@ -217,7 +217,9 @@ def show(run: Annotated[str, typer.Argument(help=RUN_HELP)] = "latest",
 
 @app.command()
 def rescore(rubric: RubricOpt = "2024",
-            sweep_id: Annotated[str | None, typer.Option("--sweep")] = None,
+            sweep_id: Annotated[str | None, typer.Option(
+                "--sweep", help="Chỉ một đợt quét; mặc định mọi lượt đã lưu (one sweep; "
+                                "default: every stored run)")] = None,
             db: DbOpt = DEFAULT_DB, as_json: JsonOpt = False) -> None:
     """Chấm lại bằng chứng đã lưu, không dùng mạng (re-judge stored runs offline)."""
     raise typer.Exit(commands_judging.rescore(rubric, sweep_id, db, as_json))

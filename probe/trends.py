@@ -10,12 +10,14 @@ without diacritics, case-insensitive) and carry the published grade and rank.
 from __future__ import annotations
 
 import difflib
+import json
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from probe.db.schema import SweepRow
 from probe.db.store import Store
 from probe.diffing import latest_runs
+from probe.judged import made_by
 from probe.ranking import block_tables, collation_key
 from probe.scoring import Rubric
 from probe.tables import run_rows
@@ -117,17 +119,19 @@ def _probed(store: Store, agency_id: str, rubric: Rubric,
         if run.sweep_id is not None:
             by_sweep.setdefault(run.sweep_id, []).append(run)
     runs = [latest_runs(found)[agency_id] for found in by_sweep.values()]
-    scores = store.scores_of_runs([r.id for r in runs], rubric.version)
+    stored = store.stored_scores(rubric.version, run_ids=[r.id for r in runs])
+    scores = {run_id: row for run_id, row in stored.items() if made_by(row, rubric)}
     points = []
     for run in runs:
         scored = scores.get(run.id)
         sweep = sweeps.get(run.sweep_id or "")
-        groups = {g: float(v["points"]) for g, v in scored["groups"].items()} if scored else {}
+        groups = {g: float(v["points"]) for g, v in json.loads(scored.groups_json).items()
+                  } if scored else {}
         points.append(TrendPoint(
             date=sweep.started_at if sweep else run.started_at, sweep_id=run.sweep_id or "",
             source="probe", run_id=run.id, status=run.status,
-            total=scored["total"] if scored else None,
-            grade=scored["grade"] if scored else None, groups=groups))
+            total=scored.total if scored else None,
+            grade=scored.grade if scored else None, groups=groups))
     return points
 
 

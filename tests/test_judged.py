@@ -160,3 +160,15 @@ def test_a_report_under_a_rubric_never_rescored_shows_every_agency_and_says_so(
     assert ranking["judged_now"] == 8 and score_rows(store, "2024-attest") == 0
     write_report(store, "s-night1", "2024", out, evidence=tmp_path / "evidence")
     assert "chưa lưu điểm" not in index.read_text(encoding="utf-8")
+
+
+def test_a_trend_shows_a_score_of_another_file_as_unscored(store: Store,
+                                                           tmp_path: Path) -> None:
+    from probe.trends import trend
+
+    rescore(store, load_rubric(draft(tmp_path)))
+    agency = store.runs()[0].agency_id
+    (point,) = trend(store, agency, load_rubric(draft(tmp_path))).points
+    assert point.total is not None and point.groups
+    (edited,) = trend(store, agency, load_rubric(draft(tmp_path, b_from=89))).points
+    assert (edited.total, edited.grade, edited.groups) == (None, None, {})

@@ -383,20 +383,6 @@ class Store:
                 found.update((row[0], (row[1], row[2])) for row in connection.execute(query))
         return found
 
-    def scores_of_runs(self, run_ids: list[str], rubric: str) -> dict[str, dict[str, Any]]:
-        """Parsed scores under `rubric` of the given runs, per run id (missing ones absent)."""
-        found: dict[str, dict[str, Any]] = {}
-        with self.session() as session:
-            for start in range(0, len(run_ids), _CHUNK):
-                chunk = run_ids[start:start + _CHUNK]
-                for row in session.scalars(select(ScoreRow).where(
-                        ScoreRow.rubric == rubric, ScoreRow.run_id.in_(chunk))):
-                    found[row.run_id] = {"rubric": row.rubric, "total": row.total,
-                                         "grade": row.grade,
-                                         "groups": json.loads(row.groups_json),
-                                         "items": json.loads(row.items_json)}
-        return found
-
     # attestations ---------------------------------------------------------------------------
     def add_attestation(self, agency_id: str, item_id: str, attested_by: str, note: str = "",
                         credit: float = 1.0, file_name: str = "", file_sha256: str = "",
