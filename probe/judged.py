@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -26,15 +27,32 @@ from probe.scoring.rubric import rubrics_dir
 
 @dataclass(frozen=True)
 class JudgedScores:
-    """Scores per run id ({"rubric", "total", "grade", "groups", "items"}, as `Store.score`
-    returns them) and the ids of the runs judged now rather than read from the store."""
+    """The scores of some runs under one rubric: those read from the store (`stored`, as
+    stored text, parsed when asked for) and those judged now (`fresh`)."""
 
-    scores: dict[str, dict[str, Any]]
-    judged_now: frozenset[str]
+    stored: dict[str, StoredScore]
+    fresh: dict[str, dict[str, Any]]
+    version: str
+
+    @property
+    def judged_now(self) -> frozenset[str]:
+        """The ids of the runs judged now rather than read from the store."""
+        return frozenset(self.fresh)
 
     def totals(self) -> dict[str, tuple[float | None, str | None]]:
-        """(total, grade) per run id."""
-        return {run_id: (s["total"], s["grade"]) for run_id, s in self.scores.items()}
+        """(total, grade) per run id, without reading any item."""
+        found: dict[str, tuple[float | None, str | None]] = {
+            run_id: (row.total, row.grade) for run_id, row in self.stored.items()}
+        found.update((run_id, (s["total"], s["grade"])) for run_id, s in self.fresh.items())
+        return found
+
+    @cached_property
+    def scores(self) -> dict[str, dict[str, Any]]:
+        """Every score per run id: {"rubric", "total", "grade", "groups", "items"}, as
+        `Store.score` returns one."""
+        found = {run_id: _parsed(self.version, row) for run_id, row in self.stored.items()}
+        found.update(self.fresh)
+        return found
 
 
 def made_by(stored: StoredScore, rubric: Rubric) -> bool:
@@ -46,14 +64,14 @@ def made_by(stored: StoredScore, rubric: Rubric) -> bool:
 def scores_for(store: Store, runs: Sequence[RunRow], rubric: Rubric) -> JudgedScores:
     """Every run's score under `rubric`: the stored one when `rubric` made it, else judged now
     from the run's stored observations and its agency's attestations (nothing written)."""
-    stored = store.stored_scores(rubric.version, run_ids=[run.id for run in runs])
-    scores = {run_id: _parsed(rubric.version, row) for run_id, row in stored.items()
-              if made_by(row, rubric)}
-    missing = [run for run in runs if run.id not in scores]
+    stored = {run_id: row for run_id, row in store.stored_scores(
+        rubric.version, run_ids=[run.id for run in runs]).items() if made_by(row, rubric)}
+    missing = [run for run in runs if run.id not in stored]
+    fresh: dict[str, dict[str, Any]] = {}
     if missing:
         evidence = load_evidence(store, missing, attested_for(store, rubric))
-        scores.update((run_id, judged.to_dict()) for run_id, judged in evidence.score(rubric))
-    return JudgedScores(scores, frozenset(run.id for run in missing))
+        fresh = {run_id: judged.to_dict() for run_id, judged in evidence.score(rubric)}
+    return JudgedScores(stored, fresh, rubric.version)
 
 
 def score_for(store: Store, run: RunRow, rubric: Rubric) -> tuple[dict[str, Any], bool]:
