@@ -16,7 +16,7 @@ from probe import commands, commands_discovery, commands_judging, usage
 from probe.cli_evidence import RUN_HELP
 from probe.cli_evidence import register as register_evidence
 from probe.cli_judging import register
-from probe.cli_options import DEFAULT_DB, DbOpt, JsonOpt, LastOpt, RubricOpt
+from probe.cli_options import DEFAULT_DB, DbOpt, JsonOpt, LastOpt, RubricOpt, SweepRubricOpt
 from probe.commands_sweep import SweepRequest
 from probe.errors import UserError
 
@@ -194,7 +194,7 @@ def check(url: str,
 def rank(sweep_id: Annotated[str, typer.Option("--sweep", help="Mã đợt quét")] = "latest",
          block: Annotated[str | None, typer.Option(help="ministry | province")] = None,
          fmt: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
-         rubric: RubricOpt = "2024", db: DbOpt = DEFAULT_DB,
+         rubric: SweepRubricOpt = None, db: DbOpt = DEFAULT_DB,
          import_file: Annotated[Path | None, typer.Option(
              "--import", help="Nhập bảng kết quả đã công bố, CSV (import a published "
                               "results CSV)")] = None,
@@ -210,7 +210,7 @@ def rank(sweep_id: Annotated[str, typer.Option("--sweep", help="Mã đợt quét
 
 @app.command()
 def show(run: Annotated[str, typer.Argument(help=RUN_HELP)] = "latest",
-         rubric: RubricOpt = "2024", db: DbOpt = DEFAULT_DB, as_json: JsonOpt = False) -> None:
+         rubric: SweepRubricOpt = None, db: DbOpt = DEFAULT_DB, as_json: JsonOpt = False) -> None:
     """Xem một lượt kiểm tra đã lưu (one stored run)."""
     raise typer.Exit(commands.show(run, rubric, db, as_json))
 
@@ -232,7 +232,7 @@ def report(out: Annotated[Path, typer.Option(help="Thư mục báo cáo")] = Pat
                "--run", help="Báo cáo một lượt (ví dụ probe check): mã lượt, mã cơ quan hoặc "
                              "latest (one run, e.g. a probe check: run id, agency id or "
                              "latest)")] = None,
-           rubric: RubricOpt = "2024", lang: Annotated[str, typer.Option()] = "vi",
+           rubric: SweepRubricOpt = None, lang: Annotated[str, typer.Option()] = "vi",
            db: DbOpt = DEFAULT_DB) -> None:
     """Báo cáo HTML tĩnh (static HTML report)."""
     raise typer.Exit(commands.report(out, sweep_id, rubric, lang, db, run_id))

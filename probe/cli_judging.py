@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from probe import commands_judging
-from probe.cli_options import DEFAULT_DB, DbOpt, JsonOpt, LastOpt, RubricOpt
+from probe.cli_options import DEFAULT_DB, DbOpt, JsonOpt, LastOpt, SweepRubricOpt
 
 
 def attest(agency: Annotated[str, typer.Argument(help="Mã hoặc tên cơ quan (agency id or name)")],
@@ -32,7 +32,7 @@ def attest(agency: Annotated[str, typer.Argument(help="Mã hoặc tên cơ quan 
 
 
 def trend(agency: Annotated[str, typer.Argument(help="Mã hoặc tên cơ quan (agency id or name)")],
-          rubric: RubricOpt = "2024", db: DbOpt = DEFAULT_DB, as_json: JsonOpt = False,
+          rubric: SweepRubricOpt = None, db: DbOpt = DEFAULT_DB, as_json: JsonOpt = False,
           last: LastOpt = None) -> None:
     """Điểm, xếp loại và từng nhóm của một cơ quan qua các đợt (one agency over time)."""
     raise typer.Exit(commands_judging.trend(agency, rubric, db, as_json, last))
@@ -43,7 +43,7 @@ def diff(sweep_a: Annotated[str, typer.Argument(
                   "the one before the newest, same schedule)")],
          sweep_b: Annotated[str, typer.Argument(
              help="Đợt quét sau, hoặc latest (later sweep, or latest)")],
-         rubric: RubricOpt = "2024", db: DbOpt = DEFAULT_DB, as_json: JsonOpt = False) -> None:
+         rubric: SweepRubricOpt = None, db: DbOpt = DEFAULT_DB, as_json: JsonOpt = False) -> None:
     """Những gì thay đổi giữa hai đợt quét (what changed between two sweeps)."""
     raise typer.Exit(commands_judging.diff(sweep_a, sweep_b, rubric, db, as_json))
 

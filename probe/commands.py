@@ -15,7 +15,15 @@ from probe import status as statuses
 from probe.browser import loopback_only_default
 from probe.console import plain_console
 from probe.context import ProbeSettings
-from probe.db.store import DEFAULT_DB, Store, StoreError, agency_of, shown_url, sqlite_file
+from probe.db.store import (
+    DEFAULT_DB,
+    PUBLISHED_RUBRIC,
+    Store,
+    StoreError,
+    agency_of,
+    shown_url,
+    sqlite_file,
+)
 from probe.errors import EXIT_BELOW, EXIT_UNREACHABLE, UserError
 from probe.models import Agency
 from probe.outputs import (
@@ -264,6 +272,24 @@ def _grade_option(grade: str | None) -> str | None:
     return grade.upper()
 
 
+def rubric_for(store: Store, rubric: str | None, sweep_id: str | None) -> Rubric:
+    """The rubric given; without one, the rubric the sweep `sweep_id` was scored with (the
+    default for runs outside a sweep and for imported tables)."""
+    if rubric is not None:
+        return loaded_rubric(rubric)
+    own = store.sweep(sweep_id).rubric if sweep_id else ""
+    if not own or own == PUBLISHED_RUBRIC:
+        from probe.scoring.rubric import DEFAULT_RUBRIC
+
+        return loaded_rubric(DEFAULT_RUBRIC)
+    try:
+        return loaded_rubric(own)
+    except UserError as error:
+        raise UserError(f"đợt quét {sweep_id} được chấm theo bộ tiêu chí '{own}', nay không "
+                        f"đọc được; chỉ rõ bằng --rubric (the sweep's rubric cannot be read now: "
+                        f"give --rubric): {error}") from error
+
+
 def loaded_rubric(rubric: str) -> Rubric:
     """The rubric named or given as a file, or a UserError saying what is wrong with it."""
     from probe.scoring import RubricError, load_rubric
@@ -277,8 +303,9 @@ def loaded_rubric(rubric: str) -> Rubric:
 # --- reading the store --------------------------------------------------------------------
 
 
-def rank(sweep_id: str, block: str | None, fmt: str, rubric: str, db: str) -> int:
-    """`probe rank`: a measured sweep ranked by its scores, an imported one as published."""
+def rank(sweep_id: str, block: str | None, fmt: str, rubric: str | None, db: str) -> int:
+    """`probe rank`: a measured sweep ranked by its scores under `rubric` (by default the one
+    it was scored with), an imported one as published."""
     check_table_options(block, fmt)
     store = existing_store(db)
     sweep_id = stored_sweep_id(store, sweep_id)
@@ -289,7 +316,7 @@ def rank(sweep_id: str, block: str | None, fmt: str, rubric: str, db: str) -> in
     from probe.judged import judged_now_note
     from probe.tables import emit_ranking, ranked
 
-    judged_by = loaded_rubric(rubric)
+    judged_by = rubric_for(store, rubric, sweep_id)
     tables, judged = ranked(store, sweep_id, judged_by, block)
     emit_ranking(out, tables, fmt, {"sweep": sweep_id, "rubric": judged_by.version,
                                     "judged_now": len(judged.judged_now)}, with_status=True,
@@ -322,14 +349,16 @@ def stored_run(store: Store, run_id: str) -> RunRow:
         raise UserError(str(error)) from error
 
 
-def show(run_id: str, rubric: str, db: str, as_json: bool) -> int:
+def show(run_id: str, rubric: str | None, db: str, as_json: bool) -> int:
     """`probe show`: one stored run with its pages, observations and its score under
-    `rubric` (judged now when that rubric has stored none)."""
+    `rubric` (by default its sweep's; judged now when that rubric has stored none)."""
     from probe.judged import judged_now_note, score_for
 
-    judged_by = loaded_rubric(rubric)
+    if rubric is not None:
+        loaded_rubric(rubric)
     store = existing_store(db)
     run = stored_run(store, run_id)
+    judged_by = rubric_for(store, rubric, run.sweep_id)
     scores, judged_now = score_for(store, run, judged_by)
     document = {
         "run_id": run.id, "sweep_id": run.sweep_id, "agency": agency_of(run).__dict__,
@@ -350,22 +379,24 @@ def show(run_id: str, rubric: str, db: str, as_json: bool) -> int:
     return 0
 
 
-def report(out_dir: Path, sweep_id: str, rubric: str, lang: str, db: str,
+def report(out_dir: Path, sweep_id: str, rubric: str | None, lang: str, db: str,
            run_id: str | None = None) -> int:
-    """`probe report`: the HTML report of a sweep, or of one run (`--run`)."""
+    """`probe report`: the HTML report of a sweep, or of one run (`--run`), under `rubric`
+    (by default the one the sweep was scored with)."""
     from probe.report import write_report
 
     if lang not in ("vi", "en"):
         raise UserError(f"ngôn ngữ '{lang}' không hợp lệ: vi | en (bad language)")
-    loaded_rubric(rubric)
+    if rubric is not None:
+        loaded_rubric(rubric)
     store = existing_store(db)
     writable_folder(out_dir, REPORT_FOLDER)
+    run = stored_run(store, run_id) if run_id is not None else None
+    chosen = "" if run is not None else _report_sweep(store, sweep_id)
+    judged_by = rubric_for(store, rubric, run.sweep_id if run is not None else chosen)
     with writing(out_dir, REPORT_FOLDER):
-        if run_id is not None:
-            index = write_report(store, "", rubric, out_dir, lang,
-                                 run_id=stored_run(store, run_id).id)
-        else:
-            index = write_report(store, _report_sweep(store, sweep_id), rubric, out_dir, lang)
+        index = write_report(store, chosen, judged_by, out_dir, lang,
+                             run_id=run.id if run is not None else None)
     out.print(f"Báo cáo (report): {index}")
     return 0
 

@@ -22,10 +22,11 @@ from probe.commands import (
     existing_store,
     loaded_rubric,
     open_store,
+    rubric_for,
     stored_sweep_id,
 )
 from probe.console import plain_console
-from probe.db.store import Store
+from probe.db.store import Store, StoreError
 from probe.diffing import (
     MOVES,
     AgencyDiff,
@@ -170,12 +171,14 @@ def rank_published(sweep_id: str, db: str, block: str | None = None,
 # --- trend --------------------------------------------------------------------------------
 
 
-def trend(agency: str, rubric: str, db: str, as_json: bool = False,
+def trend(agency: str, rubric: str | None, db: str, as_json: bool = False,
           last: int | None = None) -> int:
     """An agency's total, grade and groups over sweeps, the newest `last` of them when given
     (`probe trend`)."""
-    judged = loaded_rubric(rubric)
+    if rubric is not None:
+        loaded_rubric(rubric)
     store = existing_store(db)
+    judged = rubric_for(store, rubric, _newest_sweep_of(store, agency))
     try:
         found = agency_trend(store, agency, judged).newest(last)
     except AgencyNotFound as error:
@@ -185,6 +188,15 @@ def trend(agency: str, rubric: str, db: str, as_json: bool = False,
     else:
         out.print(_trend_table(found, judged))
     return 0
+
+
+def _newest_sweep_of(store: Store, agency: str) -> str | None:
+    """The sweep of the agency's newest run (None: no such agency, or no sweep)."""
+    try:
+        agency_id, _ = find_agency(store, agency)
+    except AgencyNotFound:
+        return None
+    return store.run(agency_id).sweep_id if agency_id else None
 
 
 def _trend_table(found: Trend, rubric: Rubric) -> Table:
@@ -235,10 +247,16 @@ def _trend_note(point: TrendPoint) -> str:
 # --- diff ---------------------------------------------------------------------------------
 
 
-def diff(sweep_a: str, sweep_b: str, rubric: str, db: str, as_json: bool = False) -> int:
+def diff(sweep_a: str, sweep_b: str, rubric: str | None, db: str, as_json: bool = False) -> int:
     """Grade changes, items gained and lost and their evidence between two sweeps."""
-    judged = loaded_rubric(rubric)
+    if rubric is not None:
+        loaded_rubric(rubric)
     store = existing_store(db)
+    try:
+        later = store.sweep(sweep_b).id
+    except StoreError:
+        later = None  # diff_sweeps says why
+    judged = rubric_for(store, rubric, later)
     try:
         result = diff_sweeps(store, sweep_a, sweep_b, judged)
     except DiffError as error:

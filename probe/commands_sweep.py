@@ -138,9 +138,11 @@ def _schedule(request: SweepRequest) -> Schedule:
 def _options(plan: Schedule, request: SweepRequest) -> SweepOptions:
     """Sweep options: the schedule's, with what the command line gives taking precedence."""
     from probe.commands import loaded_rubric
+    from probe.judged import rubric_argument
 
-    rubric = request.rubric or plan.rubric
-    loaded_rubric(rubric)
+    # a rubric file by its absolute path: the sweep's record, a resume and the read commands
+    # that default to the sweep's rubric find it from any folder
+    rubric = rubric_argument(loaded_rubric(request.rubric or plan.rubric), absolute=True)
     settings = settings_for(request.ca_file or plan.ca_file,
                             request.allow_private or plan.allow_private,
                             obey_robots=not plan.ignore_robots, **plan.settings)

@@ -95,8 +95,10 @@ def judged_now_note(count: int, rubric: Rubric, sweep_id: str = "") -> str:
             f"evidence, scores not stored)")
 
 
-def rubric_argument(rubric: Rubric) -> str:
+def rubric_argument(rubric: Rubric, absolute: bool = False) -> str:
     """What `--rubric` takes to name `rubric` again: its version when it is the packaged file
-    of that version, else its file."""
+    of that version, else its file (as given, or `absolute`: from any folder)."""
     packaged = rubrics_dir() / f"{rubric.version}.yaml"
-    return rubric.version if Path(rubric.source) == packaged else rubric.source
+    if Path(rubric.source) == packaged:
+        return rubric.version
+    return str(Path(rubric.source).resolve()) if absolute else rubric.source

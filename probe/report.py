@@ -40,7 +40,8 @@ from probe.report_views import (
     summary_view,
     vendors_view,
 )
-from probe.scoring import load_rubric
+from probe.rescoring import as_rubric
+from probe.scoring import Rubric
 
 STATIC = ("report.css",)
 REPORT_FILES = ".dvc-probe-report.json"  # the files the last write put in the folder
@@ -58,13 +59,14 @@ def default_evidence_root(store: Store) -> Path:
     return evidence_root(store.url)
 
 
-def write_report(store: Store, sweep_id: str, rubric: str, out_dir: Path, lang: str = "vi",
-                 evidence: Path | None = None, run_id: str | None = None) -> Path:
+def write_report(store: Store, sweep_id: str, rubric: Rubric | str, out_dir: Path,
+                 lang: str = "vi", evidence: Path | None = None,
+                 run_id: str | None = None) -> Path:
     """Write the report of `sweep_id` (or of the one run `run_id`: an agency's self-check)
     into `out_dir`; return its index page in `lang` (the run's own page for one run)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    judged = load_rubric(rubric)
+    judged = as_rubric(rubric)
     if run_id is not None:
         data = load_run(store, store.run(run_id), judged)
     else:

@@ -254,7 +254,7 @@ def parse(data: Any, path: Path) -> Schedule:
         "name": read.text(top, "name", "name", path.stem) or path.stem,
         "source": str(path),
         "description": read.text(top, "description", "description", "") or "",
-        "rubric": read.text(top, "rubric", "rubric", "2024") or "2024",
+        "rubric": _rubric(read, top, path),
         "families": _families(read, top.get("checks", "all")),
         "concurrency": read.number(top, "concurrency", "concurrency", 1, 16, 2, integer=True),
         "batch_size": read.number(top, "batch_size", "batch_size", 1, 10_000, None,
@@ -273,7 +273,6 @@ def parse(data: Any, path: Path) -> Schedule:
         read.add("ignore_robots", "chỉ dùng cho cổng của chính đơn vị bạn ghi trong 'agencies', "
                  "không cho sổ đăng ký", "only for your own portals written under 'agencies', "
                  "never a registry")
-    _check_rubric(read, values["rubric"])
     if problems:
         raise ScheduleError(str(path), problems)
     return Schedule(**values)
@@ -463,10 +462,16 @@ def _inline_agency(read: _Reader, where: str, data: dict[str, Any]) -> Agency | 
                   portal_url=url, **extra)
 
 
-def _check_rubric(read: _Reader, rubric: str) -> None:
+def _rubric(read: _Reader, top: dict[str, Any], path: Path) -> str:
+    """The schedule's rubric: a packaged version, or a file (relative to the schedule file
+    when it is there, as the registry and CA file are), checked."""
     from probe.scoring import RubricError, load_rubric
 
+    value = read.text(top, "rubric", "rubric", "2024") or "2024"
+    local = path.parent / value
+    rubric = str(local) if local.is_file() else value
     try:
         load_rubric(rubric)
     except RubricError as error:
         read.add("rubric", f"bộ tiêu chí lỗi: {error}", "bad rubric")
+    return rubric

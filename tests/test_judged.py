@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from probe.cli import app
+from probe.commands_sweep import SweepRequest, prepare
 from probe.db import Store
 from probe.db.schema import ScoreRow
 from probe.errors import UserError
@@ -172,3 +173,44 @@ def test_a_trend_shows_a_score_of_another_file_as_unscored(store: Store,
     assert point.total is not None and point.groups
     (edited,) = trend(store, agency, load_rubric(draft(tmp_path, b_from=89))).points
     assert (edited.total, edited.grade, edited.groups) == (None, None, {})
+
+
+def test_without_rubric_the_read_commands_use_the_one_the_sweep_was_scored_with(
+        store: Store, tmp_path: Path) -> None:
+    from probe.db.schema import SweepRow
+
+    path, db, runner = draft(tmp_path), db_url(tmp_path), CliRunner()
+    rescore(store, load_rubric(path))
+    with store.session.begin() as session:  # as `probe sweep --rubric draft.yaml` records it
+        session.get(SweepRow, "s-night1").rubric = rubric_argument(load_rubric(path), True)
+    agency = store.runs()[0].agency_id
+    for command in (["rank", "--format", "json"], ["diff", "s-night1", "latest", "--json"],
+                    ["trend", agency, "--json"]):
+        document = json.loads(runner.invoke(app, [*command, "--db", db]).output)
+        assert document["rubric"] == "2026-draft", command
+    assert document["points"][0]["total"] is not None  # trend: the stored scores
+    shown = json.loads(runner.invoke(app, ["show", "latest", "--json", "--db", db]).output)
+    assert shown["scores"]["rubric"] == "2026-draft" and not shown["scores_judged_now"]
+    ranked = json.loads(runner.invoke(app, ["rank", "--format", "json", "--db", db]).output)
+    assert ranked["judged_now"] == 0
+
+    path.unlink()  # the sweep's rubric file is gone: say so, and how to choose another
+    gone = runner.invoke(app, ["rank", "--db", db])
+    assert isinstance(gone.exception, UserError) and "--rubric" in str(gone.exception)
+    assert str(path.resolve()) in str(gone.exception)
+    chosen = json.loads(runner.invoke(app, ["rank", "--rubric", "2024", "--format", "json",
+                                            "--db", db]).output)
+    assert (chosen["rubric"], chosen["judged_now"]) == ("2024", 0)
+
+
+def test_a_rubric_file_is_recorded_by_its_absolute_path(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    draft(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert rubric_argument(load_rubric("draft.yaml")) == "draft.yaml"
+    assert rubric_argument(load_rubric("draft.yaml"), absolute=True) == str(
+        tmp_path.resolve() / "draft.yaml")
+    assert rubric_argument(load_rubric("2024"), absolute=True) == "2024"
+    _, options = prepare(SweepRequest(registry=Path("2026"), rubric="draft.yaml",
+                                      db=db_url(tmp_path)))
+    assert options.rubric == str(tmp_path.resolve() / "draft.yaml")  # what the sweep records

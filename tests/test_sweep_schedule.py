@@ -77,6 +77,19 @@ def test_unquoted_times_are_read_as_written(tmp_path: Path) -> None:
     assert load_schedule(str(path)).window == Window("21:30", "04:00", "+07:00")
 
 
+def test_a_rubric_file_beside_the_schedule_is_found_from_any_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "etc"
+    folder.mkdir()
+    text = (REPO / "probe" / "rubrics" / "2024.yaml").read_text(encoding="utf-8")
+    write(folder, text.replace('version: "2024"', 'version: "2026"', 1), "criteria.yaml")
+    path = write(folder, "registry: '2026'\nrubric: criteria.yaml\n")
+    monkeypatch.chdir(tmp_path)  # cron's folder, not the schedule's
+    assert load_schedule(str(path)).rubric == str(folder / "criteria.yaml")
+    assert load_schedule(str(write(folder, "registry: '2026'\nrubric: '2024'\n",
+                                   "p.yaml"))).rubric == "2024"
+
+
 def test_inline_agencies_are_validated(tmp_path: Path) -> None:
     path = write(tmp_path, "agencies:\n  - {id: a, name: A, block: planet, portal_url: x}\n"
                            "  - {id: b, name: B, block: province}\n")

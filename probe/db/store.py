@@ -94,6 +94,7 @@ def migrate(engine: Engine) -> None:
 
 DEFAULT_DB = "sqlite:///results.db"  # the database every command uses unless told otherwise
 RECENT_LISTED = 5  # sweep ids named when an asked-for sweep does not exist
+PUBLISHED_RUBRIC = "published"  # the rubric of an imported table's sweep: none, as published
 
 
 def _of_runs(query: Select[Any], run_id: Any, sweep_id: str | None,
@@ -411,7 +412,7 @@ class Store:
         with self.session.begin() as session:
             session.add(SweepRow(id=sweep_id, started_at=started_at, finished_at=started_at,
                                  registry_path=source, schedule="import", status="imported",
-                                 rubric="published"))
+                                 rubric=PUBLISHED_RUBRIC))
             session.flush()
             for row in rows:
                 session.add(PublishedResultRow(

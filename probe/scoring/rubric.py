@@ -33,6 +33,7 @@ SOURCES: tuple[str, ...] = ("probe", "attestation")
 UNATTESTED: tuple[str, ...] = ("unmeasured", "fail")
 NUMERIC_UNITS: tuple[str, ...] = ("count", "ratio", "ms", "clicks")
 TOTAL_POINTS = 100.0
+DEFAULT_RUBRIC = "2024"  # the rubric every command uses unless told otherwise
 TOLERANCE = 1e-6
 
 _TOP_KEYS = ("version", "title", "valid_from", "valid_to", "grades", "unmeasured_policy",
