@@ -273,15 +273,21 @@ def _grade_option(grade: str | None) -> str | None:
 
 
 def rubric_for(store: Store, rubric: str | None, sweep_id: str | None) -> Rubric:
-    """The rubric given; without one, the rubric the sweep `sweep_id` was scored with (the
-    default for runs outside a sweep and for imported tables)."""
+    """The rubric given; without one, the rubric the sweep `sweep_id` was scored with: the
+    text it kept, else its file (the default for runs outside a sweep and imported tables)."""
+    from probe.judged import kept_rubric
+
     if rubric is not None:
         return loaded_rubric(rubric)
-    own = store.sweep(sweep_id).rubric if sweep_id else ""
+    sweep = store.sweep(sweep_id) if sweep_id else None
+    own = sweep.rubric if sweep is not None else ""
     if not own or own == PUBLISHED_RUBRIC:
         from probe.scoring.rubric import DEFAULT_RUBRIC
 
         return loaded_rubric(DEFAULT_RUBRIC)
+    kept = kept_rubric(store, sweep.rubric_sha256, own) if sweep is not None else None
+    if kept is not None:  # the very text the sweep was scored with, even if the file moved
+        return kept
     try:
         return loaded_rubric(own)
     except UserError as error:

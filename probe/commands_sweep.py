@@ -27,7 +27,7 @@ from probe.models import Agency
 from probe.pool import PoolSettings
 from probe.retry import RetryPolicy
 from probe.schedule import DEMO_SCHEDULE, Schedule, ScheduleError, load_schedule
-from probe.sweep import SweepOptions
+from probe.sweep import SweepOptions, open_sweep
 
 # `probe sweep --registry` without a schedule: three attempts, 10 s then 20 s apart.
 DEFAULT_RETRY = RetryPolicy(max_attempts=3, backoff_s=10.0)
@@ -97,8 +97,7 @@ def start(request: SweepRequest) -> int:
     plan, options = prepare(request)
     store = open_store(request.db)
     label = str(plan.registry or plan.source)
-    sweep_id = store.start_sweep(label, schedule=plan.name, rubric=options.rubric,
-                                 options_json=options.to_json(), owner=owner())
+    sweep_id = open_sweep(store, label, plan.name, options, owner())
     return run(store, sweep_id, list(plan.agencies), options, request.db)
 
 

@@ -12,7 +12,7 @@ from probe.context import ProbeSettings
 from probe.db.store import Store
 from probe.progress import sweep_progress
 from probe.schedule import DEMO_SCHEDULE
-from probe.sweep import PortalOutcome, SweepOptions, sweep
+from probe.sweep import PortalOutcome, SweepOptions, open_sweep, sweep
 
 
 def run_demo(console: Console, workdir: Path, db: str, out_dir: Path, strict: bool,
@@ -50,8 +50,7 @@ def run_demo(console: Console, workdir: Path, db: str, out_dir: Path, strict: bo
 
 def _sweep(console: Console, store: Store, agencies: list, options: SweepOptions,
            registry: str) -> list[tuple[str, PortalOutcome]]:
-    sweep_id = store.start_sweep(registry, schedule=DEMO_SCHEDULE, rubric=options.rubric,
-                                 options_json=options.to_json())  # a replay reads them
+    sweep_id = open_sweep(store, registry, DEMO_SCHEDULE, options)  # a replay reads them
     with sweep_progress(console, agencies) as progress:
         outcomes = sweep(agencies, store, options, sweep_id, progress)
     store.finish_sweep(sweep_id)

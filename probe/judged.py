@@ -21,7 +21,7 @@ from typing import Any
 from probe.db.schema import RunRow
 from probe.db.store import Store, StoredScore
 from probe.rescoring import attested_for, load_evidence
-from probe.scoring import Rubric
+from probe.scoring import Rubric, RubricError, parse_rubric_text
 from probe.scoring.rubric import rubrics_dir
 
 
@@ -102,3 +102,15 @@ def rubric_argument(rubric: Rubric, absolute: bool = False) -> str:
     if Path(rubric.source) == packaged:
         return rubric.version
     return str(Path(rubric.source).resolve()) if absolute else rubric.source
+
+
+def kept_rubric(store: Store, sha256: str, source: str = "") -> Rubric | None:
+    """The rubric whose text the store kept under `sha256` (`Store.keep_rubric`), named
+    `source` (by default after its hash); None when it was not kept or no longer parses."""
+    text = store.rubric_text(sha256)
+    if text is None:
+        return None
+    try:
+        return parse_rubric_text(text, source=source or f"rubric_texts:{sha256[:12]}")
+    except RubricError:
+        return None

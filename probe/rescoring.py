@@ -133,6 +133,7 @@ def rescore(store: Store, rubric: Rubric | str | Path,
     """Re-judge the stored runs (of one sweep, or all) under `rubric` and store the scores."""
     judged = as_rubric(rubric)
     clock = time.perf_counter()
+    store.keep_rubric(judged)
     attested = attested_for(store, judged)
     runs = store.runs(sweep_id)
     seconds: Counter[str] = Counter({"load": time.perf_counter() - clock})

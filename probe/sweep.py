@@ -482,6 +482,7 @@ def _finish(run: _PortalRun, store: Store, options: SweepOptions, sweep_id: str 
             ".attempts.json")
     _note_page_guard(run, options)
     rubric = load_rubric(options.rubric)
+    store.keep_rubric(rubric)  # the text that made the score, under the hash stored with it
     portal_score = score(run.observations, rubric, attestations.for_agency(store, run.agency.id))
     duration = round(time.monotonic() - run.clock - run.waited_s, 2)
     store.save_run(run_row(run.agency, run.run_id, sweep_id, final_url=sitemap.portal,
@@ -621,6 +622,16 @@ async def _sweep(agencies: list[Agency], store: Store, options: SweepOptions,
     for batch in _batches(agencies, options.batch_size):
         outcomes += await _batch(batch, store, options, sweep_id, progress, plan)
     return outcomes
+
+
+def open_sweep(store: Store, registry: str, schedule: str, options: SweepOptions,
+               owner: str = "") -> str:
+    """A new sweep in `store` with its options (for a resume) and the rubric it is scored
+    with: its name and the hash of its text, which is kept; returns the sweep's id."""
+    rubric = load_rubric(options.rubric)
+    return store.start_sweep(registry, schedule=schedule, rubric=options.rubric,
+                             options_json=options.to_json(), owner=owner,
+                             rubric_sha256=store.keep_rubric(rubric))
 
 
 def sweep(agencies: list[Agency], store: Store, options: SweepOptions, sweep_id: str | None = None,

@@ -231,3 +231,28 @@ def test_a_non_bundle_file_is_refused(tmp_path: Path) -> None:
     result = CliRunner().invoke(_app(), ["import", str(junk), "--db",
                                          f"sqlite:///{tmp_path / 'r.db'}"])
     assert isinstance(result.exception, UserError) and "bad bundle" in str(result.exception)
+
+
+def test_a_bundle_carries_the_rubric_texts_that_made_its_scores(tmp_path: Path) -> None:
+    from probe.rescoring import rescore
+    from probe.scoring.rubric import rubrics_dir
+
+    store, root, _ = seeded_store(tmp_path / "source")
+    text = (rubrics_dir() / "2024.yaml").read_text(encoding="utf-8")
+    draft = tmp_path / "criteria-2026.yaml"
+    draft.write_text(text.replace('version: "2024"', 'version: "2026"', 1), encoding="utf-8")
+    rubric = load_rubric(draft)
+    rescore(store, rubric)
+    bundle = tmp_path / "bundle.zip"
+    export(store, "r-test-1", bundle, root)
+    member = f"rubrics/{rubric.sha256}.yaml"
+    assert zipfile.ZipFile(bundle).read(member).decode("utf-8") == rubric.text
+    draft.unlink()  # the auditor never had the file
+    target = tmp_path / "auditor"
+    target.mkdir()
+    other = Store(f"sqlite:///{target / 'results.db'}")
+    assert "2026" in import_bundle(other, bundle, target / "evidence").scores
+    assert other.rubric_text(rubric.sha256) == rubric.text
+    report = verify(other, root=target / "evidence")
+    assert report.ok and {f.kind for f in report.findings} == {"chain_external",
+                                                               "score_unsealed"}

@@ -261,3 +261,28 @@ def test_prune_dry_run_removes_nothing(tmp_path: Path) -> None:
     assert report.files == 2 and report.bytes > 0
     assert all((root / p).exists() for p in runs[0].artifacts)
     assert not [f for f in verify(store, root=root).findings]
+
+
+def test_a_score_rejudged_under_a_rubric_file_verifies_wherever_the_file_went(
+        seeded, tmp_path: Path) -> None:
+    from probe.rescoring import rescore
+    from probe.scoring import load_rubric
+    from probe.scoring.rubric import rubrics_dir
+
+    store, root, runs = seeded
+    text = (rubrics_dir() / "2024.yaml").read_text(encoding="utf-8")
+    draft = tmp_path / "criteria-2026.yaml"
+    draft.write_text(text.replace('version: "2024"', 'version: "2026"', 1)
+                     .replace("  B: 80\n", "  B: 75\n", 1), encoding="utf-8")
+    rubric = load_rubric(draft)
+    rescore(store, rubric)
+    draft.unlink()  # months later: the file is gone, its text is kept by hash
+    assert store.rubric_text(rubric.sha256) == rubric.text
+    report = verify(store, root=root)
+    assert _kinds(report) == {"score_unsealed"} and report.ok
+    db = _db(store)  # an edited score under it is still caught
+    db.execute("update scores set total = total + 1 where rubric = '2026' and run_id = ?",
+               (runs[0].run_id,))
+    db.commit()
+    db.close()
+    assert "score_edited" in _kinds(verify(store, run_id=runs[0].run_id, root=root))

@@ -130,7 +130,17 @@ def test_rescore_with_the_same_rubric_is_byte_identical(demo) -> None:
     before = sqlite3.connect(work / "results.db").execute(query).fetchall()
     result = probe("rescore", "--rubric", "2024", "--db", db_of(work), cwd=work)
     assert result.returncode == 0, result.stderr
-    assert sqlite3.connect(work / "results.db").execute(query).fetchall() == before
+    db = sqlite3.connect(work / "results.db")
+    assert db.execute(query).fetchall() == before
+    from probe.scoring import load_rubric
+
+    rubric = load_rubric("2024")  # the sweep kept the text that scored it, under its hash
+    assert db.execute("select distinct rubric_sha256 from scores").fetchall() == [
+        (rubric.sha256,)]
+    assert db.execute("select rubric, rubric_sha256 from sweeps").fetchall() == [
+        ("2024", rubric.sha256)]
+    assert db.execute("select text from rubric_texts where sha256 = ?",
+                      (rubric.sha256,)).fetchone() == (rubric.text,)
 
 
 def test_report_is_written_in_vietnamese_with_english_beside_it(demo) -> None:

@@ -182,7 +182,9 @@ def test_without_rubric_the_read_commands_use_the_one_the_sweep_was_scored_with(
     path, db, runner = draft(tmp_path), db_url(tmp_path), CliRunner()
     rescore(store, load_rubric(path))
     with store.session.begin() as session:  # as `probe sweep --rubric draft.yaml` records it
-        session.get(SweepRow, "s-night1").rubric = rubric_argument(load_rubric(path), True)
+        sweep = session.get(SweepRow, "s-night1")
+        sweep.rubric = rubric_argument(load_rubric(path), True)
+        sweep.rubric_sha256 = store.keep_rubric(load_rubric(path))
     agency = store.runs()[0].agency_id
     for command in (["rank", "--format", "json"], ["diff", "s-night1", "latest", "--json"],
                     ["trend", agency, "--json"]):
@@ -194,7 +196,11 @@ def test_without_rubric_the_read_commands_use_the_one_the_sweep_was_scored_with(
     ranked = json.loads(runner.invoke(app, ["rank", "--format", "json", "--db", db]).output)
     assert ranked["judged_now"] == 0
 
-    path.unlink()  # the sweep's rubric file is gone: say so, and how to choose another
+    path.unlink()  # the sweep's rubric file is gone: its kept text serves
+    kept = json.loads(runner.invoke(app, ["rank", "--format", "json", "--db", db]).output)
+    assert (kept["rubric"], kept["judged_now"]) == ("2026-draft", 0)
+    with store.session.begin() as session:  # a sweep recorded before texts were kept
+        session.get(SweepRow, "s-night1").rubric_sha256 = ""
     gone = runner.invoke(app, ["rank", "--db", db])
     assert isinstance(gone.exception, UserError) and "--rubric" in str(gone.exception)
     assert str(path.resolve()) in str(gone.exception)
@@ -214,3 +220,13 @@ def test_a_rubric_file_is_recorded_by_its_absolute_path(tmp_path: Path,
     _, options = prepare(SweepRequest(registry=Path("2026"), rubric="draft.yaml",
                                       db=db_url(tmp_path)))
     assert options.rubric == str(tmp_path.resolve() / "draft.yaml")  # what the sweep records
+
+
+def test_a_rubric_text_is_kept_once_under_its_hash(store: Store, tmp_path: Path) -> None:
+    rubric = load_rubric(draft(tmp_path))
+    assert store.keep_rubric(rubric) == rubric.sha256 == store.keep_rubric(rubric)
+    assert store.rubric_text(rubric.sha256) == rubric.text
+    assert store.rubric_text("0" * 64) is None
+    packaged = load_rubric("2024")  # kept by the sweep's re-scoring in the fixture
+    assert store.rubric_text(packaged.sha256) == (rubrics_dir() / "2024.yaml").read_text(
+        encoding="utf-8")

@@ -8,6 +8,7 @@ A bundle holds
 - `evidence/<path>`    every artifact still stored (screenshots, axe JSON, certificate,
                        headers, the redacted HAR), under its path in the evidence root
 - `pages.wacz`         the sampled pages as a WACZ web archive built from the HAR
+- `rubrics/<sha256>.yaml` the kept text of each rubric that made a score of the run
 - `README.txt`         how to check it
 
 `import_bundle` checks every member against `bundle.json` and every row and artifact against
@@ -53,13 +54,15 @@ from probe.db.evidence_schema import PrunedArtifactRow
 from probe.db.schema import RunRow, ScoreRow, SweepRow
 from probe.db.store import Store, _observation_row, _page_row
 from probe.models import Observation, PageInfo, utc_now
+from probe.scoring import RubricError, parse_rubric_text
 
 FORMAT = "dvc-probe-bundle/1"
 RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")  # also a folder name
 SCORE_COLUMNS = ("rubric", "total", "grade", "groups_json", "items_json", "scored_at",
                  "rubric_sha256")
 SWEEP_COLUMNS = ("id", "started_at", "finished_at", "registry_path", "schedule", "status",
-                 "rubric")
+                 "rubric", "rubric_sha256")
+RUBRICS = "rubrics/"  # members holding the rubric texts that made the run's scores
 PRUNED_COLUMNS = ("path", "sha256", "bytes", "kind", "pruned_at", "reason")
 README = """Gói bằng chứng dvc-probe (dvc-probe evidence bundle) — lượt kiểm tra (run) {run_id}
 
@@ -73,6 +76,9 @@ Kiểm tra (to check):
 - evidence/ chứa các tệp bằng chứng, tên tệp là SHA-256 của nội dung
   (artifacts, each named by the SHA-256 of its content).
 - pages.wacz mở được bằng ReplayWeb.page hoặc pywb (opens in standard web-archive players).
+- rubrics/ giữ nguyên văn các bộ tiêu chí đã chấm điểm lượt này, tên tệp là SHA-256 của nội
+  dung, bằng rubric_sha256 trong scores.json (the rubric files that made the scores, each
+  named by the SHA-256 of its text, as scores.json names them).
 - Nạp vào CSDL khác (load into another database): probe import <gói> --db <url>
 """
 
@@ -156,7 +162,20 @@ def _members(store: Store, root: Path, run: RunRow, manifest: bytes,
         relative = str(entry["path"])
         if inside(root, relative) and (root / relative).is_file():
             members[f"evidence/{relative}"] = (root / relative).read_bytes()
-    return members
+    return {**members, **_rubric_members(store, members)}
+
+
+def _rubric_members(store: Store, members: dict[str, bytes]) -> dict[str, bytes]:
+    """`rubrics/<sha256>.yaml`: the kept text of each rubric that made one of the run's
+    scores or scored its sweep, so the bundle can be judged again as it was."""
+    hashes = {s["rubric_sha256"] for s in json.loads(members["scores.json"])}
+    hashes.add((json.loads(members["sweep.json"]) or {}).get("rubric_sha256", ""))
+    found = {}
+    for sha256 in sorted(h for h in hashes if h):
+        text = store.rubric_text(sha256)
+        if text is not None:
+            found[f"{RUBRICS}{sha256}.yaml"] = text.encode("utf-8")
+    return found
 
 
 def _scores(store: Store, run_id: str) -> list[dict[str, Any]]:
@@ -292,6 +311,7 @@ def _load(store: Store, root: Path, members: dict[str, bytes], document: dict[st
         with store.session.begin() as session:
             _add_rows(session, members, run_facts_, run_id)
             session.add(seal)
+        _keep_rubrics(store, members)
     except (IntegrityError, SealError, KeyError, TypeError, ValueError) as error:
         if not folder_existed:
             shutil.rmtree(root / run_id, ignore_errors=True)
@@ -299,6 +319,19 @@ def _load(store: Store, root: Path, members: dict[str, bytes], document: dict[st
     scores = [s["rubric"] for s in json.loads(members["scores.json"])]
     return ImportSummary(run_id, run_facts_["agency_id"],
                          len(document["observations"]["rows"]), written, scores)
+
+
+def _keep_rubrics(store: Store, members: dict[str, bytes]) -> None:
+    """Keep the bundle's rubric texts, each only if its name is the hash of its text."""
+    for name, data in members.items():
+        if not name.startswith(RUBRICS):
+            continue
+        try:
+            rubric = parse_rubric_text(data.decode("utf-8"), source=name)
+        except (UnicodeDecodeError, RubricError):
+            continue  # not a rubric this probe reads: the scores stay, unjudgeable here
+        if name == f"{RUBRICS}{rubric.sha256}.yaml":
+            store.keep_rubric(rubric)
 
 
 def _write_artifacts(root: Path, members: dict[str, bytes]) -> int:

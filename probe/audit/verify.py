@@ -43,6 +43,7 @@ from probe.audit.manifest import (
 from probe.db.evidence_schema import ManifestRow, PrunedArtifactRow
 from probe.db.schema import RunRow, ScoreRow
 from probe.db.store import Store, score_columns
+from probe.judged import kept_rubric
 from probe.scoring import Rubric, RubricError, load_rubric, score
 
 # Kinds of finding that are not problems: retention did it, or judging was redone.
@@ -262,13 +263,14 @@ class _Checker:
                                 "not sealed and not reproducible from the observations")
 
     def _reproducible(self, run: RunRow, rubric_name: str) -> bool:
-        """Whether re-scoring the stored observations gives the stored score exactly."""
-        rubric = self._rubric(rubric_name)
-        if rubric is None:
-            return False
+        """Whether re-scoring the stored observations under the rubric that made the score
+        (its kept text, else the rubric of that name) gives the stored score exactly."""
         with self.store.session() as session:
             row = session.scalars(select(ScoreRow).where(
                 ScoreRow.run_id == run.id, ScoreRow.rubric == rubric_name)).first()
+        rubric = self._rubric(rubric_name, row.rubric_sha256 if row is not None else "")
+        if rubric is None:
+            return False
         try:
             observations = self.store.observations(run.id)
         except ValueError:  # an edited JSON column
@@ -279,13 +281,12 @@ class _Checker:
         return any(score_columns(score(observations, rubric, given)) == stored
                    for given in (attested, None))
 
-    def _rubric(self, name: str) -> Rubric | None:
-        if name not in self.rubrics:
-            try:
-                self.rubrics[name] = load_rubric(name)
-            except (RubricError, OSError, ValueError):
-                self.rubrics[name] = None
-        return self.rubrics[name]
+    def _rubric(self, name: str, sha256: str = "") -> Rubric | None:
+        """The rubric of hash `sha256` from its kept text, else the one `name` names."""
+        key = f"{name}@{sha256}"
+        if key not in self.rubrics:
+            self.rubrics[key] = kept_rubric(self.store, sha256) or _named_rubric(name)
+        return self.rubrics[key]
 
     # artifacts ----------------------------------------------------------------------------
     def _check_artifacts(self, run_id: str, sealed: list[dict[str, Any]]) -> None:
@@ -398,3 +399,10 @@ def pruned_artifacts(store: Store) -> dict[tuple[str, str], str]:
         rows = session.execute(select(PrunedArtifactRow.run_id, PrunedArtifactRow.path,
                                       PrunedArtifactRow.sha256)).all()
     return {(r[0], r[1]): r[2] for r in rows}
+
+
+def _named_rubric(name: str) -> Rubric | None:
+    try:
+        return load_rubric(name)
+    except (RubricError, OSError, ValueError):
+        return None

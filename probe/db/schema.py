@@ -35,6 +35,9 @@ class SweepRow(Base):
     options_json: Mapped[str] = mapped_column(Text, default="", server_default="")
     # host:pid of the process sweeping now ("" when none), so two cannot resume one sweep.
     owner: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # SHA-256 of the rubric file the sweep was scored with ("" before 0008): its text is in
+    # rubric_texts, so the read commands find that rubric even after the file moved.
+    rubric_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class SweepPortalRow(Base):
@@ -183,3 +186,14 @@ class DiscoveryRow(Base):
     confirmed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)  # by the registry
     position: Mapped[int | None] = mapped_column(Integer, nullable=True)  # in the registry
     source: Mapped[str | None] = mapped_column(Text, nullable=True)  # registry or schedule
+
+
+class RubricTextRow(Base):
+    """A rubric file, byte for byte, as it was when it judged runs, keyed by its SHA-256: the
+    `rubric_sha256` of a score or sweep finds the exact rubric that made it (0008)."""
+
+    __tablename__ = "rubric_texts"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    stored_at: Mapped[str] = mapped_column(String(32))

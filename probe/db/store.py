@@ -8,14 +8,14 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Select, create_engine, event, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.url import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
 from probe.db.schema import (
@@ -23,11 +23,15 @@ from probe.db.schema import (
     ObservationRow,
     PageRow,
     PublishedResultRow,
+    RubricTextRow,
     RunRow,
     ScoreRow,
     SweepRow,
 )
 from probe.models import Agency, Observation, PageInfo, PortalScore, SiteMap, utc_now
+
+if TYPE_CHECKING:
+    from probe.scoring.rubric import Rubric
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -134,13 +138,38 @@ class Store:
     # sweeps -------------------------------------------------------------------------------
     def start_sweep(self, registry: str = "", schedule: str = "", rubric: str = "2024",
                     sweep_id: str | None = None, options_json: str = "",
-                    owner: str = "") -> str:
+                    owner: str = "", rubric_sha256: str = "") -> str:
+        """A new sweep scored with `rubric` (a version or file; `rubric_sha256`: its hash,
+        whose text `keep_rubric` stored); returns its id."""
         sweep_id = sweep_id or new_id("s")
         with self.session.begin() as session:
             session.add(SweepRow(id=sweep_id, started_at=utc_now(), registry_path=registry,
                                  schedule=schedule, rubric=rubric, options_json=options_json,
-                                 owner=owner))
+                                 owner=owner, rubric_sha256=rubric_sha256))
         return sweep_id
+
+    # rubric files that judged runs ----------------------------------------------------------
+    def keep_rubric(self, rubric: Rubric) -> str:
+        """Store the rubric file's text under its hash, once (again changes nothing); returns
+        the hash ("" for a rubric not read from text)."""
+        if not rubric.sha256 or not rubric.text:
+            return ""
+        with self.session() as session:
+            if session.get(RubricTextRow, rubric.sha256) is not None:
+                return rubric.sha256
+        try:
+            with self.session.begin() as session:
+                session.add(RubricTextRow(sha256=rubric.sha256, version=rubric.version,
+                                          text=rubric.text, stored_at=utc_now()))
+        except IntegrityError:
+            pass  # another process stored the same text first
+        return rubric.sha256
+
+    def rubric_text(self, sha256: str) -> str | None:
+        """The text of the rubric file of hash `sha256`, or None when it was not kept."""
+        with self.session() as session:
+            row = session.get(RubricTextRow, sha256) if sha256 else None
+            return row.text if row is not None else None
 
     def claim_sweep(self, sweep_id: str, owner: str, previous: str) -> bool:
         """Mark a sweep as running again by `owner` (host:pid), for a resume, provided its

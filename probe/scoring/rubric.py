@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -145,6 +145,7 @@ class Rubric:
     sha256: str = ""
     notes: str = field(default="", compare=False)
     valid_to: str = ""  # last day the rubric applies (ISO date); "" = open-ended
+    text: str = field(default="", compare=False, repr=False)  # the file read (sha256 of it)
 
     def applies_on(self, day: str) -> bool:
         """Whether the rubric is in force on `day` (an ISO date or date-time)."""
@@ -239,7 +240,7 @@ def parse_rubric_text(text: str, source: str = "<rubric>") -> Rubric:
         raise RubricError([one_line(f"{where}: {problem.message_vi} ({problem.message_en})")],
                           source) from problem
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return parse_rubric(data, source=source, sha256=digest)
+    return replace(parse_rubric(data, source=source, sha256=digest), text=text)
 
 
 def parse_rubric(data: Any, source: str = "<rubric>", sha256: str = "") -> Rubric:

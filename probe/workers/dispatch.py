@@ -22,6 +22,7 @@ from probe.commands_sweep import SweepRequest, check_new_sweep, owner, prepare
 from probe.db.plan import DONE, SweepPlan
 from probe.db.store import Store, StoreError, shown_url
 from probe.errors import EXIT_INCOMPLETE, UserError
+from probe.sweep import open_sweep
 from probe.workers import jobs
 
 POLL_S = 0.5
@@ -74,9 +75,7 @@ def _created(store: Store, request: SweepRequest) -> tuple[str, str]:
     """A new sweep with its plan, as `probe sweep` starts one."""
     check_new_sweep(request)
     plan, options = prepare(request)
-    sweep_id = store.start_sweep(str(plan.registry or plan.source), schedule=plan.name,
-                                 rubric=options.rubric, options_json=options.to_json(),
-                                 owner=owner())
+    sweep_id = open_sweep(store, str(plan.registry or plan.source), plan.name, options, owner())
     SweepPlan(store, sweep_id).ensure(list(plan.agencies))
     return sweep_id, options.rubric
 
