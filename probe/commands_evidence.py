@@ -40,6 +40,8 @@ KIND_LABELS = {
     "sitemap_edited": "sơ đồ trang bị sửa (site map edited)",
     "score_edited": "điểm bị sửa (score edited)",
     "score_missing": "điểm bị xoá (score missing)",
+    "score_unverifiable": "không kiểm được điểm: thiếu bộ tiêu chí đã chấm (score unverifiable: "
+                          "its rubric is not at hand)",
     "score_rejudged": "đã chấm lại, tái lập được (re-judged, reproducible)",
     "score_unsealed": "điểm chấm sau niêm phong, tái lập được (scored later, reproducible)",
     "manifest_missing": "thiếu bản kê (manifest missing)",

@@ -286,3 +286,10 @@ def test_a_score_rejudged_under_a_rubric_file_verifies_wherever_the_file_went(
     db.commit()
     db.close()
     assert "score_edited" in _kinds(verify(store, run_id=runs[0].run_id, root=root))
+    db = _db(store)  # a database from before texts were kept: not edited, but unverifiable
+    db.execute("delete from rubric_texts where sha256 = ?", (rubric.sha256,))
+    db.commit()
+    db.close()
+    unkept = verify(store, run_id=runs[1].run_id, root=root)
+    assert _kinds(unkept) == {"score_unverifiable"} and not unkept.ok
+    assert "probe rescore --rubric FILE" in unkept.findings[0].detail

@@ -52,8 +52,8 @@ INFO_KINDS = frozenset({"artifact_pruned", "score_rejudged", "score_unsealed",
 KINDS = (
     "artifact_altered", "artifact_missing", "artifact_unlisted", "observation_edited",
     "observation_missing", "observation_added", "run_edited", "sitemap_edited", "score_edited",
-    "score_missing", "manifest_missing", "manifest_altered", "manifest_unrecorded",
-    "run_unsealed", "run_removed", "chain_broken", *sorted(INFO_KINDS),
+    "score_missing", "score_unverifiable", "manifest_missing", "manifest_altered",
+    "manifest_unrecorded", "run_unsealed", "run_removed", "chain_broken", *sorted(INFO_KINDS),
 )
 
 
@@ -246,31 +246,40 @@ class _Checker:
             if rubric not in current:
                 self.report.add("score_missing", run.id, rubric, "sealed score was deleted")
             elif current[rubric] != digest:
-                if self._reproducible(run, rubric):
-                    self.report.add("score_rejudged", run.id, rubric,
-                                    "re-judged since sealing; reproducible from the sealed "
-                                    "observations")
-                else:
-                    self.report.add("score_edited", run.id, rubric,
-                                    "differs from the sealed score and cannot be re-derived "
-                                    "from the observations")
+                self._judge_again(run, rubric, "score_rejudged", "re-judged since sealing; "
+                                  "reproducible from the sealed observations",
+                                  "differs from the sealed score and cannot be re-derived "
+                                  "from the observations")
         for rubric in sorted(set(current) - set(sealed)):
-            if self._reproducible(run, rubric):
-                self.report.add("score_unsealed", run.id, rubric,
-                                "judged after sealing; reproducible from the observations")
-            else:
-                self.report.add("score_edited", run.id, rubric,
-                                "not sealed and not reproducible from the observations")
+            self._judge_again(run, rubric, "score_unsealed", "judged after sealing; "
+                              "reproducible from the observations",
+                              "not sealed and not reproducible from the observations")
 
-    def _reproducible(self, run: RunRow, rubric_name: str) -> bool:
+    def _judge_again(self, run: RunRow, rubric: str, fine: str, why_fine: str,
+                     why_edited: str) -> None:
+        """A score the seal does not vouch for: reproducible (`fine`), edited, or, when the
+        rubric that made it is not at hand, unverifiable."""
+        found = self._reproducible(run, rubric)
+        if found is None:
+            self.report.add("score_unverifiable", run.id, rubric,
+                            "the rubric that made it is neither kept in this database nor "
+                            "packaged; re-score with its file (probe rescore --rubric FILE) "
+                            "to keep it")
+        elif found:
+            self.report.add(fine, run.id, rubric, why_fine)
+        else:
+            self.report.add("score_edited", run.id, rubric, why_edited)
+
+    def _reproducible(self, run: RunRow, rubric_name: str) -> bool | None:
         """Whether re-scoring the stored observations under the rubric that made the score
-        (its kept text, else the rubric of that name) gives the stored score exactly."""
+        (its kept text, else the rubric of that name) gives the stored score exactly; None
+        when that rubric is not at hand."""
         with self.store.session() as session:
             row = session.scalars(select(ScoreRow).where(
                 ScoreRow.run_id == run.id, ScoreRow.rubric == rubric_name)).first()
         rubric = self._rubric(rubric_name, row.rubric_sha256 if row is not None else "")
         if rubric is None:
-            return False
+            return None
         try:
             observations = self.store.observations(run.id)
         except ValueError:  # an edited JSON column
