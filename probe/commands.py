@@ -272,13 +272,18 @@ def _grade_option(grade: str | None) -> str | None:
     return grade.upper()
 
 
-def rubric_for(store: Store, rubric: str | None, sweep_id: str | None) -> Rubric:
+def given_rubric(rubric: str | None) -> Rubric | None:
+    """The rubric `--rubric` names (a UserError when it is unusable), or None without one."""
+    return loaded_rubric(rubric) if rubric is not None else None
+
+
+def rubric_for(store: Store, given: Rubric | None, sweep_id: str | None) -> Rubric:
     """The rubric given; without one, the rubric the sweep `sweep_id` was scored with: the
     text it kept, else its file (the default for runs outside a sweep and imported tables)."""
     from probe.judged import kept_rubric
 
-    if rubric is not None:
-        return loaded_rubric(rubric)
+    if given is not None:
+        return given
     sweep = store.sweep(sweep_id) if sweep_id else None
     own = sweep.rubric if sweep is not None else ""
     if not own or own == PUBLISHED_RUBRIC:
@@ -322,7 +327,7 @@ def rank(sweep_id: str, block: str | None, fmt: str, rubric: str | None, db: str
     from probe.judged import judged_now_note
     from probe.tables import emit_ranking, ranked
 
-    judged_by = rubric_for(store, rubric, sweep_id)
+    judged_by = rubric_for(store, given_rubric(rubric), sweep_id)
     tables, judged = ranked(store, sweep_id, judged_by, block)
     emit_ranking(out, tables, fmt, {"sweep": sweep_id, "rubric": judged_by.version,
                                     "judged_now": len(judged.judged_now)}, with_status=True,
@@ -360,11 +365,10 @@ def show(run_id: str, rubric: str | None, db: str, as_json: bool) -> int:
     `rubric` (by default its sweep's; judged now when that rubric has stored none)."""
     from probe.judged import judged_now_note, score_for
 
-    if rubric is not None:
-        loaded_rubric(rubric)
+    given = given_rubric(rubric)
     store = existing_store(db)
     run = stored_run(store, run_id)
-    judged_by = rubric_for(store, rubric, run.sweep_id)
+    judged_by = rubric_for(store, given, run.sweep_id)
     scores, judged_now = score_for(store, run, judged_by)
     document = {
         "run_id": run.id, "sweep_id": run.sweep_id, "agency": agency_of(run).__dict__,
@@ -393,13 +397,12 @@ def report(out_dir: Path, sweep_id: str, rubric: str | None, lang: str, db: str,
 
     if lang not in ("vi", "en"):
         raise UserError(f"ngôn ngữ '{lang}' không hợp lệ: vi | en (bad language)")
-    if rubric is not None:
-        loaded_rubric(rubric)
+    given = given_rubric(rubric)
     store = existing_store(db)
     writable_folder(out_dir, REPORT_FOLDER)
     run = stored_run(store, run_id) if run_id is not None else None
     chosen = "" if run is not None else _report_sweep(store, sweep_id)
-    judged_by = rubric_for(store, rubric, run.sweep_id if run is not None else chosen)
+    judged_by = rubric_for(store, given, run.sweep_id if run is not None else chosen)
     with writing(out_dir, REPORT_FOLDER):
         index = write_report(store, chosen, judged_by, out_dir, lang,
                              run_id=run.id if run is not None else None)

@@ -20,6 +20,7 @@ from probe.commands import (
     check_table_options,
     evidence_root,
     existing_store,
+    given_rubric,
     loaded_rubric,
     open_store,
     rubric_for,
@@ -175,10 +176,9 @@ def trend(agency: str, rubric: str | None, db: str, as_json: bool = False,
           last: int | None = None) -> int:
     """An agency's total, grade and groups over sweeps, the newest `last` of them when given
     (`probe trend`)."""
-    if rubric is not None:
-        loaded_rubric(rubric)
+    given = given_rubric(rubric)
     store = existing_store(db)
-    judged = rubric_for(store, rubric, _newest_sweep_of(store, agency))
+    judged = rubric_for(store, given, _newest_sweep_of(store, agency))
     try:
         found = agency_trend(store, agency, judged).newest(last)
     except AgencyNotFound as error:
@@ -249,14 +249,13 @@ def _trend_note(point: TrendPoint) -> str:
 
 def diff(sweep_a: str, sweep_b: str, rubric: str | None, db: str, as_json: bool = False) -> int:
     """Grade changes, items gained and lost and their evidence between two sweeps."""
-    if rubric is not None:
-        loaded_rubric(rubric)
+    given = given_rubric(rubric)
     store = existing_store(db)
     try:
         later = store.sweep(sweep_b).id
     except StoreError:
         later = None  # diff_sweeps says why
-    judged = rubric_for(store, rubric, later)
+    judged = rubric_for(store, given, later)
     try:
         result = diff_sweeps(store, sweep_a, sweep_b, judged)
     except DiffError as error:
