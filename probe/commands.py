@@ -277,15 +277,21 @@ def given_rubric(rubric: str | None) -> Rubric | None:
     return loaded_rubric(rubric) if rubric is not None else None
 
 
-def rubric_for(store: Store, given: Rubric | None, sweep_id: str | None) -> Rubric:
-    """The rubric given; without one, the rubric the sweep `sweep_id` was scored with: the
-    text it kept, else its file (the default for runs outside a sweep and imported tables)."""
+def rubric_for(store: Store, given: Rubric | None, sweep_id: str | None,
+               run_id: str | None = None) -> Rubric:
+    """The rubric given; without one, the rubric the sweep `sweep_id` was scored with (the
+    text it kept, else its file), or for a run outside any sweep (`run_id`: a `probe check`)
+    the one that first scored it; else the default."""
     from probe.judged import kept_rubric
 
     if given is not None:
         return given
     sweep = store.sweep(sweep_id) if sweep_id else None
     own = sweep.rubric if sweep is not None else ""
+    if sweep is None and run_id is not None:
+        first = kept_rubric(store, store.first_score_hash(run_id))
+        if first is not None:
+            return first
     if not own or own == PUBLISHED_RUBRIC:
         from probe.scoring.rubric import DEFAULT_RUBRIC
 
@@ -368,7 +374,7 @@ def show(run_id: str, rubric: str | None, db: str, as_json: bool) -> int:
     given = given_rubric(rubric)
     store = existing_store(db)
     run = stored_run(store, run_id)
-    judged_by = rubric_for(store, given, run.sweep_id)
+    judged_by = rubric_for(store, given, run.sweep_id, run.id)
     scores, judged_now = score_for(store, run, judged_by)
     document = {
         "run_id": run.id, "sweep_id": run.sweep_id, "agency": agency_of(run).__dict__,
@@ -402,7 +408,8 @@ def report(out_dir: Path, sweep_id: str, rubric: str | None, lang: str, db: str,
     writable_folder(out_dir, REPORT_FOLDER)
     run = stored_run(store, run_id) if run_id is not None else None
     chosen = "" if run is not None else _report_sweep(store, sweep_id)
-    judged_by = rubric_for(store, given, run.sweep_id if run is not None else chosen)
+    judged_by = rubric_for(store, given, run.sweep_id if run is not None else chosen,
+                           run.id if run is not None else None)
     with writing(out_dir, REPORT_FOLDER):
         index = write_report(store, chosen, judged_by, out_dir, lang,
                              run_id=run.id if run is not None else None)

@@ -230,3 +230,21 @@ def test_a_rubric_text_is_kept_once_under_its_hash(store: Store, tmp_path: Path)
     packaged = load_rubric("2024")  # kept by the sweep's re-scoring in the fixture
     assert store.rubric_text(packaged.sha256) == (rubrics_dir() / "2024.yaml").read_text(
         encoding="utf-8")
+
+
+def test_a_run_outside_any_sweep_is_shown_under_the_rubric_that_scored_it(
+        store: Store, tmp_path: Path) -> None:
+    from probe.db.store import agency_of, run_row
+    from probe.scoring import score
+
+    source = store.runs()[0]
+    observations = store.observations(source.id)
+    rubric = load_rubric(draft(tmp_path))  # as `probe check URL --rubric draft.yaml` stores
+    store.keep_rubric(rubric)
+    store.save_run(run_row(agency_of(source), "r-self-check", None, status="completed",
+                           started_at="2024-06-01T08:00:00+00:00"), None, observations,
+                   score(observations, rubric), rubric.sha256)
+    (Path(rubric.source)).unlink()
+    shown = CliRunner().invoke(app, ["show", "r-self-check", "--json", "--db", db_url(tmp_path)])
+    document = json.loads(shown.output)
+    assert document["scores"]["rubric"] == "2026-draft" and not document["scores_judged_now"]

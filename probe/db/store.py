@@ -165,6 +165,13 @@ class Store:
             pass  # another process stored the same text first
         return rubric.sha256
 
+    def first_score_hash(self, run_id: str) -> str:
+        """The rubric hash of the run's earliest stored score ("" when none was recorded)."""
+        with self.session() as session:
+            found = session.scalars(select(ScoreRow.rubric_sha256).where(
+                ScoreRow.run_id == run_id).order_by(ScoreRow.scored_at, ScoreRow.id)).first()
+        return found or ""
+
     def rubric_text(self, sha256: str) -> str | None:
         """The text of the rubric file of hash `sha256`, or None when it was not kept."""
         with self.session() as session:
