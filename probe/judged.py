@@ -20,7 +20,7 @@ from typing import Any
 
 from probe.db.schema import RunRow
 from probe.db.store import Store, StoredScore
-from probe.rescoring import attested_for, load_evidence
+from probe.rescoring import attested_for, collector_paused, load_evidence
 from probe.scoring import Rubric, RubricError, parse_rubric_text
 from probe.scoring.rubric import rubrics_dir
 
@@ -69,8 +69,9 @@ def scores_for(store: Store, runs: Sequence[RunRow], rubric: Rubric) -> JudgedSc
     missing = [run for run in runs if run.id not in stored]
     fresh: dict[str, dict[str, Any]] = {}
     if missing:
-        evidence = load_evidence(store, missing, attested_for(store, rubric))
-        fresh = {run_id: judged.to_dict() for run_id, judged in evidence.score(rubric)}
+        with collector_paused():  # as re-scoring: many acyclic objects built at once
+            evidence = load_evidence(store, missing, attested_for(store, rubric))
+            fresh = {run_id: judged.to_dict() for run_id, judged in evidence.score(rubric)}
     return JudgedScores(stored, fresh, rubric.version)
 
 

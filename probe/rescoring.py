@@ -114,7 +114,7 @@ def chunks(runs: list[RunRow], size: int = CHUNK_RUNS) -> Iterator[list[RunRow]]
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """No cyclic garbage collection while a chunk's objects are built: they hold no cycles,
     and the collector's passes over a growing heap took about half the re-scoring time.
     Anything cyclic is collected when the chunk is done."""
@@ -144,7 +144,7 @@ def rescore(store: Store, rubric: Rubric | str | Path,
         if len(cache) > CACHE_ENTRIES:
             cache.clear()
         started = time.perf_counter()
-        with _collector_paused():
+        with collector_paused():
             evidence = load_evidence(store, chunk, attested)
             existing = store.stored_scores(judged.version, run_ids=[run.id for run in chunk])
             loaded = time.perf_counter()
