@@ -316,6 +316,16 @@ def rubric_list(as_json: JsonOpt = False) -> None:
     raise typer.Exit(commands_rubric.list_rubrics(as_json))
 
 
+@rubric_app.command("show")
+def rubric_show(rubric: Annotated[str, typer.Argument(
+                    help="Phiên bản hoặc tệp bộ tiêu chí (rubric version or file)")] = "2024",
+                as_json: JsonOpt = False) -> None:
+    """Các nhóm, mục và cách chấm của một bộ tiêu chí (a rubric's groups, items, criteria)."""
+    from probe import commands_rubric
+
+    raise typer.Exit(commands_rubric.show(rubric, as_json))
+
+
 @rubric_app.command("validate")
 def rubric_validate(rubric: Annotated[str, typer.Argument(
                         help="Tệp hoặc phiên bản bộ tiêu chí (rubric file or version)")],

@@ -20,7 +20,8 @@ from probe.judged import judged_now_note
 from probe.ranking import GRADES
 from probe.rubric_effect import AgencyEffect, RubricEffect, Standing, rubric_effect
 from probe.scoring import Rubric, RubricError, available_rubrics, load_rubric
-from probe.scoring.rubric_diff import RubricChange, describe, rubric_changes
+from probe.scoring.rubric import Item
+from probe.scoring.rubric_diff import RubricChange, describe, rubric_changes, rule_text
 from probe.tables import BLOCK_NAMES
 
 out = plain_console()
@@ -55,6 +56,57 @@ def _summary(rubric: Rubric) -> dict[str, Any]:
             "groups": len(rubric.groups), "items": len(rubric.items),
             "attestation_items": sum(1 for i in rubric.items if i.source == "attestation"),
             "points": rubric.max_points, "sha256": rubric.sha256}
+
+
+# --- show ---------------------------------------------------------------------------------
+
+
+def show(rubric: str, as_json: bool = False) -> int:
+    """Every group and item of a rubric: points, what earns them (criteria, weights, rules)
+    and, with --json, the remediation texts."""
+    loaded = loaded_rubric(rubric)
+    if as_json:
+        print(json.dumps({**_summary(loaded), "grades": {b.grade: b.min for b in loaded.grades},
+                          "unmeasured_policy": loaded.unmeasured_policy,
+                          "groups": [vars(g) for g in loaded.groups],
+                          "items": [_item_document(i) for i in loaded.items]},
+                         ensure_ascii=False, indent=2))
+        return 0
+    out.print(f"{loaded.title_vi} ({loaded.title_en}) — phiên bản (version) {loaded.version}, "
+              f"hiệu lực từ (in force from) {loaded.valid_from}; xếp loại (grades): "
+              + ", ".join(f"{b.grade} ≥ {b.min:g}" for b in loaded.grades),
+              markup=False, highlight=False)
+    for group in loaded.groups:
+        out.print(_group_table(loaded, group.id))
+    return 0
+
+
+def _group_table(rubric: Rubric, group_id: str) -> Table:
+    group = rubric.group(group_id)
+    shown = Table(title=f"{group.name_vi} ({group.name_en}): {group.points:g} điểm (points)")
+    for column in ("Mục (item)", "Điểm (points)", "Tên (title)", "Cách chấm (how it is earned)"):
+        shown.add_column(column, overflow="fold")
+    for item in rubric.items_of(group_id):
+        shown.add_row(item.id, f"{item.points:g}", item.title_vi, _earned(item))
+    return shown
+
+
+def _earned(item: Item) -> str:
+    if item.source == "attestation":
+        return ("người có thẩm quyền xác nhận: probe attest (attested by a person); khi chưa "
+                f"xác nhận (when not attested): {item.unattested}")
+    return "; ".join(f"{c.weight:g} × {c.label_vi}: {c.observation} {rule_text(c)}"
+                     for c in item.criteria)
+
+
+def _item_document(item: Item) -> dict[str, Any]:
+    return {"id": item.id, "group": item.group, "points": item.points,
+            "title_vi": item.title_vi, "title_en": item.title_en, "source": item.source,
+            "remediation_vi": item.remediation_vi, "remediation_en": item.remediation_en,
+            "criteria": [{"observation": c.observation, "weight": c.weight, "kind": c.kind,
+                          "rule": rule_text(c), "aggregate": c.aggregate,
+                          "label_vi": c.label_vi, "label_en": c.label_en}
+                         for c in item.criteria]}
 
 
 # --- validate -----------------------------------------------------------------------------

@@ -60,7 +60,8 @@ def test_every_kind_of_change_is_named_and_texts_come_last() -> None:
         ("F1", "weight", "catalogue.present", 0.3, 0.2),
         ("F1", "weight", "catalogue.paginated", 0.1, 0.2),
         ("F2", "points", "", 6.0, 7.0),
-        ("P1", "rule", "fcp", "1800–3000 ms (median)", "600–3000 ms (median)"),
+        ("P1", "rule", "fcp", "1800–3000 ms (trung vị các trang, median over pages)",
+         "600–3000 ms (trung vị các trang, median over pages)"),
         ("F1", "text", "", None, None),
     ]
     assert changes_of(BASE) == []
@@ -145,3 +146,20 @@ def test_rubric_commands_through_the_cli(store: Store, tmp_path: Path) -> None:
     alone = runner.invoke(app, ["rubric", "compare", "2024", str(draft), "--db",
                                 db_url(tmp_path / "none")])
     assert alone.exit_code == 0 and "chỉ so sánh nội dung" in alone.output
+
+
+def test_rubric_show_tells_every_item_and_how_it_is_earned() -> None:
+    runner = CliRunner()
+    text = runner.invoke(app, ["rubric", "show", "2024-attest"], env={"COLUMNS": "250"}).output
+    rubric = load_rubric("2024-attest")
+    for item in rubric.items:
+        assert f"│ {item.id} " in text, item.id
+    assert "fcp 1800–3000 ms (trung vị các trang" in text
+    assert "khi chưa xác nhận (when not attested): fail" in text
+    document = json.loads(runner.invoke(app, ["rubric", "show", "--json"]).output)
+    assert document["version"] == "2024" and len(document["items"]) == 30
+    assert math.isclose(sum(g["points"] for g in document["groups"]), 100.0)
+    f3 = next(i for i in document["items"] if i["id"] == "F3")
+    assert [c["observation"] for c in f3["criteria"]] == [
+        "lookup.form", "lookup.known_code", "lookup.unknown_code"]
+    assert f3["remediation_vi"] and f3["remediation_en"]

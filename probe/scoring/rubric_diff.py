@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from probe.scoring.rubric import Criterion, Item, Rubric
+from probe.scoring.text import AGGREGATE_WORDS
 
 TEXT_FIELDS = ("title_vi", "title_en", "remediation_vi", "remediation_en")
 
@@ -127,7 +128,7 @@ def _criteria(was: Item, now: Item) -> Iterator[RubricChange]:
 
 def rule_text(criterion: Criterion) -> str:
     """How a criterion judges its observation, in short: `= true`, `≥ 0.8`, `1800–3000 ms`,
-    with its aggregate over pages when not `all`."""
+    with its aggregate over pages when not `all` (Vietnamese, then English)."""
     if criterion.kind == "expect":
         rule = f"= {str(criterion.expect).lower()}"
     elif criterion.kind == "curve" and criterion.curve is not None:
@@ -138,7 +139,10 @@ def rule_text(criterion: Criterion) -> str:
         bounds = [f"≥ {criterion.min:g}" if criterion.min is not None else "",
                   f"≤ {criterion.max:g}" if criterion.max is not None else ""]
         rule = " ".join(b for b in bounds if b)
-    return rule if criterion.aggregate == "all" else f"{rule} ({criterion.aggregate})"
+    if criterion.aggregate == "all":
+        return rule
+    vi, en = AGGREGATE_WORDS.get(criterion.aggregate, (criterion.aggregate, criterion.aggregate))
+    return f"{rule} ({vi} các trang, {en} over pages)"
 
 
 _WHAT: dict[str, tuple[str, str]] = {
