@@ -282,29 +282,26 @@ def rubric_for(store: Store, given: Rubric | None, sweep_id: str | None,
     """The rubric given; without one, the rubric the sweep `sweep_id` was scored with (the
     text it kept, else its file), or for a run outside any sweep (`run_id`: a `probe check`)
     the one that first scored it; else the default."""
-    from probe.judged import kept_rubric
+    from probe.judged import kept_rubric, sweep_rubric
+    from probe.scoring import RubricError
 
     if given is not None:
         return given
     sweep = store.sweep(sweep_id) if sweep_id else None
-    own = sweep.rubric if sweep is not None else ""
     if sweep is None and run_id is not None:
         first = kept_rubric(store, store.first_score_hash(run_id))
         if first is not None:
             return first
-    if not own or own == PUBLISHED_RUBRIC:
+    if sweep is None or sweep.rubric in ("", PUBLISHED_RUBRIC):
         from probe.scoring.rubric import DEFAULT_RUBRIC
 
         return loaded_rubric(DEFAULT_RUBRIC)
-    kept = kept_rubric(store, sweep.rubric_sha256, own) if sweep is not None else None
-    if kept is not None:  # the very text the sweep was scored with, even if the file moved
-        return kept
     try:
-        return loaded_rubric(own)
-    except UserError as error:
-        raise UserError(f"đợt quét {sweep_id} được chấm theo bộ tiêu chí '{own}', nay không "
-                        f"đọc được; chỉ rõ bằng --rubric (the sweep's rubric cannot be read now: "
-                        f"give --rubric): {error}") from error
+        return sweep_rubric(store, sweep)
+    except RubricError as error:
+        raise UserError(f"đợt quét {sweep_id} được chấm theo bộ tiêu chí '{sweep.rubric}', "
+                        f"nay không đọc được; chỉ rõ bằng --rubric (the sweep's rubric cannot "
+                        f"be read now: give --rubric): {error}") from error
 
 
 def loaded_rubric(rubric: str) -> Rubric:

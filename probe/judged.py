@@ -18,10 +18,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from probe.db.schema import RunRow
+from probe.db.schema import RunRow, SweepRow
 from probe.db.store import Store, StoredScore
 from probe.rescoring import attested_for, collector_paused, load_evidence
-from probe.scoring import Rubric, RubricError, parse_rubric_text
+from probe.scoring import Rubric, RubricError, load_rubric, parse_rubric_text
 from probe.scoring.rubric import rubrics_dir
 
 
@@ -115,3 +115,16 @@ def kept_rubric(store: Store, sha256: str, source: str = "") -> Rubric | None:
         return parse_rubric_text(text, source=source or f"rubric_texts:{sha256[:12]}")
     except RubricError:
         return None
+
+
+def sweep_rubric(store: Store, sweep: SweepRow, given: str | None = None) -> Rubric:
+    """The rubric `sweep` is scored with: the text kept when it began (the same on every
+    machine, and after its file changed or moved), else its version or file as recorded.
+    `given` (a sweep's options) overrides a record that names another rubric. RubricError
+    when the rubric cannot be read."""
+    named = given or sweep.rubric
+    if sweep.rubric_sha256 and named == sweep.rubric:
+        kept = kept_rubric(store, sweep.rubric_sha256, named)
+        if kept is not None:
+            return kept
+    return load_rubric(named)

@@ -32,6 +32,7 @@ from probe.db.store import Store, new_id, run_row
 from probe.discovery import CrawlerSession, crawl_summary
 from probe.evidence import EvidenceStore
 from probe.hostlimit import HostLimiter
+from probe.judged import sweep_rubric
 from probe.models import Agency, Observation, PortalScore, SiteMap, utc_now
 from probe.observations import CATALOGUE
 from probe.pool import BrowserPool, PoolSettings
@@ -481,7 +482,9 @@ def _finish(run: _PortalRun, store: Store, options: SweepOptions, sweep_id: str 
             json.dumps([a.to_dict() for a in run.attempts], ensure_ascii=False, indent=1),
             ".attempts.json")
     _note_page_guard(run, options)
-    rubric = load_rubric(options.rubric)
+    # one rubric for the whole sweep, on every machine: the text kept when it began
+    rubric = sweep_rubric(store, store.sweep(sweep_id), options.rubric) if sweep_id \
+        else load_rubric(options.rubric)
     store.keep_rubric(rubric)  # the text that made the score, under the hash stored with it
     portal_score = score(run.observations, rubric, attestations.for_agency(store, run.agency.id))
     duration = round(time.monotonic() - run.clock - run.waited_s, 2)

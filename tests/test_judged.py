@@ -248,3 +248,22 @@ def test_a_run_outside_any_sweep_is_shown_under_the_rubric_that_scored_it(
     shown = CliRunner().invoke(app, ["show", "r-self-check", "--json", "--db", db_url(tmp_path)])
     document = json.loads(shown.output)
     assert document["scores"]["rubric"] == "2026-draft" and not document["scores_judged_now"]
+
+
+def test_a_sweep_keeps_one_rubric_even_if_its_file_changes_before_it_ends(
+        store: Store, tmp_path: Path) -> None:
+    from probe.judged import sweep_rubric
+
+    path = draft(tmp_path)
+    original = load_rubric(path)
+    sweep_id = store.start_sweep("registry.csv", rubric=str(path),
+                                 rubric_sha256=store.keep_rubric(original))
+    draft(tmp_path, b_from=89)  # edited while the sweep runs (or before a worker starts)
+    sweep = store.sweep(sweep_id)
+    assert sweep_rubric(store, sweep).sha256 == original.sha256
+    assert sweep_rubric(store, sweep, str(path)).sha256 == original.sha256
+    assert sweep_rubric(store, sweep, "2024-attest").version == "2024-attest"  # overridden
+    path.unlink()  # a worker without the file scores with the kept text
+    assert sweep_rubric(store, sweep).grade_for(85) == "B"
+    unkept = store.sweep(store.start_sweep("registry.csv", rubric="2024"))
+    assert sweep_rubric(store, unkept).version == "2024"
