@@ -21,6 +21,7 @@ from probe.db.store import (
     Store,
     StoreError,
     agency_of,
+    is_published,
     shown_url,
     sqlite_file,
 )
@@ -323,7 +324,7 @@ def rank(sweep_id: str, block: str | None, fmt: str, rubric: str | None, db: str
     check_table_options(block, fmt)
     store = existing_store(db)
     sweep_id = stored_sweep_id(store, sweep_id)
-    if store.sweep(sweep_id).status == "imported":
+    if is_published(store.sweep(sweep_id)):
         from probe.commands_judging import rank_published
 
         return rank_published(sweep_id, db, block, fmt)

@@ -27,7 +27,7 @@ from probe.commands import (
     stored_sweep_id,
 )
 from probe.console import plain_console
-from probe.db.store import Store, StoreError
+from probe.db.store import Store, StoreError, is_published
 from probe.diffing import (
     MOVES,
     AgencyDiff,
@@ -159,7 +159,7 @@ def rank_published(sweep_id: str, db: str, block: str | None = None,
     check_table_options(block, fmt)
     store = existing_store(db)
     sweep = store.sweep(stored_sweep_id(store, sweep_id))
-    if sweep.status != "imported":
+    if not is_published(sweep):
         raise UserError(f"đợt '{sweep.id}' không phải bảng kết quả được nhập "
                         f"(sweep '{sweep.id}' is not an imported table)")
     emit_ranking(out, published(store, sweep.id, block), fmt,

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from probe.commands import existing_store, loaded_rubric, stored_sweep_id
 from probe.console import plain_console
-from probe.db.store import sqlite_file
+from probe.db.store import is_published, sqlite_file
 from probe.errors import UserError
 from probe.judged import judged_now_note
 from probe.ranking import GRADES
@@ -168,7 +168,7 @@ def _effect(before: Rubric, after: Rubric, sweep_id: str | None,
         return None
     store = existing_store(db)
     chosen = stored_sweep_id(store, sweep_id or "latest")
-    if store.sweep(chosen).status == "imported":
+    if is_published(store.sweep(chosen)):
         raise UserError(f"đợt '{chosen}' là bảng kết quả được nhập, không có bằng chứng để "
                         f"chấm lại (sweep '{chosen}' is an imported table without evidence)")
     return rubric_effect(store, chosen, before, after)

@@ -24,7 +24,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from probe.db.schema import RunRow
-from probe.db.store import Store, StoreError
+from probe.db.store import Store, StoreError, is_published
 from probe.judged import JudgedScores, scores_for
 from probe.models import Observation
 from probe.observations import CATALOGUE
@@ -436,7 +436,7 @@ def _sweep(store: Store, sweep_id: str) -> str:
         row = store.sweep(sweep_id)
     except StoreError as error:
         raise DiffError(str(error)) from error
-    if row.status == "imported":
+    if is_published(row):
         raise DiffError(f"đợt '{row.id}' là kết quả công bố được nhập, không có bằng chứng để "
                         f"so sánh (sweep '{row.id}' is an imported published table without "
                         f"evidence)")

@@ -12,7 +12,7 @@ from typing import Any
 from probe import status as statuses
 from probe.advice import fix_first
 from probe.db.schema import RunRow, SweepRow
-from probe.db.store import Store
+from probe.db.store import Store, is_published
 from probe.history import published_rows
 from probe.judged import score_for, scores_for
 from probe.models import Observation, PageInfo
@@ -64,7 +64,8 @@ class SweepData:
 
     @property
     def published(self) -> bool:
-        return self.sweep.status == "imported"
+        """A published results table (no evidence): shown as published."""
+        return is_published(self.sweep)
 
     @property
     def single_run(self) -> bool:
@@ -89,7 +90,7 @@ def page_file(stem: str, lang: str) -> str:
 def load_sweep(store: Store, sweep: SweepRow, rubric: Rubric) -> SweepData:
     """Everything the report shows about `sweep`, scored under `rubric` (judged now where
     `rubric` has stored no score, `probe.judged`)."""
-    if sweep.status == "imported":
+    if is_published(sweep):
         rows = [asdict(r) for r in published_rows(store, sweep.id)]
         return SweepData(sweep, rubric, block_tables(rows))
     runs = store.runs(sweep.id)

@@ -256,3 +256,19 @@ def test_a_bundle_carries_the_rubric_texts_that_made_its_scores(tmp_path: Path) 
     report = verify(other, root=target / "evidence")
     assert report.ok and {f.kind for f in report.findings} == {"chain_external",
                                                                "score_unsealed"}
+
+
+def test_an_imported_bundle_is_ranked_as_measured_not_as_a_published_table(
+        exported, tmp_path: Path) -> None:
+    from probe.cli import app
+
+    _, _, bundle = exported
+    target = tmp_path / "auditor"
+    target.mkdir()
+    db = f"sqlite:///{target / 'results.db'}"
+    import_bundle(Store(db), bundle, target / "evidence")
+    ranked = CliRunner().invoke(app, ["rank", "--format", "json", "--db", db])
+    rows = [r for block in json.loads(ranked.output)["blocks"] for r in block["rows"]]
+    assert [(r["run_id"], r["rank"]) for r in rows] == [("r-test-1", 1)]  # was: no rows
+    diffed = CliRunner().invoke(app, ["diff", "s-test", "s-test", "--json", "--db", db])
+    assert json.loads(diffed.output)["compared"] == 1

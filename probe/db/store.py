@@ -101,6 +101,12 @@ RECENT_LISTED = 5  # sweep ids named when an asked-for sweep does not exist
 PUBLISHED_RUBRIC = "published"  # the rubric of an imported table's sweep: none, as published
 
 
+def is_published(sweep: SweepRow) -> bool:
+    """Whether `sweep` is an imported published results table (grades and ranks as published,
+    no evidence), not a measured sweep: one imported from an auditor bundle is measured."""
+    return sweep.status == "imported" and sweep.rubric == PUBLISHED_RUBRIC
+
+
 def _of_runs(query: Select[Any], run_id: Any, sweep_id: str | None,
              run_ids: Sequence[str] | None) -> Select[Any]:
     """`query` narrowed to the runs of one sweep and/or to the runs named (`run_id`: the
