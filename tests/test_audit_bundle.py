@@ -272,3 +272,23 @@ def test_an_imported_bundle_is_ranked_as_measured_not_as_a_published_table(
     assert [(r["run_id"], r["rank"]) for r in rows] == [("r-test-1", 1)]  # was: no rows
     diffed = CliRunner().invoke(app, ["diff", "s-test", "s-test", "--json", "--db", db])
     assert json.loads(diffed.output)["compared"] == 1
+
+
+def test_a_bundle_replays_with_the_settings_its_sweep_judged_with(tmp_path: Path) -> None:
+    from probe.audit.replay import as_swept
+    from probe.context import ProbeSettings
+    from probe.db.schema import SweepRow
+    from probe.sweep import SweepOptions
+
+    store, root, _ = seeded_store(tmp_path / "source")
+    swept = ProbeSettings(national_sso_hosts=("sso.tinh-thu.gov.vn",), sample_pages=2)
+    with store.session.begin() as session:
+        session.get(SweepRow, "s-test").options_json = SweepOptions(settings=swept).to_json()
+    bundle = tmp_path / "bundle.zip"
+    export(store, "r-test-1", bundle, root)
+    target = tmp_path / "auditor"
+    target.mkdir()
+    other = Store(f"sqlite:///{target / 'results.db'}")
+    import_bundle(other, bundle, target / "evidence")
+    replayed = as_swept(other, "s-test", ProbeSettings())  # the auditor's own environment
+    assert (replayed.national_sso_hosts, replayed.sample_pages) == (("sso.tinh-thu.gov.vn",), 2)

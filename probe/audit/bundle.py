@@ -60,8 +60,9 @@ FORMAT = "dvc-probe-bundle/1"
 RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")  # also a folder name
 SCORE_COLUMNS = ("rubric", "total", "grade", "groups_json", "items_json", "scored_at",
                  "rubric_sha256")
+# options_json: what a replay reads to judge the recording as the sweep judged the portal
 SWEEP_COLUMNS = ("id", "started_at", "finished_at", "registry_path", "schedule", "status",
-                 "rubric", "rubric_sha256")
+                 "rubric", "rubric_sha256", "options_json")
 RUBRICS = "rubrics/"  # members holding the rubric texts that made the run's scores
 PRUNED_COLUMNS = ("path", "sha256", "bytes", "kind", "pruned_at", "reason")
 README = """Gói bằng chứng dvc-probe (dvc-probe evidence bundle) — lượt kiểm tra (run) {run_id}
