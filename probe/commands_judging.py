@@ -82,8 +82,9 @@ def attest(agency: str, item: str, by: str, note: str, file: Path | None, credit
     out.print(f"Đã ghi nhận xác nhận (attestation recorded) #{row.id}: mục (item) {item}, "
               f"cơ quan (agency) {agency_id}, người xác nhận (by) {row.attested_by}, "
               f"mức (credit) {row.credit:g}, lúc (at) {row.recorded_at}{stored}")
-    out.print("Chạy 'probe rescore --rubric <bộ tiêu chí>' để tính lại điểm "
-              "(run 'probe rescore' to apply it to stored runs)")
+    out.print("rank, show, diff và report tính ngay xác nhận này (chấm tạm, chưa lưu); chạy "
+              "'probe rescore --rubric <bộ tiêu chí>' để lưu điểm (the read commands count it "
+              "at once, judged now; run 'probe rescore' to store the scores)")
     return 0
 
 

@@ -18,10 +18,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from probe.attestations import Attestations
 from probe.db.schema import RunRow, SweepRow
 from probe.db.store import Store, StoredScore
 from probe.rescoring import attested_for, collector_paused, load_evidence
 from probe.scoring import Rubric, RubricError, load_rubric, parse_rubric_text
+from probe.scoring.engine import attested_item
 from probe.scoring.rubric import rubrics_dir
 
 
@@ -62,17 +64,33 @@ def made_by(stored: StoredScore, rubric: Rubric) -> bool:
 
 
 def scores_for(store: Store, runs: Sequence[RunRow], rubric: Rubric) -> JudgedScores:
-    """Every run's score under `rubric`: the stored one when `rubric` made it, else judged now
-    from the run's stored observations and its agency's attestations (nothing written)."""
+    """Every run's score under `rubric`: the stored one when `rubric` made it and it still
+    holds the agency's latest attestations, else judged now from the run's stored
+    observations and those attestations (nothing written)."""
+    attested = attested_for(store, rubric)
+    agency_of = {run.id: run.agency_id for run in runs}
     stored = {run_id: row for run_id, row in store.stored_scores(
-        rubric.version, run_ids=[run.id for run in runs]).items() if made_by(row, rubric)}
+        rubric.version, run_ids=list(agency_of)).items()
+        if made_by(row, rubric) and holds(row, rubric, attested.get(agency_of[run_id]))}
     missing = [run for run in runs if run.id not in stored]
     fresh: dict[str, dict[str, Any]] = {}
     if missing:
         with collector_paused():  # as re-scoring: many acyclic objects built at once
-            evidence = load_evidence(store, missing, attested_for(store, rubric))
+            evidence = load_evidence(store, missing, attested)
             fresh = {run_id: judged.to_dict() for run_id, judged in evidence.score(rubric)}
     return JudgedScores(stored, fresh, rubric.version)
+
+
+def holds(stored: StoredScore, rubric: Rubric, attestation: Attestations | None) -> bool:
+    """Whether a stored score's attested items are what the agency's latest attestations
+    give now (always, for a rubric without attested items): `probe attest` after scoring
+    makes the stored score stale until `probe rescore`."""
+    items = [item for item in rubric.items if item.source == "attestation"]
+    if not items:
+        return True
+    kept = {entry["id"]: entry for entry in json.loads(stored.items_json)}
+    return all(kept.get(item.id) == attested_item(item, (attestation or {}).get(item.id),
+                                                  rubric).to_dict() for item in items)
 
 
 def score_for(store: Store, run: RunRow, rubric: Rubric) -> tuple[dict[str, Any], bool]:

@@ -267,3 +267,23 @@ def test_a_sweep_keeps_one_rubric_even_if_its_file_changes_before_it_ends(
     assert sweep_rubric(store, sweep).grade_for(85) == "B"
     unkept = store.sweep(store.start_sweep("registry.csv", rubric="2024"))
     assert sweep_rubric(store, unkept).version == "2024"
+
+
+def test_an_attestation_recorded_after_scoring_is_judged_now_until_rescored(
+        store: Store, tmp_path: Path) -> None:
+    from probe import attestations
+
+    runs, rubric = store.runs(), load_rubric("2024-attest")
+    rescore(store, rubric)
+    assert scores_for(store, runs, rubric).judged_now == frozenset()
+    agency = runs[0].agency_id
+    before = scores_for(store, runs, rubric).scores[runs[0].id]["total"]
+    attestations.record(store, tmp_path, agency, "S7", "Lê C", "QĐ 12/2024", 1.0)
+    now = scores_for(store, runs, rubric)
+    assert now.judged_now == {run.id for run in runs if run.agency_id == agency}
+    assert now.scores[runs[0].id]["total"] > before  # the attestation counts at once
+    rescore(store, rubric)
+    assert scores_for(store, runs, rubric).judged_now == frozenset()
+    attestations.record(store, tmp_path, agency, "S7", "Lê C", "QĐ 12/2024", 1.0)
+    assert scores_for(store, runs, rubric).judged_now == frozenset()  # the same statement
+    assert scores_for(store, runs, load_rubric("2024")).judged_now == frozenset()
