@@ -40,10 +40,10 @@ from probe.diffing import (
     diff_sweeps,
 )
 from probe.errors import UserError
-from probe.judged import judged_now_note, rubric_argument
+from probe.judged import judged_now_note, rubric_argument, rubric_of_sweep
 from probe.ranking import collation_key
 from probe.rescoring import rescore as rescore_runs
-from probe.scoring import Rubric, available_rubrics
+from probe.scoring import Rubric, RubricError, available_rubrics
 from probe.tables import emit_ranking, in_block, published
 from probe.trends import AgencyNotFound, Trend, TrendPoint, find_agency
 from probe.trends import trend as agency_trend
@@ -299,7 +299,7 @@ MOVERS_LISTED = 10  # agencies named in the line; the rest are counted
 
 
 def print_since_previous_sweep(console: Console, store: Store, sweep_id: str,
-                               rubric: str) -> None:
+                               rubric: Rubric | str) -> None:
     """After a sweep: what changed since the previous sweep of its schedule (`probe diff`
     in brief), so the morning's log says which agencies moved, worst news first; nothing
     when there is no earlier sweep, or none comparable under `rubric`."""
@@ -307,8 +307,9 @@ def print_since_previous_sweep(console: Console, store: Store, sweep_id: str,
     if previous is None:
         return
     try:
-        result = diff_sweeps(store, previous.id, sweep_id, loaded_rubric(rubric))
-    except (DiffError, UserError):
+        result = diff_sweeps(store, previous.id, sweep_id,
+                             rubric_of_sweep(store, sweep_id, rubric))
+    except (DiffError, RubricError):
         return
     console.print(f"So với đợt trước cùng lịch (since the previous sweep of this schedule) "
                   f"{previous.id}: {len(result.agencies)}/{result.compared} cơ quan có thay đổi "

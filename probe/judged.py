@@ -24,7 +24,7 @@ from probe.db.store import Store, StoredScore
 from probe.rescoring import attested_for, collector_paused, load_evidence
 from probe.scoring import Rubric, RubricError, load_rubric, parse_rubric_text
 from probe.scoring.engine import attested_item
-from probe.scoring.rubric import rubrics_dir
+from probe.scoring.rubric import Item, rubrics_dir
 
 
 @dataclass(frozen=True)
@@ -68,10 +68,12 @@ def scores_for(store: Store, runs: Sequence[RunRow], rubric: Rubric) -> JudgedSc
     holds the agency's latest attestations, else judged now from the run's stored
     observations and those attestations (nothing written)."""
     attested = attested_for(store, rubric)
+    attested_items = [item for item in rubric.items if item.source == "attestation"]
     agency_of = {run.id: run.agency_id for run in runs}
     stored = {run_id: row for run_id, row in store.stored_scores(
         rubric.version, run_ids=list(agency_of)).items()
-        if made_by(row, rubric) and holds(row, rubric, attested.get(agency_of[run_id]))}
+        if made_by(row, rubric)
+        and holds(row, rubric, attested_items, attested.get(agency_of[run_id]))}
     missing = [run for run in runs if run.id not in stored]
     fresh: dict[str, dict[str, Any]] = {}
     if missing:
@@ -81,11 +83,11 @@ def scores_for(store: Store, runs: Sequence[RunRow], rubric: Rubric) -> JudgedSc
     return JudgedScores(stored, fresh, rubric.version)
 
 
-def holds(stored: StoredScore, rubric: Rubric, attestation: Attestations | None) -> bool:
-    """Whether a stored score's attested items are what the agency's latest attestations
-    give now (always, for a rubric without attested items): `probe attest` after scoring
-    makes the stored score stale until `probe rescore`."""
-    items = [item for item in rubric.items if item.source == "attestation"]
+def holds(stored: StoredScore, rubric: Rubric, items: Sequence[Item],
+          attestation: Attestations | None) -> bool:
+    """Whether a stored score's attested `items` (the rubric's) are what the agency's latest
+    attestations give now (always, when there are none): `probe attest` after scoring makes
+    the stored score stale until `probe rescore`."""
     if not items:
         return True
     kept = {entry["id"]: entry for entry in json.loads(stored.items_json)}
@@ -146,3 +148,11 @@ def sweep_rubric(store: Store, sweep: SweepRow, given: str | None = None) -> Rub
         if kept is not None:
             return kept
     return load_rubric(named)
+
+
+def rubric_of_sweep(store: Store, sweep_id: str, rubric: Rubric | str) -> Rubric:
+    """`rubric`, or the rubric the sweep `sweep_id` is scored with when named as its options
+    name it (`sweep_rubric`: the text kept when it began, not the file as it is now)."""
+    if isinstance(rubric, Rubric):
+        return rubric
+    return sweep_rubric(store, store.sweep(sweep_id), rubric)

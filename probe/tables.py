@@ -17,11 +17,10 @@ from probe.advice import fix_first, unmeasured
 from probe.db.schema import RunRow
 from probe.db.store import Store
 from probe.history import published_rows
-from probe.judged import JudgedScores, judged_now_note, scores_for
+from probe.judged import JudgedScores, judged_now_note, rubric_of_sweep, scores_for
 from probe.models import SiteMap
 from probe.ranking import BLOCK_NAMES as RANK_BLOCK_NAMES
 from probe.ranking import GRADES, BlockTable, block_tables
-from probe.rescoring import as_rubric
 from probe.scoring.rubric import Rubric
 
 BLOCK_NAMES = {"ministry": "Khối bộ, ngành (ministries)",
@@ -71,7 +70,7 @@ def print_ranking(console: Console, store: Store, sweep_id: str, rubric: Rubric 
                   block: str | None) -> None:
     """The official-style ranking of a measured sweep per block (with run status), and a
     line on the runs judged now (`probe.judged`)."""
-    rubric = as_rubric(rubric)
+    rubric = rubric_of_sweep(store, sweep_id, rubric)
     tables, judged = ranked(store, sweep_id, rubric, block)
     print_tables(console, tables, with_status=True)
     if judged.judged_now:
@@ -107,7 +106,7 @@ def ranking_csv(tables: list[BlockTable], with_status: bool = False) -> str:
         for row in table.rows:
             status = [row.get("status")] if with_status else []
             writer.writerow([table.block, row["rank"], row["agency"], row["grade"],
-                             _score(row["total"], ""), row.get("vendor", ""), *status])
+                             score_text(row["total"], ""), row.get("vendor", ""), *status])
     return buffer.getvalue()
 
 
@@ -118,20 +117,21 @@ def print_tables(console: Console, tables: list[BlockTable], with_status: bool) 
         console.print(_distribution(table))
 
 
-def _score(total: float | None, missing: str = "—") -> str:
+def score_text(total: float | None, missing: str = "—") -> str:
+    """A total as the tables print it (2 decimals), or `missing`."""
     return missing if total is None else f"{total:.2f}"
 
 
 def _rank_table(table: BlockTable, with_status: bool) -> Table:
     name_vi, name_en = RANK_BLOCK_NAMES.get(table.block, (table.block, table.block))
     shown = Table(title=f"{name_vi} ({name_en}) — {table.count} cơ quan (agencies); "
-                        f"điểm trung bình (average) {_score(table.average)}")
+                        f"điểm trung bình (average) {score_text(table.average)}")
     for column in ("Hạng (rank)", "Cơ quan (agency)", "Xếp loại (grade)", "Điểm (score)",
                    "Doanh nghiệp (vendor)", *(["Trạng thái (status)"] if with_status else [])):
         shown.add_column(column)
     for row in table.rows:
         status = [statuses.label(row.get("status") or "completed")] if with_status else []
-        shown.add_row(str(row["rank"]), row["agency"], row["grade"], _score(row["total"]),
+        shown.add_row(str(row["rank"]), row["agency"], row["grade"], score_text(row["total"]),
                       row.get("vendor", ""), *status)
     return shown
 

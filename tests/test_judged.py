@@ -287,3 +287,20 @@ def test_an_attestation_recorded_after_scoring_is_judged_now_until_rescored(
     attestations.record(store, tmp_path, agency, "S7", "Lê C", "QĐ 12/2024", 1.0)
     assert scores_for(store, runs, rubric).judged_now == frozenset()  # the same statement
     assert scores_for(store, runs, load_rubric("2024")).judged_now == frozenset()
+
+
+def test_the_end_of_sweep_ranking_uses_the_rubric_text_the_sweep_began_with(
+        store: Store, tmp_path: Path) -> None:
+    from probe.console import plain_console
+    from probe.db.schema import SweepRow
+    from probe.tables import print_ranking
+
+    path = draft(tmp_path)
+    rescore(store, load_rubric(path))
+    with store.session.begin() as session:  # as open_sweep records it
+        sweep = session.get(SweepRow, "s-night1")
+        sweep.rubric, sweep.rubric_sha256 = str(path), store.keep_rubric(load_rubric(path))
+    draft(tmp_path, b_from=89)  # edited before the sweep ended
+    console = plain_console(record=True, width=300)
+    print_ranking(console, store, "s-night1", str(path), None)
+    assert "lượt được chấm ngay" not in console.export_text()  # nothing judged again
