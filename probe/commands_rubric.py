@@ -22,7 +22,7 @@ from probe.rubric_effect import AgencyEffect, RubricEffect, Standing, rubric_eff
 from probe.scoring import Rubric, RubricError, available_rubrics, load_rubric
 from probe.scoring.rubric import Item
 from probe.scoring.rubric_diff import RubricChange, describe, rubric_changes, rule_text
-from probe.tables import BLOCK_NAMES
+from probe.tables import BLOCK_NAMES, score_text
 
 out = plain_console()
 
@@ -209,7 +209,7 @@ def _blocks_table(effect: RubricEffect) -> Table:
         shown.add_column(grade, justify="right", no_wrap=True)
     for block in effect.blocks:
         shown.add_row(BLOCK_NAMES.get(block.block, block.block),
-                      f"{_total(block.average_before)} → {_total(block.average_after)}",
+                      f"{score_text(block.average_before)} → {score_text(block.average_after)}",
                       *(f"{block.grades_before.get(g, 0)} → {block.grades_after.get(g, 0)}"
                         for g in GRADES))
     return shown
@@ -222,8 +222,8 @@ def _agencies_table(moved: list[AgencyEffect]) -> Table:
                    "Mục (items)"):
         shown.add_column(column, overflow="fold")
     for agency in moved:
-        shown.add_row(agency.agency, f"{_total(agency.before.total)} → "
-                                     f"{_total(agency.after.total)}",
+        shown.add_row(agency.agency, f"{score_text(agency.before.total)} → "
+                                     f"{score_text(agency.after.total)}",
                       f"{agency.delta:+.2f}", _pair(agency.before, agency.after, "grade"),
                       _pair(agency.before, agency.after, "rank"),
                       ", ".join(f"{i} {_points(b)}→{_points(a)}"
@@ -245,10 +245,6 @@ def _pair(before: Standing, after: Standing, field: str) -> str:
     was, now = getattr(before, field), getattr(after, field)
     shown = (str(v) if v is not None else "—" for v in (was, now))
     return " → ".join(shown) if was != now else str(was if was is not None else "—")
-
-
-def _total(value: float | None) -> str:
-    return "—" if value is None else f"{value:.2f}"
 
 
 def _points(value: float | None) -> str:
