@@ -98,7 +98,7 @@ def load_sweep(store: Store, sweep: SweepRow, rubric: Rubric) -> SweepData:
     tables = block_tables(run_rows(runs, judged.totals()))
     current = {table.block: table.average for table in tables}
     data = SweepData(sweep, rubric, tables, judged_now=len(judged.judged_now),
-                     national=national_trend(store, sweep, rubric.version, current))
+                     national=national_trend(store, sweep, rubric, current))
     observations = store.observations_by_run(sweep.id)
     for run in runs:
         scored = judged.scores[run.id]

@@ -159,12 +159,12 @@ class BlockAverages:
     averages: dict[str, float | None]
 
 
-def national_trend(store: Store, sweep: SweepRow, rubric: str,
+def national_trend(store: Store, sweep: SweepRow, rubric: Rubric,
                    current: dict[str, float | None] | None = None) -> list[BlockAverages]:
     """The block averages of every completed sweep of `sweep`'s schedule up to it, and of
-    `sweep` itself, oldest first, under the stored scores of `rubric` (a version): each as
-    that sweep's own ranking has it. `current` gives `sweep`'s own averages when the caller
-    has them (its ranking, perhaps judged now)."""
+    `sweep` itself, oldest first, under the scores `rubric` stored (this very text, as
+    `trend` reads them). `current` gives `sweep`'s own averages when the caller has them
+    (its ranking, perhaps judged now)."""
     chosen = [s for s in store.sweeps() if s.schedule == sweep.schedule
               and (s.status == "completed" or s.id == sweep.id)
               and (s.started_at, s.id) <= (sweep.started_at, sweep.id)]
@@ -173,7 +173,8 @@ def national_trend(store: Store, sweep: SweepRow, rubric: str,
             for s in chosen]
 
 
-def _block_averages(store: Store, sweep_id: str, rubric: str) -> dict[str, float | None]:
+def _block_averages(store: Store, sweep_id: str, rubric: Rubric) -> dict[str, float | None]:
     runs = store.runs(sweep_id)
-    tables = block_tables(run_rows(runs, store.score_totals([run.id for run in runs], rubric)))
+    totals = store.score_totals([run.id for run in runs], rubric.version, rubric.sha256)
+    tables = block_tables(run_rows(runs, totals))
     return {table.block: table.average for table in tables}

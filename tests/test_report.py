@@ -192,14 +192,44 @@ def test_block_averages_over_a_schedule_s_completed_sweeps(tmp_path: Path) -> No
         session.get(SweepRow, "s-broken").status = "interrupted"
     rubric = load_rubric("2024")
     rescore(store, rubric)
-    points = national_trend(store, store.sweep("s-n3"), "2024")
+    points = national_trend(store, store.sweep("s-n3"), rubric)
     assert [p.sweep_id for p in points] == ["s-n1", "s-n2", "s-n3"]
     for point in points:
         assert point.averages == {t.block: t.average
                                   for t in ranked(store, point.sweep_id, rubric, None)[0]}
-    assert [p.sweep_id for p in national_trend(store, store.sweep("s-broken"), "2024")] == [
+    assert [p.sweep_id for p in national_trend(store, store.sweep("s-broken"), rubric)] == [
         "s-n1", "s-n2", "s-broken"]
 
+
+
+def test_block_averages_leave_out_scores_another_text_of_the_rubric_made(
+        tmp_path: Path) -> None:
+    """As an agency's trend does: after the rubric file is edited under the same version
+    name, the older sweeps' stored scores are not this text's, so no average is drawn from
+    them until they are re-scored."""
+    from probe.rescoring import rescore
+    from probe.synthetic import fill_sweep, make_profiles
+    from probe.trends import national_trend, trend
+
+    store = Store(f"sqlite:///{tmp_path / 'r.db'}")
+    profiles = make_profiles(6)
+    for label, day in (("n1", 1), ("n2", 2)):
+        fill_sweep(store, profiles, label, f"2026-11-0{day}T18:00:00+00:00", seed=day)
+    rescore(store, load_rubric("2024"))
+    edited_file = tmp_path / "2024.yaml"
+    edited_file.write_text(load_rubric("2024").text + "\n# edited\n", encoding="utf-8")
+    edited = load_rubric(str(edited_file))
+    assert edited.version == "2024" and edited.sha256 != load_rubric("2024").sha256
+
+    first = national_trend(store, store.sweep("s-n2"), load_rubric("2024"))[0]
+    assert any(average is not None for average in first.averages.values())
+    stale = national_trend(store, store.sweep("s-n2"), edited)[0]
+    assert stale.sweep_id == "s-n1"
+    assert all(average is None for average in stale.averages.values())
+    agency = store.runs("s-n1")[0].agency_id
+    assert trend(store, agency, edited).points[0].total is None  # the agency's trend agrees
+    rescore(store, edited)
+    assert national_trend(store, store.sweep("s-n2"), edited)[0].averages == first.averages
 
 def test_cli_report_and_a_missing_sweep(built: Built, tmp_path: Path) -> None:
     out = tmp_path / "cli-out"

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Select, create_engine, event, insert, select, update
+from sqlalchemy import Select, create_engine, event, insert, or_, select, true, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
@@ -414,15 +414,19 @@ class Store:
                                    .order_by(RunRow.started_at, RunRow.id))
             return {agency_id: duration for agency_id, duration in rows}
 
-    def score_totals(self, run_ids: Sequence[str],
-                     rubric: str) -> dict[str, tuple[float | None, str | None]]:
+    def score_totals(self, run_ids: Sequence[str], rubric: str,
+                     sha256: str = "") -> dict[str, tuple[float | None, str | None]]:
         """(total, grade) under `rubric` of the given runs that have a score, per run id
-        (what a ranking reads, without the items)."""
+        (what a ranking reads, without the items); with `sha256`, only scores made by that
+        rubric text or with no text recorded (as `probe.judged.made_by`)."""
         found: dict[str, tuple[float | None, str | None]] = {}
+        made_by = or_(ScoreRow.rubric_sha256.is_(None), ScoreRow.rubric_sha256 == "",
+                      ScoreRow.rubric_sha256 == sha256) if sha256 else true()
         with self.engine.connect() as connection:
             for start in range(0, len(run_ids), _CHUNK):
                 query = select(ScoreRow.run_id, ScoreRow.total, ScoreRow.grade).where(
-                    ScoreRow.rubric == rubric, ScoreRow.run_id.in_(run_ids[start:start + _CHUNK]))
+                    ScoreRow.rubric == rubric, made_by,
+                    ScoreRow.run_id.in_(run_ids[start:start + _CHUNK]))
                 found.update((row[0], (row[1], row[2])) for row in connection.execute(query))
         return found
 
