@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag
 
 from probe.urls import host_matches
 
@@ -137,6 +138,10 @@ def portal_host_signal(url: str) -> str:
 
 
 # --- links ---------------------------------------------------------------------------------
+
+# A page whose whole body looks like a URL or a file name is still a page (a hostile or broken
+# portal's answer), not a mistaken call: bs4's warning about it would only reach the user.
+warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
 
 def extract_links(html: str, base_url: str) -> list[Link]:
     """Every http(s) link of a page (a, area, option values), in document order."""

@@ -152,3 +152,19 @@ def test_private_addresses_need_allow_private() -> None:
     refused = client.refusal("https://127.0.0.1:8443/")
     asyncio.run(client.__aexit__(None, None, None))
     assert refused is not None and "private" in refused[1]
+
+
+
+def test_a_body_that_looks_like_a_url_is_read_as_a_page_without_a_warning() -> None:
+    """bs4 warns when markup resembles a URL or file name; a portal answering with just that
+    is a page to read, and the warning would reach the user's terminal. Run as a user's
+    process runs, with every warning made an error (pytest's own filters would hide it)."""
+    import subprocess
+    import sys
+
+    code = ("from probe.portal_links import extract_links\n"
+            "for body in ('https://dichvucong.gov.vn/', 'index.html'):\n"
+            "    assert extract_links(body, 'https://a.gov.vn/') == []\n")
+    done = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
