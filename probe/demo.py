@@ -8,6 +8,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from probe import status
 from probe.context import ProbeSettings
 from probe.db.store import Store
 from probe.progress import sweep_progress
@@ -60,15 +61,17 @@ def _sweep(console: Console, store: Store, agencies: list, options: SweepOptions
 def print_expectations(console: Console, outcomes: list[PortalOutcome],
                        expected: dict[str, str]) -> int:
     """A table of expected vs measured grades; returns how many differ."""
-    table = Table(title="Hạng dự kiến của trang trại (farm's designed grades)")
-    for column in ("Cơ quan (agency)", "Trạng thái", "Điểm", "Hạng", "Dự kiến", ""):
+    table = Table(title="Xếp loại dự kiến của trang trại (farm's designed grades)")
+    for column in ("Cơ quan (agency)", "Trạng thái (status)", "Điểm (score)",
+                   "Xếp loại (grade)", "Dự kiến (designed)", ""):
         table.add_column(column)
     mismatches = 0
     for outcome in outcomes:
         want = expected.get(outcome.agency.id, "?")
         same = outcome.score.grade == want
         mismatches += not same
-        table.add_row(outcome.agency.name, outcome.status, f"{outcome.score.total:.2f}",
+        table.add_row(outcome.agency.name, status.label(outcome.status),
+                      f"{outcome.score.total:.2f}",
                       outcome.score.grade, want, "✓" if same else "✗")
     console.print(table)
     return mismatches

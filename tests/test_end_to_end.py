@@ -55,6 +55,9 @@ def test_demo_gives_every_farm_portal_its_expected_grade(demo) -> None:
     assert "Traceback" not in result.stderr
     assert result.stdout.count("✓") == 7 and "✗" not in result.stdout
     assert "Tỷ lệ mức độ xếp hạng" in result.stdout
+    # The designed-grades table speaks as the ranking does: labelled statuses, not codes.
+    assert "Dự kiến (designed)" in result.stdout and "http_error" not in result.stdout
+    assert result.stdout.count("Máy chủ trả lỗi HTTP") == 2
 
 
 def test_rank_json_is_the_official_form(demo) -> None:
