@@ -70,6 +70,16 @@ def label(status: str, lang: str = "vi") -> str:
     return vi if lang == "vi" else en
 
 
+def told(detail: str, lang: str = "vi") -> str:
+    """A failed run's detail as its observations carry it ("<status>: <English label>", then
+    perhaps more) with the status said by its label in `lang`; any other detail unchanged."""
+    code, sep, rest = detail.partition(": ")
+    if not sep or code not in STATUSES:
+        return detail
+    english = STATUSES[code][1]
+    return label(code, lang) + (rest[len(english):] if rest.startswith(english) else f": {rest}")
+
+
 def from_http_status(code: int) -> str:
     """The status of a portal whose entry page answered HTTP `code`."""
     if code in (403, 429):  # 401 asks for a login: an HTTP error, not a block

@@ -163,6 +163,20 @@ def test_portal_error_counts_against_the_agency() -> None:
     assert (result.total, result.grade) == (60.0, "D")
 
 
+def test_an_unreachable_portal_s_reason_says_why_in_each_language_without_a_page_list() -> None:
+    """A portal that could not be reached fails every item on no page; the reason names the
+    status by its label (Vietnamese in the Vietnamese text), not as a code with a '-' page."""
+    detail = "http_error: HTTP error from the server — 2 lần thử (attempts): http_error 500"
+    result = score([obs("search.works", None, "", outcome="portal_error", detail=detail),
+                    obs("payment.offered", None, "", outcome="portal_error", detail=detail)],
+                   two_items())
+    item = result.items[0]
+    assert item.status == "fail"
+    assert "cổng lỗi: Máy chủ trả lỗi HTTP — 2 lần thử" in item.reason
+    assert "http_error" not in item.reason.split("—")[0] and " - " not in item.reason
+    assert "the portal failed: HTTP error from the server — 2 lần thử" in item.reason_en
+
+
 def test_probe_error_on_one_page_judges_the_others() -> None:
     rubric = one_item(scale=True)
     observations = [ratio(0.5, "/a"), ratio(None, "/b", outcome="probe_error")]

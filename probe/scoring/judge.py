@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from probe import status
 from probe.models import Observation, ObservationValue
 from probe.observations import CATALOGUE
 from probe.scoring import text
@@ -176,14 +177,19 @@ def _unmeasured(criterion: Criterion, found: list[Observation],
 
 
 def _portal_note(failed: list[Observation], lang: str) -> str:
+    """Where and why the portal failed; a failure of no page is the whole portal's (it could
+    not be reached), told without a page list."""
     if not failed:
         return ""
-    pages = text.pages_list([o.page or "-" for o in failed])
-    detail = next((o.detail for o in failed if o.detail), "")
+    detail = status.told(next((o.detail for o in failed if o.detail), ""), lang)
+    pages = [o.page for o in failed if o.page]
+    if not pages:
+        detail = f": {detail}" if detail else ""
+        return f"cổng lỗi{detail}" if lang == "vi" else f"the portal failed{detail}"
     detail = f" ({detail})" if detail else ""
     if lang == "vi":
-        return f"cổng lỗi ở {len(failed)} trang: {pages}{detail}"
-    return f"the portal failed on {len(failed)} page(s): {pages}{detail}"
+        return f"cổng lỗi ở {len(pages)} trang: {text.pages_list(pages)}{detail}"
+    return f"the portal failed on {len(pages)} page(s): {text.pages_list(pages)}{detail}"
 
 
 def _judge_each(criterion: Criterion, usable: list[Observation],
