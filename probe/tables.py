@@ -257,7 +257,8 @@ def print_run(console: Console, document: dict[str, Any], rubric: Rubric | None 
     console.print(Text.assemble((document["agency"]["name"], "bold"), f" {document['url']} — "
                                 f"{statuses.label(document['status'])} ({document['run_id']})"))
     shown = Table(title=f"Quan sát (observations): {len(document['observations'])}")
-    for column in ("check", "name", "value", "unit", "stat", "outcome", "page"):
+    for column in ("Nhóm (check)", "Quan sát (name)", "Giá trị (value)", "Đơn vị (unit)",
+                   "Thống kê (stat)", "Kết quả (outcome)", "Trang (page)"):
         shown.add_column(column)
     for obs in document["observations"]:
         shown.add_row(obs["check"], obs["name"], str(obs["value"]), obs["unit"],

@@ -87,6 +87,7 @@ def test_a_stored_run_shows_the_same_advice() -> None:
               RUBRIC)
     text = console.export_text()
     assert "Chức năng (Functions)" in text and "1. F2 Tìm kiếm thủ tục hành chính" in text
+    assert "Quan sát (name)" in text and "Kết quả (outcome)" in text  # headers in both
 
 
 def test_a_check_says_what_changed_since_the_agencys_previous_run(tmp_path: Path) -> None:
