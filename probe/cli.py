@@ -16,7 +16,16 @@ from probe import commands, commands_discovery, commands_judging, usage
 from probe.cli_evidence import RUN_HELP
 from probe.cli_evidence import register as register_evidence
 from probe.cli_judging import register
-from probe.cli_options import DEFAULT_DB, DbOpt, JsonOpt, LastOpt, RubricOpt, SweepRubricOpt
+from probe.cli_options import (
+    DEFAULT_DB,
+    SWEEP_HELP,
+    DbOpt,
+    JsonOpt,
+    LastOpt,
+    RubricOpt,
+    SweepOpt,
+    SweepRubricOpt,
+)
 from probe.commands_sweep import SweepRequest
 from probe.errors import UserError
 
@@ -191,7 +200,7 @@ def check(url: str,
 
 
 @app.command()
-def rank(sweep_id: Annotated[str, typer.Option("--sweep", help="Mã đợt quét")] = "latest",
+def rank(sweep_id: SweepOpt = "latest",
          block: Annotated[str | None, typer.Option(help="ministry | province")] = None,
          fmt: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
          rubric: SweepRubricOpt = None, db: DbOpt = DEFAULT_DB,
@@ -227,7 +236,7 @@ def rescore(rubric: RubricOpt = "2024",
 
 @app.command()
 def report(out: Annotated[Path, typer.Option(help="Thư mục báo cáo")] = Path("report"),
-           sweep_id: Annotated[str, typer.Option("--sweep")] = "latest",
+           sweep_id: SweepOpt = "latest",
            run_id: Annotated[str | None, typer.Option(
                "--run", help="Báo cáo một lượt (ví dụ probe check): mã lượt, mã cơ quan hoặc "
                              "latest (one run, e.g. a probe check: run id, agency id or "
@@ -342,8 +351,8 @@ def rubric_compare(old: Annotated[str, typer.Argument(
                    new: Annotated[str, typer.Argument(
                        help="Bộ tiêu chí mới (new rubric: version or file)")],
                    sweep_id: Annotated[str | None, typer.Option(
-                       "--sweep", help="Đợt quét để xem tác động; mặc định đợt mới nhất "
-                                       "(sweep to judge; default: the latest)")] = None,
+                       "--sweep", help="Đợt quét để xem tác động; mặc định latest (sweep to "
+                                       "judge; default: latest). " + SWEEP_HELP)] = None,
                    db: DbOpt = DEFAULT_DB, as_json: JsonOpt = False) -> None:
     """So sánh hai bộ tiêu chí và tác động lên một đợt quét (compare two rubrics)."""
     from probe import commands_rubric

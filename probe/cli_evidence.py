@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from probe import commands_evidence
-from probe.cli_options import DEFAULT_DB, DbOpt, JsonOpt
+from probe.cli_options import DEFAULT_DB, SWEEP_HELP, DbOpt, JsonOpt
 
 RUN_HELP = ("Mã lượt kiểm tra, mã cơ quan (lượt mới nhất của cơ quan) hoặc 'latest' "
             "(run id, agency id for its newest run, or 'latest')")
@@ -22,7 +22,8 @@ def verify(run: Annotated[str | None, typer.Argument(
                help=RUN_HELP + "; bỏ trống: tất cả (none: all)")]
            = None,
            sweep_id: Annotated[str | None, typer.Option(
-               "--sweep", help="Mọi lượt của một đợt quét (every run of a sweep)")] = None,
+               "--sweep", help="Mọi lượt của một đợt quét (every run of a sweep). "
+                               + SWEEP_HELP)] = None,
            all_runs: Annotated[bool, typer.Option(
                "--all", help="Mọi lượt đã lưu (every stored run)")] = False,
            db: DbOpt = DEFAULT_DB, as_json: JsonOpt = False) -> None:

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from probe import commands_judging
-from probe.cli_options import DEFAULT_DB, DbOpt, JsonOpt, LastOpt, SweepRubricOpt
+from probe.cli_options import DEFAULT_DB, SWEEP_HELP, DbOpt, JsonOpt, LastOpt, SweepRubricOpt
 
 
 def attest(agency: Annotated[str, typer.Argument(help="Mã hoặc tên cơ quan (agency id or name)")],
@@ -39,10 +39,10 @@ def trend(agency: Annotated[str, typer.Argument(help="Mã hoặc tên cơ quan (
 
 
 def diff(sweep_a: Annotated[str, typer.Argument(
-             help="Đợt quét trước; previous: đêm trước của cùng lịch (earlier sweep; previous: "
-                  "the one before the newest, same schedule)")],
-         sweep_b: Annotated[str, typer.Argument(
-             help="Đợt quét sau, hoặc latest (later sweep, or latest)")],
+             help="Đợt quét trước; previous: đêm trước của cùng lịch; previous:<lịch> trong "
+                  "một lịch (earlier sweep; previous: the one before the newest, same schedule; "
+                  "previous:<schedule> within one schedule)")],
+         sweep_b: Annotated[str, typer.Argument(help="Đợt quét sau (later sweep). " + SWEEP_HELP)],
          rubric: SweepRubricOpt = None, db: DbOpt = DEFAULT_DB, as_json: JsonOpt = False) -> None:
     """Những gì thay đổi giữa hai đợt quét (what changed between two sweeps)."""
     raise typer.Exit(commands_judging.diff(sweep_a, sweep_b, rubric, db, as_json))

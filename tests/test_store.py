@@ -42,6 +42,29 @@ def test_previous_is_last_nights_sweep_of_the_newest_sweeps_schedule(tmp_path: P
     assert store.sweep("previous").id == "s-3"  # s-4 is the newest measured: tonight's
 
 
+
+def test_latest_and_previous_can_name_their_schedule(tmp_path: Path) -> None:
+    """The 05:30 report of a database the nightly and the self-check schedules share:
+    'latest:nightly' is the newest nightly sweep even when a self-check ran after it."""
+    from probe.db.schema import SweepRow
+
+    store = Store(f"sqlite:///{tmp_path / 'r.db'}")
+    with store.session.begin() as session:
+        for sweep_id, day, schedule in (("s-1", "21", "nightly"), ("s-2", "22", "nightly"),
+                                        ("s-3", "22", "self-check"), ("s-4", "23", "self-check")):
+            session.add(SweepRow(id=sweep_id, started_at=f"2026-11-{day}T23:00:00+00:00",
+                                 registry_path="2026", schedule=schedule, status="completed"))
+    assert store.sweep("latest").id == "s-4"
+    assert (store.sweep("latest:nightly").id, store.sweep("previous:nightly").id) == (
+        "s-2", "s-1")
+    assert (store.sweep("latest:self-check").id, store.sweep("previous:self-check").id) == (
+        "s-4", "s-3")
+    with pytest.raises(StoreError) as unknown:
+        store.sweep("latest:nigthly")
+    assert "'nigthly'" in str(unknown.value)
+    assert str(unknown.value).endswith("(schedules stored): nightly, self-check")
+
+
 def test_a_sweep_that_is_not_there_is_explained(tmp_path: Path) -> None:
     """The first morning, `probe diff previous latest` says why there is nothing to compare;
     a mistyped id is answered with the newest ids."""

@@ -118,6 +118,14 @@ def _of_runs(query: Select[Any], run_id: Any, sweep_id: str | None,
     return query
 
 
+def sweep_selector(sweep_id: str) -> tuple[str, str | None]:
+    """('latest' | 'previous' | the id itself, the schedule named after a colon or None)."""
+    which, colon, schedule = sweep_id.partition(":")
+    if colon and schedule and which in ("latest", "previous"):
+        return which, schedule
+    return sweep_id, None
+
+
 def _no_previous(newest: SweepRow) -> str:
     """Why 'previous' names no sweep although `newest` was measured."""
     schedule = f"lịch '{newest.schedule}' (schedule)" if newest.schedule else \
@@ -202,25 +210,33 @@ class Store:
     def sweep(self, sweep_id: str) -> SweepRow:
         """A sweep by its id; 'latest' is the newest, 'previous' the measured sweep of the
         same schedule before the newest measured one (last night's, for `probe diff
-        previous latest` in the morning)."""
+        previous latest` in the morning). 'latest:NAME' and 'previous:NAME' pick among the
+        sweeps of schedule NAME only (a database several schedules share)."""
+        which, schedule = sweep_selector(sweep_id)
         newest = select(SweepRow).order_by(SweepRow.started_at.desc(), SweepRow.id.desc())
+        if schedule is not None:
+            newest = newest.where(SweepRow.schedule == schedule)
         with self.session() as session:
-            if sweep_id == "latest":
+            if which == "latest":
                 row = session.scalars(newest).first()
-            elif sweep_id == "previous":
+            elif which == "previous":
                 row = session.scalars(newest.where(SweepRow.status != "imported")).first()
             else:
                 row = session.get(SweepRow, sweep_id)
-        if sweep_id == "previous" and row is not None:
+        if which == "previous" and row is not None:
             newest_measured, row = row, self.previous_sweep(row)
             if row is None:
                 raise StoreError(_no_previous(newest_measured))
         if row is None:
-            raise StoreError(self._no_such_sweep(sweep_id))
+            raise StoreError(self._no_such_sweep(sweep_id, schedule))
         return row
 
-    def _no_such_sweep(self, sweep_id: str) -> str:
-        """Why `sweep_id` names no sweep, with the newest ids to pick from."""
+    def _no_such_sweep(self, sweep_id: str, schedule: str | None = None) -> str:
+        """Why `sweep_id` names no sweep, with the newest ids (or the schedules) to pick from."""
+        if schedule is not None:
+            known = sorted({s.schedule for s in self.sweeps() if s.schedule})
+            return (f"không có đợt quét nào của lịch '{schedule}' (no sweep of that schedule); "
+                    f"lịch đã có (schedules stored): {', '.join(known) or '—'}")
         recent = [s.id for s in reversed(self.sweeps()[-RECENT_LISTED:])]
         if not recent:
             return (f"không có đợt quét '{sweep_id}' (no such sweep): chưa có đợt quét nào "
