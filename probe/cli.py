@@ -6,7 +6,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -360,12 +360,31 @@ def rubric_compare(old: Annotated[str, typer.Argument(
     raise typer.Exit(commands_rubric.compare(old, new, sweep_id, db, as_json))
 
 
+HELP_OPTION_TEXT = "In hướng dẫn này rồi thoát (show this message and exit)"
+
+
+def command() -> Any:
+    """The `probe` command tree (click, as typer builds it) with every command's --help
+    worded in Vietnamese first, as the rest of the help is."""
+    group = typer.main.get_command(app)
+    _word_help_options(group)
+    return group
+
+
+def _word_help_options(node: Any) -> None:
+    option = node.get_help_option(node.context_class(node))
+    if option is not None:
+        option.help = HELP_OPTION_TEXT
+    for child in getattr(node, "commands", {}).values():
+        _word_help_options(child)
+
+
 def main() -> None:
     """Entry point: known errors become one line and exit 2; nothing prints a traceback."""
     logging.basicConfig(level=os.environ.get("PROBE_LOG", "WARNING"),
                         format="%(levelname)s %(name)s: %(message)s")
     try:
-        code = app(standalone_mode=False)  # click returns the code of typer.Exit here
+        code = command()(standalone_mode=False)  # click returns the code of typer.Exit here
     except UserError as error:
         err.print(f"[bold red]Lỗi[/] (error): {escape(str(error))}", highlight=False,
                   soft_wrap=True)

@@ -65,3 +65,24 @@ def test_a_bad_value_named_by_several_hints() -> None:
 
     error = typer.BadParameter("bad", param_hint=["'--a'", "'-a'"])
     assert explain(error).startswith("giá trị không hợp lệ cho '--a' / '-a' (Invalid value")
+
+
+def test_every_command_s_help_option_is_worded_in_vietnamese_first(tmp_path: Path) -> None:
+    """click words --help in English only ("Show this message and exit."); every other line
+    of the help is Vietnamese first."""
+    from probe.cli import HELP_OPTION_TEXT, command
+
+    group = command()
+    pending = [group]
+    seen = 0
+    while pending:
+        node = pending.pop()
+        pending.extend(getattr(node, "commands", {}).values())
+        shown = node.get_help(node.context_class(node, info_name="probe"))
+        assert HELP_OPTION_TEXT in " ".join(shown.split()), shown
+        seen += 1
+    assert seen >= 25  # the subcommands of probe, registry and rubric too
+    done = subprocess.run([sys.executable, "-m", "probe.cli", "rubric", "show", "--help"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and HELP_OPTION_TEXT in " ".join(done.stdout.split())
+    assert "Show this message" not in done.stdout
