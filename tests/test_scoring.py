@@ -177,6 +177,23 @@ def test_an_unreachable_portal_s_reason_says_why_in_each_language_without_a_page
     assert "the portal failed: HTTP error from the server — 2 lần thử" in item.reason_en
 
 
+
+def test_a_value_every_page_failed_to_give_is_not_told_twice() -> None:
+    """'(median: portal failed; portal failed: connection refused; ...)' said it twice; with
+    one page of two failed, the median over both is still shown."""
+    detail = "connection_refused: connection refused"
+    every = score([obs("fcp", None, "", check="performance", unit="ms", stat="median",
+                       outcome="portal_error", detail=detail)], load_rubric("2024"))
+    p1 = next(i for i in every.items if i.id == "P1")
+    assert "cổng lỗi: Máy chủ từ chối kết nối; đủ điểm ≤ 1800 ms" in p1.reason
+    assert p1.reason.count("cổng lỗi") == 1 and p1.reason_en.count("portal failed") == 1
+    half = score([obs("fcp", 900.0, "/a", check="performance", unit="ms", stat="median"),
+                  obs("fcp", None, "/b", check="performance", unit="ms", stat="median",
+                      outcome="portal_error", detail=detail)], load_rubric("2024"))
+    p1 = next(i for i in half.items if i.id == "P1")
+    assert "của 2 trang: " in p1.reason and "cổng lỗi ở 1 trang: /b" in p1.reason
+
+
 def test_probe_error_on_one_page_judges_the_others() -> None:
     rubric = one_item(scale=True)
     observations = [ratio(0.5, "/a"), ratio(None, "/b", outcome="probe_error")]

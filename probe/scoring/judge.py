@@ -242,7 +242,8 @@ def _judge_combined(criterion: Criterion, usable: list[Observation],
         word = vi_word if lang == "vi" else en_word
         count = (f" của {len(usable)} trang" if lang == "vi" else f" of {len(usable)} pages"
                  ) if len(usable) > 1 else ""
-        parts = [f"{word}{count}: {text.fmt_value(combined, unit, lang)}",
-                 _portal_note(failed, lang), text.requirement(criterion, unit, lang)]
+        value = "" if len(failed) == len(usable) else \
+            f"{word}{count}: {text.fmt_value(combined, unit, lang)}"  # else the note says it
+        parts = [value, _portal_note(failed, lang), text.requirement(criterion, unit, lang)]
         seen[lang] = "; ".join(p for p in parts if p)
     return CriterionResult(criterion, credit, refs, seen["vi"], seen["en"], len(failed))
