@@ -186,10 +186,17 @@ def print_where_to_look(console: Console, run_id: str, db_option: str = "") -> N
 
 def _print_scores(console: Console, status: str, groups: dict[str, dict[str, float]],
                   items: list[dict[str, Any]], rubric: Rubric | None) -> None:
-    """The groups, every item, then what to fix first (or why nothing was judged)."""
+    """The groups, every item, then what to fix first (or why nothing was judged). A portal
+    that was not read gives every item the same reason: one line says so instead of a table
+    (`--json` keeps each item)."""
     if groups:
         console.print(_groups_table(groups, rubric))
-    console.print(_items_table(items))
+    if status == statuses.COMPLETED or not items:
+        console.print(_items_table(items))
+    else:
+        console.print(f"{len(items)} mục (items): không mục nào được đo trên cổng; lý do từng "
+                      f"mục: --json (no item could be measured on the portal; each item's "
+                      f"reason: --json)")
     if status in statuses.PROBE_SIDE:
         console.print("Lỗi của công cụ đo, không phải của cổng: chạy lại sau (a probe failure, "
                       "not the portal's: run the check again)")

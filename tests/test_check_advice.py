@@ -72,6 +72,8 @@ def test_a_check_prints_its_groups_what_to_fix_first_and_where_the_evidence_is()
 def test_an_unreachable_portal_is_told_to_answer_first_not_given_thirty_items() -> None:
     text = printed(document("http_error"), rubric=RUBRIC)
     assert "cổng không trả lời được" in text and "1. F2" not in text
+    assert "Lý do (reason)" not in text and f"{len(ITEMS)} mục (items): không mục nào" in text
+    assert "Lý do (reason)" in printed(document(), rubric=RUBRIC)  # a read portal: each item
     assert "chạy lại sau" in printed(document("probe_error"), rubric=RUBRIC)
     assert "Nên sửa trước" not in printed(document())  # no rubric: nothing to advise from
 
