@@ -38,7 +38,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Completed
                                                             Path]:
     """`probe demo --strict` run once; the other tests read what it stored."""
     work = tmp_path_factory.mktemp("demo")
-    quicker = {**os.environ, **QUICKER, "PROBE_PERF_PAGES": "2"}
+    # Wide enough that no table cell wraps (xdist workers set COLUMNS=80).
+    quicker = {**os.environ, **QUICKER, "PROBE_PERF_PAGES": "2", "COLUMNS": "200"}
     result = probe("demo", "--strict", "--workdir", str(work), "--db",
                    f"sqlite:///{work / 'results.db'}", "--out", str(work / "report"), cwd=work,
                    env=quicker)
