@@ -38,6 +38,11 @@ TEXT: dict[str, dict[str, str]] = {
                             "phía trên.",
         "gain_item": "Điểm mục", "gain_total": "Tăng tổng điểm", "after": "Sau khắc phục",
         "nothing_to_fix": "Không còn mục nào bị mất điểm.",
+        "unread_portal": "Cổng không trả lời được khi đo: đây là việc cần sửa trước. Chưa mục "
+                         "nào được chấm theo nội dung của cổng cho đến khi cổng truy cập được; "
+                         "các mục dưới đây chỉ ghi lại lỗi đó.",
+        "unread_probe": "Lỗi của công cụ đo, không phải của cổng: đợt quét sau đo lại. Các mục "
+                        "chưa đo được không tính vào tổng điểm.",
         "unmeasured_note": "mục chưa đo được không tính vào tổng điểm",
         "history": "Điểm qua các đợt quét", "date": "Ngày", "source": "Nguồn",
         "source_probe": "đo", "source_published": "công bố", "history_none":
@@ -95,6 +100,11 @@ TEXT: dict[str, dict[str, str]] = {
                             "item above it are fixed.",
         "gain_item": "Item points", "gain_total": "Total gain", "after": "After the fix",
         "nothing_to_fix": "No item lost points.",
+        "unread_portal": "The portal could not be read when measured: fix this first. No item "
+                         "is judged on the portal's content until it can be read; the items "
+                         "below only record that failure.",
+        "unread_probe": "A failure on the probe's side, not the portal's: the next sweep "
+                        "measures again. Unmeasured items are left out of the total.",
         "unmeasured_note": "unmeasured items are left out of the total",
         "history": "Score over past sweeps", "date": "Date", "source": "Source",
         "source_probe": "probed", "source_published": "published", "history_none":

@@ -266,14 +266,24 @@ def agency_view(data: RunData, sweep: SweepData, copier: ArtifactCopier,
     rubric, run, scored = sweep.rubric, data.run, data.score
     index = index_observations(data.observations)
     items = [_item(item, rubric, index, copier, lang) for item in scored["items"]]
+    unread = _unread(run.status)
     return {"run": run, "total": number(scored["total"], lang), "grade": scored["grade"],
-            "status": statuses.label(run.status, lang), "rank": _rank(sweep, run, lang),
-            "groups": _groups(scored, rubric, lang), "item_rows": items,
-            "fixes": recoverable(scored["items"], rubric, lang),
+            "status": statuses.status_line(run.status, run.status_detail, lang),
+            "rank": _rank(sweep, run, lang), "groups": _groups(scored, rubric, lang),
+            "item_rows": items, "unread": unread,
+            "fixes": [] if unread else recoverable(scored["items"], rubric, lang),
             "unmeasured": sum(1 for i in scored["items"] if i["status"] == "unmeasured"),
             "history": _history_view(data.history, sweep.sweep.id, rubric, lang),
             "pages": data.pages, "duration": number(run.duration_s, lang, 1),
             "portal_href": run.url if _is_web_url(run.url) else None}
+
+
+def _unread(status: str) -> str:
+    """'' for a portal that was read; 'probe' when the probe failed on its side, 'portal'
+    when the portal could not be read: then no item's fix is the one to make first."""
+    if status == statuses.COMPLETED:
+        return ""
+    return "probe" if status in statuses.PROBE_SIDE else "portal"
 
 
 def _is_web_url(url: str) -> bool:

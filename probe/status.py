@@ -80,6 +80,12 @@ def told(detail: str, lang: str = "vi") -> str:
     return label(code, lang) + (rest[len(english):] if rest.startswith(english) else f": {rest}")
 
 
+def status_line(status: str, detail: str, lang: str = "vi") -> str:
+    """A run's status and its detail in one line, in `lang`: the detail's opening English
+    label (as a failed run stores it) is not said twice."""
+    return told(f"{status}: {detail}", lang) if detail else label(status, lang)
+
+
 def from_http_status(code: int) -> str:
     """The status of a portal whose entry page answered HTTP `code`."""
     if code in (403, 429):  # 401 asks for a login: an HTTP error, not a block

@@ -314,3 +314,30 @@ def test_a_published_table_is_reported_without_agency_pages(tmp_path: Path) -> N
     html = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
     assert "Bộ A" in html and "Bảng đã công bố" in html
     assert not list((tmp_path / "out").glob("agency-*"))
+
+
+def test_an_unreachable_portal_s_page_asks_for_the_portal_first_not_thirty_fixes(
+        tmp_path: Path) -> None:
+    """The page an agency is sent says what the CLI says: make the portal answer first. It
+    listed every item's remedy (publish a catalogue, add search, …) as if the portal lacked
+    them; the status is said once, in the page's language."""
+    from probe.synthetic import Degradation, fill_sweep, make_profiles
+
+    store = Store(f"sqlite:///{tmp_path / 'r.db'}")
+    profiles = make_profiles(3)
+    down = profiles[1].agency.id
+    sweep_id = fill_sweep(store, profiles, "n1", "2026-11-01T18:00:00+00:00",
+                          degradations={down: Degradation(unreachable=True)})
+    out = tmp_path / "out"
+    write_report(store, sweep_id, "2024", out)
+    run_of = {run.agency_id: run.id for run in store.runs(sweep_id)}
+
+    def page(agency_id: str, suffix: str = ".html") -> str:
+        return (out / f"agency-{run_of[agency_id]}{suffix}").read_text(encoding="utf-8")
+
+    unread = page(down)
+    assert "Cổng không trả lời được khi đo: đây là việc cần sửa trước." in unread
+    assert 'class="fixes"' not in unread and "Quá thời gian chờ" in unread
+    assert "The portal could not be read when measured: fix this first." in page(down, ".en.html")
+    read = page(profiles[0].agency.id)
+    assert 'class="fixes"' in read and "Cổng không trả lời được" not in read
