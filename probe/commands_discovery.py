@@ -176,11 +176,14 @@ def show_stored(db: str, batch: str, as_json: bool) -> int:
 
 
 def show_history(db: str, agency: str, as_json: bool, last: int | None = None) -> int:
-    """Print every stored map of `agency` (its id, or its name in any letter case), or the
-    newest `last`, oldest first, each compared with the complete map before it."""
+    """Print every stored map of `agency` (its id, or its name in any letter case, with or
+    without diacritics, as `probe trend` finds it), or the newest `last`, oldest first, each
+    compared with the complete map before it."""
+    from probe.trends import name_key
+
     store = existing_store(db)
     known = mapped_agencies(store)
-    by_name = [i for i, name in known.items() if name.casefold() == agency.casefold()]
+    by_name = [i for i, name in known.items() if name_key(name) == name_key(agency)]
     agency_id = agency if agency in known else next(iter(by_name), None)
     if agency_id is None:
         close = get_close_matches(agency, [*known, *known.values()], n=3)

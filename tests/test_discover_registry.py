@@ -115,6 +115,8 @@ def test_an_agency_s_map_history_names_the_pages_it_lost_and_gained(tmp_path: Pa
     assert "+1 / −1 trang (pages):" in text and "−/tra-cuu-ho-so +/tra-cuu " in text
     runner = CliRunner()
     assert runner.invoke(app, ["discover", "--history", AGENCY.id, "--db", db]).exit_code == 0
+    plain = runner.invoke(app, ["discover", "--history", "TINH  X", "--db", db, "--json"])
+    assert json.loads(plain.output)["agency_id"] == AGENCY.id  # no diacritics, as trend
     by_name = runner.invoke(app, ["discover", "--history", "tỉnh x", "--db", db, "--json"])
     document = json.loads(by_name.output)
     assert document["agency_id"] == AGENCY.id
