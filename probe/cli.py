@@ -81,7 +81,9 @@ def demo(workdir: Annotated[Path, typer.Option(help="Thư mục làm việc (wor
 
 
 @app.command()
-def farm(workdir: Annotated[Path, typer.Option()] = Path("farm-work"),
+def farm(workdir: Annotated[Path, typer.Option(
+             help="Thư mục của trang trại: sổ đăng ký, CA (farm folder: registry, CA)")]
+         = Path("farm-work"),
          faults: Annotated[bool, typer.Option(
              "--faults", help="Cả cổng lỗi (also the fault farm: 25 failing portals)")] = False,
          ) -> None:
@@ -132,7 +134,9 @@ def discover(url: Annotated[str | None, typer.Argument(
 
 
 @app.command()
-def find(url: str, ca_file: CaOpt = None, allow_private: PrivateOpt = False,
+def find(url: Annotated[str, typer.Argument(
+             help="Trang chủ cơ quan hoặc trang danh bạ (agency home page or directory page)")],
+         ca_file: CaOpt = None, allow_private: PrivateOpt = False,
          as_json: JsonOpt = False,
          directory: Annotated[bool, typer.Option(
              "--directory", help="URL là trang danh bạ cổng (URL is a national directory page)")]
@@ -179,7 +183,7 @@ def sweep(sweep_id: Annotated[str | None, typer.Argument(
 
 
 @app.command()
-def check(url: str,
+def check(url: Annotated[str, typer.Argument(help="Địa chỉ cổng (portal URL)")],
           name: Annotated[str, typer.Option(help="Tên cơ quan (agency name)")] = "",
           block: Annotated[str, typer.Option(help="ministry | province | other")] = "other",
           db: DbOpt = DEFAULT_DB, ca_file: CaOpt = None, allow_private: PrivateOpt = False,
@@ -241,7 +245,9 @@ def report(out: Annotated[Path, typer.Option(help="Thư mục báo cáo")] = Pat
                "--run", help="Báo cáo một lượt (ví dụ probe check): mã lượt, mã cơ quan hoặc "
                              "latest (one run, e.g. a probe check: run id, agency id or "
                              "latest)")] = None,
-           rubric: SweepRubricOpt = None, lang: Annotated[str, typer.Option()] = "vi",
+           rubric: SweepRubricOpt = None, lang: Annotated[str, typer.Option(
+               help="Trang mở đầu được in ra: vi | en; báo cáo luôn có cả hai ngôn ngữ "
+                    "(the index page printed; the report always has both)")] = "vi",
            db: DbOpt = DEFAULT_DB) -> None:
     """Báo cáo HTML tĩnh (static HTML report)."""
     raise typer.Exit(commands.report(out, sweep_id, rubric, lang, db, run_id))
@@ -300,7 +306,9 @@ def worker(broker: BrokerOpt = "", db: DbOpt = DEFAULT_DB, ca_file: CaOpt = None
                     "between machines)")] = None,
            hostname: Annotated[str | None, typer.Option(
                "--hostname", help="Tên máy quét, ví dụ w1@%h (worker name)")] = None,
-           loglevel: Annotated[str, typer.Option("--loglevel")] = "INFO") -> None:
+           loglevel: Annotated[str, typer.Option(
+               "--loglevel", help="Mức nhật ký của Celery (Celery log level)")] = "INFO",
+           ) -> None:
     """Chạy một máy quét Celery nhận việc từ probe dispatch (run a Celery worker)."""
     from probe.workers.worker import start
 
@@ -312,7 +320,8 @@ register_evidence(app)
 
 
 @registry_app.command("validate")
-def registry_validate(path: Path) -> None:
+def registry_validate(path: Annotated[Path, typer.Argument(
+        help="Tệp sổ đăng ký CSV (registry CSV file)")]) -> None:
     """Kiểm tra tệp sổ đăng ký, báo mọi dòng sai (validate a registry file)."""
     raise typer.Exit(commands.registry_validate(path))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -69,20 +70,29 @@ def test_a_bad_value_named_by_several_hints() -> None:
 
 def test_every_command_s_help_option_is_worded_in_vietnamese_first(tmp_path: Path) -> None:
     """click words --help in English only ("Show this message and exit."); every other line
-    of the help is Vietnamese first."""
+    of the help is Vietnamese first, and every option and argument has one."""
     from probe.cli import HELP_OPTION_TEXT, command
 
     group = command()
-    pending = [group]
-    seen = 0
-    while pending:
-        node = pending.pop()
-        pending.extend(getattr(node, "commands", {}).values())
+    every = _commands(group)
+    for node in every:
         shown = node.get_help(node.context_class(node, info_name="probe"))
         assert HELP_OPTION_TEXT in " ".join(shown.split()), shown
-        seen += 1
-    assert seen >= 25  # the subcommands of probe, registry and rubric too
+    assert len(every) >= 25  # the subcommands of probe, registry and rubric too
+    bare = [f"{node.name} {param.name}" for node in every for param in node.params
+            if not getattr(param, "help", None)]
+    assert bare == []  # every option and argument says what it takes
     done = subprocess.run([sys.executable, "-m", "probe.cli", "rubric", "show", "--help"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and HELP_OPTION_TEXT in " ".join(done.stdout.split())
     assert "Show this message" not in done.stdout
+
+
+def _commands(group: Any) -> list[Any]:
+    """`group` and every command under it."""
+    found, pending = [], [group]
+    while pending:
+        node = pending.pop()
+        found.append(node)
+        pending.extend(getattr(node, "commands", {}).values())
+    return found
