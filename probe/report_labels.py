@@ -52,6 +52,8 @@ TEXT: dict[str, dict[str, str]] = {
             "Tiêu đề trang", "handover": "Chuyển sang", "portal": "Cổng",
         "common": "Lỗi phổ biến nhất",
         "common_note": "Các mục làm mất nhiều điểm nhất trên toàn quốc, kèm cách khắc phục.",
+        "common_unread": "cơ quan có cổng không truy cập được khi đo không được tính ở đây: "
+                         "việc cần làm trước của họ là làm cho cổng trả lời.",
         "agencies_lost": "Số cơ quan mất điểm", "points_lost": "Tổng điểm bị mất",
         "back": "Về tổng quan", "vendors": "Theo doanh nghiệp xây dựng cổng",
         "vendors_note": "Điểm các cổng theo doanh nghiệp xây dựng/vận hành nền tảng.",
@@ -114,6 +116,8 @@ TEXT: dict[str, dict[str, str]] = {
         "handover": "Handed over to", "portal": "Portal",
         "common": "Most common problems",
         "common_note": "The items that cost the most points nationally, with how to fix them.",
+        "common_unread": "agencies whose portals could not be read are not counted here: what "
+                         "they must do first is make their portal answer.",
         "agencies_lost": "Agencies losing points", "points_lost": "Points lost in all",
         "back": "Back to the summary", "vendors": "By portal vendor",
         "vendors_note": "Portal scores by the company that builds or runs the platform.",

@@ -162,7 +162,8 @@ def summary_view(data: SweepData, lang: str) -> dict[str, Any]:
             if bars else None,
             "over_time": _averages_over_time(data, lang),
             "blocks": [_block_view(tb, data.stems(), lang) for tb in data.tables],
-            "common": common_fixes(data, lang)}
+            "common": common_fixes(data, lang),
+            "common_unread": sum(1 for run in data.runs if _unread(run.run.status) == "portal")}
 
 
 def _averages_over_time(data: SweepData, lang: str) -> list[dict[str, Any]]:
@@ -184,9 +185,12 @@ def _averages_over_time(data: SweepData, lang: str) -> list[dict[str, Any]]:
 
 def common_fixes(data: SweepData, lang: str, limit: int = 10) -> list[dict[str, Any]]:
     """The items that cost the most points across the sweep: how many agencies lost points
-    on each, the points lost in all, and how to fix it."""
+    on each, the points lost in all, and how to fix it. Portals that could not be read are
+    left out: they lost every item for one reason, not for lacking each function."""
     lost: dict[str, list[float]] = {}
     for run in data.runs:
+        if _unread(run.run.status):
+            continue
         for item in run.score["items"]:
             if item["status"] in ("partial", "fail") and item["points"] is not None:
                 lost.setdefault(item["id"], []).append(item["max"] - item["points"])

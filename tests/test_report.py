@@ -320,7 +320,8 @@ def test_an_unreachable_portal_s_page_asks_for_the_portal_first_not_thirty_fixes
         tmp_path: Path) -> None:
     """The page an agency is sent says what the CLI says: make the portal answer first. It
     listed every item's remedy (publish a catalogue, add search, …) as if the portal lacked
-    them; the status is said once, in the page's language."""
+    them; the status is said once, in the page's language. The national table of common
+    problems leaves it out, saying so."""
     from probe.synthetic import Degradation, fill_sweep, make_profiles
 
     store = Store(f"sqlite:///{tmp_path / 'r.db'}")
@@ -341,3 +342,11 @@ def test_an_unreachable_portal_s_page_asks_for_the_portal_first_not_thirty_fixes
     assert "The portal could not be read when measured: fix this first." in page(down, ".en.html")
     read = page(profiles[0].agency.id)
     assert 'class="fixes"' in read and "Cổng không trả lời được" not in read
+
+    # Nationally, its thirty lost items are not thirty missing functions.
+    from probe.report_views import common_fixes, load_sweep
+
+    common = common_fixes(load_sweep(store, store.sweep(sweep_id), load_rubric("2024")), "vi")
+    assert common and max(row["agencies"] for row in common) <= 2  # of the 2 portals read
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "1 cơ quan có cổng không truy cập được khi đo không được tính ở đây" in index
