@@ -77,7 +77,7 @@ def told(detail: str, lang: str = "vi") -> str:
     if not sep or code not in STATUSES:
         return detail
     english = STATUSES[code][1]
-    return label(code, lang) + (rest[len(english):] if rest.startswith(english) else f": {rest}")
+    return label(code, lang) + (rest[len(english):] if rest.startswith(english) else f" — {rest}")
 
 
 def status_line(status: str, detail: str, lang: str = "vi") -> str:

@@ -52,3 +52,21 @@ def test_the_crawler_maps_through_the_same_place() -> None:
         assert status_for_http(code) == (None if code == 200 else status.from_http_status(code))
     for message in ("net::ERR_NAME_NOT_RESOLVED", "net::ERR_CERT_DATE_INVALID", "odd"):
         assert classify_error(message) == status.from_browser_error(message)
+
+
+@pytest.mark.parametrize(("code", "detail", "vi", "en"), [
+    ("http_error", "HTTP error from the server — 2 lần thử (attempts): http_error 500",
+     "Máy chủ trả lỗi HTTP — 2 lần thử (attempts): http_error 500",
+     "HTTP error from the server — 2 lần thử (attempts): http_error 500"),
+    ("completed", "2 lần thử (attempts): timeout, completed",
+     "Đã đánh giá — 2 lần thử (attempts): timeout, completed",
+     "evaluated — 2 lần thử (attempts): timeout, completed"),
+    ("timeout", "", "Quá thời gian chờ", "timed out"),
+])
+def test_a_status_line_says_the_status_once_in_its_language(code: str, detail: str, vi: str,
+                                                            en: str) -> None:
+    """A failed run stores its status's English label as its detail; a line that shows both
+    would say it twice, once in the wrong language."""
+    assert status.status_line(code, detail, "vi") == vi
+    assert status.status_line(code, detail, "en") == en
+    assert status.told("odd: words", "vi") == "odd: words"  # not a status: as it is
