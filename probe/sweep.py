@@ -39,7 +39,7 @@ from probe.pool import BrowserPool, PoolSettings
 from probe.reach import refusal
 from probe.retry import Attempt, RetryPolicy, attempts_note
 from probe.schedule import Window
-from probe.scoring import load_rubric, score
+from probe.scoring import Rubric, load_rubric, score
 from probe.workers.locks import MachineLock, chain_lock
 from spiders.budget import Budget
 
@@ -198,10 +198,23 @@ class _PortalRun:
 
 
 class _Plan:
-    """The sweep's plan when there is one (a sweep id), else nothing is recorded."""
+    """The sweep's plan when there is one (a sweep id), else nothing is recorded; and the
+    rubric its runs are scored with, resolved once."""
 
     def __init__(self, store: Store, sweep_id: str | None) -> None:
         self.plan = SweepPlan(store, sweep_id) if sweep_id else None
+        self.store, self.sweep_id = store, sweep_id
+        self._rubric: Rubric | None = None
+
+    def rubric(self, name: str) -> Rubric:
+        """One rubric for the whole sweep, on every machine: the text kept when it began
+        (`name` outside a sweep), kept in the store under the hash its scores carry."""
+        if self._rubric is None:
+            rubric = sweep_rubric(self.store, self.store.sweep(self.sweep_id), name) \
+                if self.sweep_id else load_rubric(name)
+            self.store.keep_rubric(rubric)
+            self._rubric = rubric
+        return self._rubric
 
     def start(self, run: _PortalRun) -> None:
         if self.plan:
@@ -482,10 +495,7 @@ def _finish(run: _PortalRun, store: Store, options: SweepOptions, sweep_id: str 
             json.dumps([a.to_dict() for a in run.attempts], ensure_ascii=False, indent=1),
             ".attempts.json")
     _note_page_guard(run, options)
-    # one rubric for the whole sweep, on every machine: the text kept when it began
-    rubric = sweep_rubric(store, store.sweep(sweep_id), options.rubric) if sweep_id \
-        else load_rubric(options.rubric)
-    store.keep_rubric(rubric)  # the text that made the score, under the hash stored with it
+    rubric = plan.rubric(options.rubric)
     portal_score = score(run.observations, rubric, attestations.for_agency(store, run.agency.id))
     duration = round(time.monotonic() - run.clock - run.waited_s, 2)
     store.save_run(run_row(run.agency, run.run_id, sweep_id, final_url=sitemap.portal,
