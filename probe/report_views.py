@@ -163,7 +163,8 @@ def summary_view(data: SweepData, lang: str) -> dict[str, Any]:
             "over_time": _averages_over_time(data, lang),
             "blocks": [_block_view(tb, data.stems(), lang) for tb in data.tables],
             "common": common_fixes(data, lang),
-            "common_unread": sum(1 for run in data.runs if _unread(run.run.status) == "portal")}
+            "common_unread": sum(1 for run in data.runs
+                                 if statuses.unread(run.run.status) == "portal")}
 
 
 def _averages_over_time(data: SweepData, lang: str) -> list[dict[str, Any]]:
@@ -189,7 +190,7 @@ def common_fixes(data: SweepData, lang: str, limit: int = 10) -> list[dict[str, 
     left out: they lost every item for one reason, not for lacking each function."""
     lost: dict[str, list[float]] = {}
     for run in data.runs:
-        if _unread(run.run.status):
+        if statuses.unread(run.run.status):
             continue
         for item in run.score["items"]:
             if item["status"] in ("partial", "fail") and item["points"] is not None:
@@ -270,7 +271,7 @@ def agency_view(data: RunData, sweep: SweepData, copier: ArtifactCopier,
     rubric, run, scored = sweep.rubric, data.run, data.score
     index = index_observations(data.observations)
     items = [_item(item, rubric, index, copier, lang) for item in scored["items"]]
-    unread = _unread(run.status)
+    unread = statuses.unread(run.status)
     return {"run": run, "total": number(scored["total"], lang), "grade": scored["grade"],
             "status": statuses.status_line(run.status, run.status_detail, lang),
             "rank": _rank(sweep, run, lang), "groups": _groups(scored, rubric, lang),
@@ -280,14 +281,6 @@ def agency_view(data: RunData, sweep: SweepData, copier: ArtifactCopier,
             "history": _history_view(data.history, sweep.sweep.id, rubric, lang),
             "pages": data.pages, "duration": number(run.duration_s, lang, 1),
             "portal_href": run.url if _is_web_url(run.url) else None}
-
-
-def _unread(status: str) -> str:
-    """'' for a portal that was read; 'probe' when the probe failed on its side, 'portal'
-    when the portal could not be read: then no item's fix is the one to make first."""
-    if status == statuses.COMPLETED:
-        return ""
-    return "probe" if status in statuses.PROBE_SIDE else "portal"
 
 
 def _is_web_url(url: str) -> bool:

@@ -70,6 +70,15 @@ def label(status: str, lang: str = "vi") -> str:
     return vi if lang == "vi" else en
 
 
+def unread(status: str) -> str:
+    """Why a run's portal was not read: '' (it was), 'probe' (the probe failed on its side,
+    nothing is held against the agency) or 'portal' (the portal could not be read: making it
+    answer comes before any item's fix)."""
+    if status == COMPLETED:
+        return ""
+    return "probe" if status in PROBE_SIDE else "portal"
+
+
 def told(detail: str, lang: str = "vi") -> str:
     """A failed run's detail as its observations carry it ("<status>: <English label>", then
     perhaps more) with the status said by its label in `lang`; any other detail unchanged."""

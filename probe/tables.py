@@ -189,18 +189,19 @@ def _print_scores(console: Console, status: str, groups: dict[str, dict[str, flo
     """The groups, every item, then what to fix first (or why nothing was judged). A portal
     that was not read gives every item the same reason: one line says so instead of a table
     (`--json` keeps each item)."""
+    unread = statuses.unread(status)
     if groups:
         console.print(_groups_table(groups, rubric))
-    if status == statuses.COMPLETED or not items:
+    if not unread or not items:
         console.print(_items_table(items))
     else:
         console.print(f"{len(items)} mục (items): không mục nào được đo trên cổng; lý do từng "
                       f"mục: --json (no item could be measured on the portal; each item's "
                       f"reason: --json)")
-    if status in statuses.PROBE_SIDE:
+    if unread == "probe":
         console.print("Lỗi của công cụ đo, không phải của cổng: chạy lại sau (a probe failure, "
                       "not the portal's: run the check again)")
-    elif status != statuses.COMPLETED:
+    elif unread == "portal":
         console.print(f"Nên sửa trước (fix first): cổng không trả lời được "
                       f"({statuses.label(status)}); mọi mục chưa được chấm cho đến khi cổng "
                       "truy cập được (the portal could not be read; no item is judged until it "
