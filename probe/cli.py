@@ -188,9 +188,11 @@ def check(url: Annotated[str, typer.Argument(help="Địa chỉ cổng (portal U
           block: Annotated[str, typer.Option(help="ministry | province | other")] = "other",
           db: DbOpt = DEFAULT_DB, ca_file: CaOpt = None, allow_private: PrivateOpt = False,
           rubric: RubricOpt = "2024", as_json: JsonOpt = False,
-          fail_under: Annotated[str | None, typer.Option("--fail-under",
-                                                         help="Hạng tối thiểu (A-E)")] = None,
-          junit: Annotated[Path | None, typer.Option(help="Ghi JUnit XML")] = None,
+          fail_under: Annotated[str | None, typer.Option(
+              "--fail-under", help="Xếp loại tối thiểu, A–E; thấp hơn thì thoát mã 1 (lowest "
+                                   "passing grade)")] = None,
+          junit: Annotated[Path | None, typer.Option(
+              help="Ghi kết quả dạng JUnit XML vào tệp này (write JUnit XML here)")] = None,
           throttling: ThrottlingOpt = "none",
           http_url: Annotated[str | None, typer.Option(
               "--http-url", help="Địa chỉ http:// của cổng để kiểm tra chuyển hướng sang HTTPS, "
@@ -373,19 +375,21 @@ HELP_OPTION_TEXT = "In hướng dẫn này rồi thoát (show this message and e
 
 
 def command() -> Any:
-    """The `probe` command tree (click, as typer builds it) with every command's --help
-    worded in Vietnamese first, as the rest of the help is."""
+    """The `probe` command tree (click, as typer builds it) with every command's help page,
+    its headings and its --help line worded in Vietnamese first, as the rest of the help is."""
     group = typer.main.get_command(app)
-    _word_help_options(group)
+    _word_help(group)
     return group
 
 
-def _word_help_options(node: Any) -> None:
+def _word_help(node: Any) -> None:
+    node.context_class = type("ProbeContext", (node.context_class,),
+                              {"formatter_class": usage.HelpFormatter})
     option = node.get_help_option(node.context_class(node))
     if option is not None:
         option.help = HELP_OPTION_TEXT
     for child in getattr(node, "commands", {}).values():
-        _word_help_options(child)
+        _word_help(child)
 
 
 def main() -> None:

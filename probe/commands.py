@@ -269,7 +269,7 @@ def _grade_option(grade: str | None) -> str | None:
     if grade is None:
         return None
     if grade.upper() not in GRADES or len(grade) != 1:
-        raise UserError(f"hạng '{grade}' không hợp lệ, dùng A-E (grade must be A-E)")
+        raise UserError(f"xếp loại '{grade}' không hợp lệ, dùng A–E (grade must be A-E)")
     return grade.upper()
 
 

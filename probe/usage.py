@@ -1,9 +1,10 @@
-"""Command-line usage errors told in Vietnamese first, the parser's English beside it.
+"""Command-line help and usage errors told in Vietnamese first, the parser's English beside it.
 
 Typer (through its vendored click) words a mistyped option, a missing argument or a bad value
 in English only. `explain` names the kind of mistake in Vietnamese from the error's class and
 attributes, keeps the parser's own message in parentheses and its suggestions ("did you
-mean"); `show` prints it the way every other `probe` error is printed.
+mean"); `show` prints it the way every other `probe` error is printed. `HelpFormatter` words
+the help pages' own headings and the "[default: …]" notes the same way.
 """
 
 from __future__ import annotations
@@ -13,6 +14,14 @@ from typing import Any
 
 from rich.console import Console
 from rich.text import Text
+from typer import _click
+
+USAGE_PREFIX = "Cách dùng (usage): "
+_HEADINGS = {"Options": "Tùy chọn (options)", "Arguments": "Đối số (arguments)",
+             "Commands": "Lệnh (commands)"}
+_TRAILING_NOTES = re.compile(r"(?:^|  )\[(?P<notes>[^\[\]]*)\]$")
+_NOTES = {"default:": "mặc định (default):", "env var:": "biến môi trường (env var):",
+          "required": "bắt buộc (required)"}  # the parser's notes after an option's help
 
 _NO_COMMAND = re.compile(r"No such command '(?P<name>[^']*)'\.")
 _SUGGESTED = re.compile(r" Did you mean (?P<names>.*)\?$")  # the parser's own suggestion
@@ -66,12 +75,43 @@ def _vietnamese(error: Any, english: str) -> str:
     return "sai cách dùng lệnh"
 
 
+class HelpFormatter(_click.HelpFormatter):
+    """click's help layout with its usage prefix, section headings and option notes in
+    Vietnamese first."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, USAGE_PREFIX if prefix is None else prefix)
+
+    def write_heading(self, heading: str) -> None:
+        super().write_heading(_HEADINGS.get(heading, heading))
+
+    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+        super().write_dl([(term, word_notes(text)) for term, text in rows], col_max,
+                         col_spacing)
+
+
+def word_notes(text: str) -> str:
+    """An option's help with the parser's trailing notes ("[env var: X; default: y]")
+    worded in Vietnamese first."""
+    found = _TRAILING_NOTES.search(text)
+    if not found:
+        return text
+    notes = "; ".join(_word_note(note) for note in found["notes"].split("; "))
+    return f"{text[:found.start('notes')]}{notes}]"
+
+
+def _word_note(note: str) -> str:
+    for english, vietnamese in _NOTES.items():
+        if note == english or note.startswith(english + " "):
+            return vietnamese + note[len(english):]
+    return note
+
+
 def show(error: Any, console: Console) -> None:
     """The usage line, the error, and where help is, on `console` (standard error)."""
     ctx = error.ctx
     if ctx is not None:
-        console.print(Text(ctx.get_usage().replace("Usage:", "Cách dùng (usage):", 1)),
-                      soft_wrap=True)
+        console.print(Text(ctx.get_usage()), soft_wrap=True)
     console.print(Text.assemble(("Lỗi", "bold red"), f" (error): {explain(error)}"),
                   soft_wrap=True)
     if ctx is not None:

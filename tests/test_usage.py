@@ -3,6 +3,7 @@ English and suggestions; the version."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 
 from probe.cli import app
-from probe.usage import explain
+from probe.usage import explain, word_notes
 
 
 def usage_error(*args: str) -> Exception:
@@ -68,9 +69,14 @@ def test_a_bad_value_named_by_several_hints() -> None:
     assert explain(error).startswith("giá trị không hợp lệ cho '--a' / '-a' (Invalid value")
 
 
-def test_every_command_s_help_option_is_worded_in_vietnamese_first(tmp_path: Path) -> None:
-    """click words --help in English only ("Show this message and exit."); every other line
-    of the help is Vietnamese first, and every option and argument has one."""
+ENGLISH_HEADING = re.compile(r"^\s*(Usage|Options|Arguments|Commands):", re.MULTILINE)
+ENGLISH_NOTE = re.compile(r"\[(default|env var|required)|; (env var|required|default)[^()]*\]")
+
+
+def test_every_command_s_help_page_is_worded_in_vietnamese_first(tmp_path: Path) -> None:
+    """click words --help, the usage prefix, the section headings and the "[default: x]"
+    notes in English only; every line of the help is Vietnamese first, and every option and
+    argument has one."""
     from probe.cli import HELP_OPTION_TEXT, command
 
     group = command()
@@ -78,6 +84,9 @@ def test_every_command_s_help_option_is_worded_in_vietnamese_first(tmp_path: Pat
     for node in every:
         shown = node.get_help(node.context_class(node, info_name="probe"))
         assert HELP_OPTION_TEXT in " ".join(shown.split()), shown
+        assert shown.startswith("Cách dùng (usage): probe") and "Tùy chọn (options):" in shown
+        assert not ENGLISH_HEADING.search(shown), shown
+        assert not ENGLISH_NOTE.search(" ".join(shown.split())), shown
     assert len(every) >= 25  # the subcommands of probe, registry and rubric too
     bare = [f"{node.name} {param.name}" for node in every for param in node.params
             if not getattr(param, "help", None)]
@@ -86,6 +95,22 @@ def test_every_command_s_help_option_is_worded_in_vietnamese_first(tmp_path: Pat
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and HELP_OPTION_TEXT in " ".join(done.stdout.split())
     assert "Show this message" not in done.stdout
+    assert "Đối số (arguments):" in done.stdout
+    assert "[mặc định (default): 2024]" in " ".join(done.stdout.split())
+
+
+@pytest.mark.parametrize(("english", "worded"), [
+    ("CSDL  [env var: PROBE_DB; default: sqlite:///r.db]",
+     "CSDL  [biến môi trường (env var): PROBE_DB; mặc định (default): sqlite:///r.db]"),
+    ("Địa chỉ  [required]", "Địa chỉ  [bắt buộc (required)]"),
+    ("Số cổng  [default: 1; x>=1]", "Số cổng  [mặc định (default): 1; x>=1]"),
+    ("[default: 3]", "[mặc định (default): 3]"),
+    ("Mẫu [default: x] trong câu", "Mẫu [default: x] trong câu"),  # not the parser's note
+    ("Tên (a [required] word)", "Tên (a [required] word)"),
+])
+def test_the_parser_s_notes_after_an_option_are_worded_in_vietnamese(english: str,
+                                                                      worded: str) -> None:
+    assert word_notes(english) == worded
 
 
 def _commands(group: Any) -> list[Any]:
