@@ -311,10 +311,16 @@ async def _discovery_step(run: _PortalRun, options: SweepOptions, progress: Prog
     await _discover_with_retries(run, options, progress, plan, crawler)
     run.observations = _discovery_observations(run.sitemap, run.reachable)
     if not run.reachable:
-        outcome = "probe_error" if run.status in statuses.PROBE_SIDE else "portal_error"
-        run.observations += unobservable(_names_of(options.families), outcome,
-                                         f"{run.status}: {run.detail}")
+        run.observations += _lost_to(run.status, run.detail, options.families)
     return True
+
+
+def _lost_to(status: str, detail: str, families: tuple[str, ...]) -> list[Observation]:
+    """Every observation of `families` unobservable because the portal was not read: a
+    probe_error outcome when the probe was at fault (never scored against the agency), a
+    portal_error otherwise."""
+    outcome = "probe_error" if status in statuses.PROBE_SIDE else "portal_error"
+    return unobservable(_names_of(families), outcome, f"{status}: {detail}")
 
 
 async def _check_step(run: _PortalRun, families: tuple[str, ...], pool: BrowserPool,
@@ -676,7 +682,6 @@ def record_unprobed(agency: Agency, store: Store, options: SweepOptions, sweep_i
     run = _PortalRun(agency, status=status, detail=detail,
                      sitemap=SiteMap(portal=agency.portal_url, error=status))
     plan.start(run)
-    outcome = "probe_error" if status in statuses.PROBE_SIDE else "portal_error"
-    run.observations = _discovery_observations(run.sitemap, False) + unobservable(
-        _names_of(options.families), outcome, f"{status}: {detail}")
+    run.observations = (_discovery_observations(run.sitemap, False)
+                        + _lost_to(status, detail, options.families))
     return _finish(run, store, options, sweep_id, _noop, plan)
