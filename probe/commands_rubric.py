@@ -218,7 +218,7 @@ def _blocks_table(effect: RubricEffect) -> Table:
 def _agencies_table(moved: list[AgencyEffect]) -> Table:
     shown = Table(title=f"Cơ quan thay đổi (agencies that move): {len(moved)}, thay đổi lớn "
                         f"nhất trước (largest change first)")
-    for column in ("Cơ quan (agency)", "Điểm (score)", "Δ", "Loại (grade)", "Hạng (rank)",
+    for column in ("Cơ quan (agency)", "Điểm (score)", "Δ", "Xếp loại (grade)", "Hạng (rank)",
                    "Mục (items)"):
         shown.add_column(column, overflow="fold")
     for agency in moved:

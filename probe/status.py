@@ -95,6 +95,13 @@ def status_line(status: str, detail: str, lang: str = "vi") -> str:
     return told(f"{status}: {detail}", lang) if detail else label(status, lang)
 
 
+def both_languages(status: str, detail: str) -> str:
+    """A run's status by its Vietnamese label, its English one in parentheses, then what its
+    detail adds ("Máy chủ trả lỗi HTTP (HTTP error from the server) — HTTP 500")."""
+    english = label(status, "en")
+    return f"{label(status)} ({english}){status_line(status, detail, 'en')[len(english):]}"
+
+
 def from_http_status(code: int) -> str:
     """The status of a portal whose entry page answered HTTP `code`."""
     if code in (403, 429):  # 401 asks for a login: an HTTP error, not a block

@@ -165,9 +165,8 @@ def print_check(console: Console, document: dict[str, Any],
     """A self-check: status, total, grade, every group and item; with the `rubric` it was
     judged by, what to fix first."""
     console.print(Text.assemble((document["agency"], "bold"), f" {document['url']}"))
-    detail = document.get("status_detail")
-    console.print(f"Trạng thái (status): {statuses.label(document['status'])} "
-                  f"({document['status']})" + (f" — {detail}" if detail else ""))
+    console.print("Trạng thái (status): " + statuses.both_languages(
+        document["status"], document.get("status_detail") or ""), highlight=False)
     console.print(Text.assemble("Tổng điểm (total): ", (str(document["total"]), "bold"),
                                 " — xếp loại (grade) ", (str(document["grade"]), "bold"),
                                 f" (bộ tiêu chí {document['rubric']}; run {document['run_id']})"))

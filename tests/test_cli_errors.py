@@ -60,7 +60,7 @@ def test_a_check_says_its_status_in_both_languages_with_the_reason() -> None:
         return console.export_text()
 
     text = printed("connection_refused")
-    assert f"Trạng thái (status): Máy chủ từ chối kết nối (connection_refused) — [Errno 111] " \
+    assert f"Trạng thái (status): Máy chủ từ chối kết nối (connection refused) — [Errno 111] " \
            f"{HOSTILE}" in text
     assert f"Tỉnh {HOSTILE}" in text
     assert f"spam {HOSTILE}" in printed("completed")  # an item's reason, as it is

@@ -69,4 +69,15 @@ def test_a_status_line_says_the_status_once_in_its_language(code: str, detail: s
     would say it twice, once in the wrong language."""
     assert status.status_line(code, detail, "vi") == vi
     assert status.status_line(code, detail, "en") == en
+    rest = en.removeprefix(status.label(code, "en"))
+    assert status.both_languages(code, detail) == f"{vi.removesuffix(rest)} " \
+        f"({status.label(code, 'en')}){rest}"
     assert status.told("odd: words", "vi") == "odd: words"  # not a status: as it is
+
+
+def test_a_check_s_status_is_said_in_both_languages_and_its_detail_once() -> None:
+    assert status.both_languages("http_error", "HTTP error from the server — HTTP 500") == \
+        "Máy chủ trả lỗi HTTP (HTTP error from the server) — HTTP 500"
+    assert status.both_languages("timeout", "") == "Quá thời gian chờ (timed out)"
+    assert status.both_languages("dns_error", "[Errno -2] Name or service not known") == \
+        "Không phân giải được tên miền (DNS lookup failed) — [Errno -2] Name or service not known"
