@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -24,9 +25,11 @@ from playwright.async_api import (
     Page,
     Playwright,
     Route,
+    async_playwright,
 )
 from playwright.async_api import Error as PlaywrightError
 
+from probe.scratch import fits_chromium, scratch_folder, temp_folder_for_children
 from probe.urls import is_private_host
 
 log = logging.getLogger(__name__)
@@ -112,6 +115,29 @@ def launch_args(loopback_only: bool, extra_hosts: Iterable[str] = (),
             f"--host-resolver-rules={rules}"]
 
 
+_SCRATCH: ContextVar[Path | None] = ContextVar("browser_scratch", default=None)
+
+
+@contextlib.asynccontextmanager
+async def playwright() -> AsyncIterator[Playwright]:
+    """Playwright, its driver and every browser it launches keeping their temporary files
+    (profiles, artifacts) in a scratch folder of this process, removed afterwards even if
+    the process is killed (`probe.scratch`)."""
+    with scratch_folder() as folder:
+        if not fits_chromium(folder):  # a temp folder too deep: Chromium's own, as before
+            log.warning("browser scratch folder %s is too long a path for Chromium", folder)
+            folder = Path(tempfile.gettempdir())
+        manager = async_playwright()
+        with temp_folder_for_children(folder):
+            started = await manager.__aenter__()
+        token = _SCRATCH.set(folder)
+        try:
+            yield started
+        finally:
+            _SCRATCH.reset(token)
+            await manager.__aexit__(None, None, None)
+
+
 def loopback_only_default() -> bool:
     """Loopback-only unless `PROBE_NETWORK=open` says this is a real sweep."""
     return os.environ.get("PROBE_NETWORK", "loopback") != "open"
@@ -125,13 +151,22 @@ async def launch(pw: Playwright, loopback_only: bool | None = None,
     request and redirect hop of every page."""
     if loopback_only is None:
         loopback_only = loopback_only_default()
-    env = {**os.environ, "HOME": nss_home(ca_file)} if ca_file else None
     return await pw.chromium.launch(
         executable_path=chromium_path(),
         headless=True,
         args=launch_args(loopback_only, extra_hosts, block_private),
-        env=env,
+        env=_browser_env(ca_file),
     )
+
+
+def _browser_env(ca_file: str | None) -> dict[str, str] | None:
+    """Chromium's environment: the driver's own (None) unless it needs its extra CA's NSS
+    home, then this process's with that HOME and the scratch folder as TMPDIR."""
+    if not ca_file:
+        return None
+    scratch = _SCRATCH.get()
+    return {**os.environ, "HOME": nss_home(ca_file),
+            **({"TMPDIR": str(scratch)} if scratch is not None else {})}
 
 
 

@@ -18,14 +18,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from playwright.async_api import Browser, Playwright, async_playwright
+from playwright.async_api import Browser, Playwright
 
 import checks
 from checks import _visits as visits
 from probe import attestations, order
 from probe import status as statuses
 from probe.audit.manifest import seal_after_run
-from probe.browser import SCRIPT_STOPPED, PageEvents, merge_events
+from probe.browser import SCRIPT_STOPPED, PageEvents, merge_events, playwright
 from probe.context import PORTAL_LANES, PortalContext, ProbeSettings, as_of_run_start
 from probe.db.plan import SweepPlan
 from probe.db.store import Store, new_id, run_row
@@ -570,7 +570,7 @@ async def _batch(agencies: list[Agency], store: Store, options: SweepOptions,
     def finish(run: _PortalRun) -> PortalOutcome:
         return _finish(run, store, options, sweep_id, progress, plan)
 
-    async with async_playwright() as pw, _pool(pw, options) as pool, \
+    async with playwright() as pw, _pool(pw, options) as pool, \
             CrawlerSession(options.settings, options.budget) as crawler:  # fresh per batch
 
         async def untimed_step(run: _PortalRun) -> PortalOutcome | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from protego import Protego
@@ -29,6 +29,7 @@ from probe.browser import (
     launch,
     leave,
     next_tab,
+    playwright,
     spoil,
 )
 from probe.models import PageInfo
@@ -303,7 +304,7 @@ async def render_map(home_url: str, budget: Budget, options: RenderOptions,
     mapper = AppMapper(home_url, budget, options, time.monotonic() + time_limit)
     grace = time_limit + options.route_limit_s  # the last route begun may finish
     try:
-        async with async_playwright() as pw:
+        async with playwright() as pw:
             browser = await launch(pw, loopback_only=options.loopback_only,
                                    extra_hosts=options.extra_hosts, ca_file=options.ca_file,
                                    block_private=options.block_private)

@@ -24,12 +24,13 @@ import json
 import logging
 import tempfile
 from collections.abc import Sequence
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import httpx
-from playwright.async_api import Browser, BrowserContext, async_playwright
+from playwright.async_api import Browser, BrowserContext
 
 from probe.audit.digests import sha256_bytes
 from probe.audit.har import HarTransport, load_har
@@ -291,21 +292,20 @@ class _OfflineBrowser:
     """Launches Chromium with loopback-only resolver rules (replay needs no network)."""
 
     def __init__(self) -> None:
-        self._pw: Any = None
-        self._browser: Browser | None = None
+        self._session: AsyncExitStack = AsyncExitStack()
 
     async def __aenter__(self) -> Browser:
-        from probe.browser import launch
+        from probe.browser import launch, playwright
 
-        self._pw = await async_playwright().start()
-        self._browser = await launch(self._pw, loopback_only=True)
-        return self._browser
+        async with AsyncExitStack() as session:
+            pw = await session.enter_async_context(playwright())
+            browser = await launch(pw, loopback_only=True)
+            session.push_async_callback(browser.close)
+            self._session = session.pop_all()
+        return browser
 
     async def __aexit__(self, *_exc: object) -> None:
-        if self._browser is not None:
-            await self._browser.close()
-        if self._pw is not None:
-            await self._pw.stop()
+        await self._session.aclose()
 
 
 def replay(store: Store, run_id: str, families: Sequence[str] = DEFAULT_FAMILIES,
