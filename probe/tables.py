@@ -233,8 +233,8 @@ def _print_fix_first(console: Console, items: list[dict[str, Any]], rubric: Rubr
                            "that lost the most points)", style="bold"))
     for rank, one in enumerate(advice[:shown], 1):
         console.print(f"{rank}. {one.item_id} {one.title()} — mất (lost) {one.lost:g} điểm; "
-                      f"sửa đến mục này (fixed up to here): {one.total_after:g} điểm, hạng "
-                      f"(grade) {one.grade_after}. {one.remediation()}")
+                      f"sửa đến mục này (fixed up to here): {one.total_after:g} điểm, xếp "
+                      f"loại (grade) {one.grade_after}. {one.remediation()}")
     if len(advice) > shown:
         others = ", ".join(f"{a.item_id} (−{a.lost:g})" for a in advice[shown:])
         console.print(f"Các mục khác còn mất điểm (other items that lost points): {others}")

@@ -57,7 +57,7 @@ def test_a_check_prints_its_groups_what_to_fix_first_and_where_the_evidence_is()
     text = printed(document(), rubric=RUBRIC)
     assert "Chức năng (Functions)" in text and "33.7/50" in text and "15/20" in text
     first = text.index("1. F2 Tìm kiếm thủ tục hành chính — mất (lost) 6 điểm; sửa đến mục "
-                       "này (fixed up to here): 59.92 điểm, hạng (grade) D. ")
+                       "này (fixed up to here): 59.92 điểm, xếp loại (grade) D. ")
     assert first < text.index("2. F4 ") < text.index("5. F3 ")
     assert RUBRIC.item("F2").remediation_vi in text
     assert "(other items that lost points): S4 (−1.33), L3 (−0.6), A3 (−0.3)" in text
