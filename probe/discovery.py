@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from probe import crawl_delay
 from probe.context import ProbeSettings
 from probe.models import SiteMap
 from probe.reach import resolve_map
@@ -235,6 +236,8 @@ def crawl_summary(sitemap: SiteMap, shown: int = 3) -> str:
     summary = f"stopped by {sitemap.stopped_by or 'nothing'}"
     if sitemap.robots_ignored:
         summary += "; robots.txt ignored (the operator's own portal)"
+    if sitemap.crawl_delays:
+        summary += "; " + crawl_delay.summary(sitemap.crawl_delays)
     if not sitemap.capped:
         return summary
     worst = sorted(sitemap.capped.items(), key=lambda item: (-item[1], item[0]))[:shown]

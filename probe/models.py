@@ -77,6 +77,8 @@ class SiteMap:
     capped: dict[str, int] = field(default_factory=dict)  # template -> URLs left out by the cap
     error: str | None = None  # status code of the taxonomy when the portal could not be mapped
     robots_ignored: bool = False  # the operator lifted robots.txt for its own portal
+    # host -> {"asked": its robots.txt Crawl-delay, "kept": the pause kept}, in seconds
+    crawl_delays: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def of_type(self, page_type: str) -> list[PageInfo]:
         """Pages classified as `page_type`, shallowest first."""

@@ -4,7 +4,8 @@
 - it refuses hosts the settings forbid (`probe.reach`: private addresses without
   `allow_private`; kept to loopback, any other host) before any connection or look-up;
 - it asks each host's robots.txt first, for every hop, and never fetches what it disallows;
-- it spaces requests to one host by `delay` seconds;
+- it spaces requests to one host by `delay` seconds, or by the Crawl-delay the host's
+  robots.txt asks (`probe.crawl_delay`);
 - it follows redirects itself (HTTP 3xx and `<meta http-equiv="refresh">`), so that every hop
   is checked as above and the chain is kept as evidence;
 - it verifies TLS against the system roots plus the extra CA, and names itself.
@@ -23,7 +24,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 from protego import Protego
 
-from probe import reach
+from probe import crawl_delay, reach
 from probe import status as statuses
 from probe.context import ProbeSettings, http_client
 from probe.urls import is_loopback_host
@@ -71,15 +72,18 @@ class PoliteClient:
 
     def __init__(self, settings: ProbeSettings, delay: float = 0.05, max_redirects: int = 10,
                  obey_robots: bool = True,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+                 transport: httpx.AsyncBaseTransport | None = None,
+                 max_crawl_delay: float = crawl_delay.MAX_CRAWL_DELAY_S) -> None:
         """`transport` replaces the network (tests); everything else comes from `settings`."""
         self.settings = settings
         self.delay = max(0.0, delay)
         self.max_redirects = max_redirects
         self.obey_robots = obey_robots
+        self.max_crawl_delay = max_crawl_delay
         self.requests = 0
         self._robots: dict[str, _Robots] = {}
         self._last: dict[str, float] = {}
+        self._delays: dict[str, float] = {}  # host -> pause its robots.txt Crawl-delay asks
         self._locks: dict[str, asyncio.Lock] = {}
         self._client = http_client(settings, follow_redirects=False, transport=transport)
 
@@ -180,12 +184,13 @@ class PoliteClient:
         self._last[host] = max(self._last.get(host, 0.0), time.monotonic())
 
     async def _pace(self, url: str) -> None:
-        """Wait until `delay` seconds have passed since the last request to this host began
-        or ended, whichever is later."""
+        """Wait until `delay` seconds (or the Crawl-delay its robots.txt asks, up to
+        `max_crawl_delay`) have passed since the last request to this host began or ended,
+        whichever is later."""
         host = _host(url)
         lock = self._locks.setdefault(host, asyncio.Lock())
         async with lock:
-            wait = self._last.get(host, 0.0) + self.delay - time.monotonic()
+            wait = self._last.get(host, 0.0) + self._delays.get(host, self.delay) - time.monotonic()
             if wait > 0:
                 await asyncio.sleep(wait)
             self._last[host] = time.monotonic()
@@ -198,7 +203,11 @@ class PoliteClient:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         if origin not in self._robots:
-            self._robots[origin] = await self._fetch_robots(origin)
+            robots = self._robots[origin] = await self._fetch_robots(origin)
+            if robots.parser is not None:
+                self._delays[_host(url)] = crawl_delay.kept(
+                    crawl_delay.asked(robots.parser, self.settings.user_agent), self.delay,
+                    self.max_crawl_delay)
         return self._robots[origin]
 
     async def _fetch_robots(self, origin: str) -> _Robots:

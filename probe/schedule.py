@@ -336,7 +336,8 @@ def _retry(read: _Reader, value: Any) -> RetryPolicy:
 
 
 def _budget(read: _Reader, politeness: Any, discovery: Any) -> Budget:
-    polite = read.mapping(politeness, "politeness", {"per_host_delay_s", "per_host_concurrency"})
+    polite = read.mapping(politeness, "politeness",
+                          {"per_host_delay_s", "per_host_concurrency", "max_crawl_delay_s"})
     crawl = read.mapping(discovery, "discovery", {"max_pages", "max_depth", "time_limit_s"})
     base = Budget()
     return Budget(
@@ -344,6 +345,8 @@ def _budget(read: _Reader, politeness: Any, discovery: Any) -> Budget:
                           base.delay),
         per_host=read.number(polite, "per_host_concurrency", "politeness.per_host_concurrency",
                              1, 16, base.per_host, integer=True),
+        max_crawl_delay=read.number(polite, "max_crawl_delay_s", "politeness.max_crawl_delay_s",
+                                    0, 600, base.max_crawl_delay),
         max_pages=read.number(crawl, "max_pages", "discovery.max_pages", 1, 5000,
                               base.max_pages, integer=True),
         max_depth=read.number(crawl, "max_depth", "discovery.max_depth", 0, 10,

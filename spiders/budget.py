@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from probe.crawl_delay import MAX_CRAWL_DELAY_S
+
 # Budgets that can end or cut a crawl, most severe first (SiteMap.stopped_by takes one).
 STOP_REASONS = ("time_limit", "max_pages", "max_depth", "per_template")
 
@@ -18,6 +20,7 @@ class Budget:
     per_template: int = 5  # pages per URL template (also how later checks sample)
     delay: float = 0.05  # seconds between two requests to one host
     per_host: int = 4  # concurrent requests to one host
+    max_crawl_delay: float = MAX_CRAWL_DELAY_S  # most seconds kept of a robots.txt Crawl-delay
     time_limit: float = 60.0  # seconds for the whole crawl (rendering included)
     handover_pages: int = 8  # pages mapped on a national portal the agency hands over to
     handover_depth: int = 1

@@ -21,6 +21,7 @@ from probe.models import PageInfo, SiteMap
 from probe.urls import host_matches, is_private_host
 from spiders.budget import Budget, worst_stop
 from spiders.classify import classify_features
+from spiders.crawl_delay import crawl_delays
 from spiders.errors import classify_error, status_for_http
 from spiders.features import Link, PageFeatures, absolute, extract_features
 from spiders.pipelines import Sink
@@ -250,7 +251,8 @@ class PortalMapSpider(scrapy.Spider):
             hits.add("time_limit")
         return SiteMap(portal=self.portal, handover=self.handover, error=self.error,
                        stopped_by=None if self.error else worst_stop(hits),
-                       capped=dict(self.frontier.capped.most_common()))
+                       capped=dict(self.frontier.capped.most_common()),
+                       crawl_delays=crawl_delays(self.crawler.stats.get_stats()))
 
     def crawl_notes(self) -> dict[str, Any]:
         """What the runner needs beyond the SiteMap: app-shell hints, error detail, budgets."""

@@ -20,6 +20,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from protego import Protego
 
+from probe import crawl_delay
 from probe.browser import (
     SCRIPT_STOPPED,
     PageEvents,
@@ -211,6 +212,10 @@ class AppMapper:
                 self.robots = Protego.parse(await answer.text())
         except PlaywrightError:
             self.robots = None
+        if self.robots is not None:  # its Crawl-delay spaces the navigations, as the crawl's
+            self.limiter.delay = crawl_delay.kept(
+                crawl_delay.asked(self.robots, self.options.user_agent), self.budget.delay,
+                self.budget.max_crawl_delay)
 
     def _allowed(self, url: str) -> bool:
         """robots.txt verdict for the URL's path (hash routes share their document's path)."""

@@ -9,6 +9,7 @@ from spiders.budget import Budget
 PIPELINE = "spiders.pipelines.SiteMapPipeline"
 CONTEXT_FACTORY = "spiders.tls.VerifyingContextFactory"
 SCOPE_GUARD = "spiders.scope.PrivateHostGuard"
+CRAWL_DELAY = "spiders.crawl_delay.RobotsCrawlDelay"
 MAX_PAGE_BYTES = 8 * 1024 * 1024
 # Scrapy 2.19 starts a slot's downloads asynchronously, so with a zero delay its loop hands
 # out the whole queue before the per-host concurrency is counted. Any non-zero delay makes
@@ -59,6 +60,8 @@ def scrapy_settings(budget: Budget, user_agent: str, ca_file: str | None = None,
         "DOWNLOADER_CLIENTCONTEXTFACTORY": CONTEXT_FACTORY,
         # Before robots.txt (100): a private address is refused before anything is fetched.
         "DOWNLOADER_MIDDLEWARES": {SCOPE_GUARD: 50},
+        # A host's robots.txt Crawl-delay slows its slot down (up to the budget's cap).
+        "EXTENSIONS": {CRAWL_DELAY: 500},
         "HTTPPROXY_ENABLED": env_proxies,
         "ITEM_PIPELINES": {PIPELINE: 100},
         "TELNETCONSOLE_ENABLED": False,

@@ -10,7 +10,7 @@ import pytest
 import trustme
 
 from probe.context import USER_AGENT, ProbeSettings
-from probe.discovery import Budget, discover, discover_many
+from probe.discovery import Budget, crawl_summary, discover, discover_many
 from probe.models import PAGE_TYPES, SiteMap
 from tests.fixtures.discovery.sites import (
     Server,
@@ -170,6 +170,24 @@ def test_rate_limit_per_host(settings: ProbeSettings) -> None:
     assert (times[-1] - times[0]) / (len(times) - 1) >= 0.95 * delay
 
 
+@pytest.mark.parametrize(("asked", "cap", "kept"), [(0.3, 30.0, 0.3), (2.0, 0.25, 0.25)])
+def test_a_robots_txt_crawl_delay_spaces_the_crawl_up_to_the_cap(
+        settings: ProbeSettings, asked: float, cap: float, kept: float) -> None:
+    """Scrapy does not keep Crawl-delay on its own; the crawl does, up to the budget's cap,
+    and its map says what was asked and kept."""
+    server = Server(classic_site(procedures=3, robots=f"User-agent: *\nCrawl-delay: {asked}\n"))
+    try:
+        sitemap = discover(server.url, settings, Budget(delay=0.0, per_host=4, time_limit=30,
+                                                        max_crawl_delay=cap))
+    finally:
+        server.stop()
+    pages = sorted(t for t, path, _ in server.log if path != "/robots.txt")
+    assert len(pages) >= 5
+    assert min(b - a for a, b in zip(pages, pages[1:], strict=False)) >= 0.9 * kept
+    assert sitemap.crawl_delays == {"127.0.0.1": {"asked": asked, "kept": kept}}
+    assert f"robots.txt Crawl-delay: 127.0.0.1 asks {asked:g} s" in crawl_summary(sitemap)
+
+
 # --- TLS -------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -326,3 +344,16 @@ def test_request_file_is_plain_json(tmp_path: Path) -> None:
                             FAST, 2)
     assert request["settings"]["resolve"] == {"a.test": "127.0.0.1"}
     assert request["budget"]["max_pages"] == FAST.max_pages
+
+
+def test_an_app_shell_s_routes_are_opened_as_its_crawl_delay_asks(
+        settings: ProbeSettings) -> None:
+    server = Server(app_shell_site(robots="User-agent: *\nCrawl-delay: 0.4\n"))
+    try:
+        sitemap = discover(server.url, settings, Budget(delay=0.0, time_limit=40))
+    finally:
+        server.stop()
+    assert sitemap.rendered and len(sitemap.pages) >= 4
+    documents = sorted(t for t, path, _ in server.log if path == "/")[1:]  # the crawl's first
+    assert len(documents) >= 4
+    assert min(b - a for a, b in zip(documents, documents[1:], strict=False)) >= 0.36

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 
 import httpx
+import pytest
 
 from probe.context import ProbeSettings
 from probe.polite import ROBOTS_DISALLOWED, Fetched, PoliteClient
@@ -95,3 +96,25 @@ def test_requests_to_one_host_are_spaced_by_the_delay() -> None:
     fetched, _ = fetch(site, SITE + "/", delay=0.05)
     assert fetched.ok and len(stamps) == 3
     assert min(b - a for a, b in zip(stamps, stamps[1:], strict=False)) >= 0.045
+
+
+@pytest.mark.parametrize(("robots", "cap", "gap"), [
+    ("Crawl-delay: 0.3", 30.0, 0.3), ("Crawl-delay: 9", 0.2, 0.2), ("Crawl-delay: soon", 30, 0)])
+def test_a_host_s_crawl_delay_spaces_the_finder_s_requests_up_to_its_cap(
+        robots: str, cap: float, gap: float) -> None:
+    stamps: list[float] = []
+
+    def site(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/robots.txt":
+            return httpx.Response(200, text=f"User-agent: *\n{robots}\n")
+        stamps.append(time.monotonic())
+        return html("", 302, location="/next") if request.url.path == "/" else html("ok")
+
+    async def run() -> Fetched:
+        settings = ProbeSettings(allow_private=True, loopback_only=True)
+        async with PoliteClient(settings, delay=0.0, max_crawl_delay=cap,
+                                transport=httpx.MockTransport(site)) as client:
+            return await client.get(SITE + "/")
+
+    assert asyncio.run(run()).ok and len(stamps) == 2
+    assert 0.95 * gap <= stamps[1] - stamps[0] < 5  # never the 9 s past the cap

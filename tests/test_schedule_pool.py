@@ -64,3 +64,10 @@ def test_packaged_schedules_are_found_outside_the_checkout(tmp_path: Path,
     assert load_schedule("nightly").name == "nightly"
     assert len(search_dirs()) == len(set(search_dirs()))
     assert REPO / "schedules" in search_dirs()
+
+
+def test_a_schedule_caps_the_crawl_delay_it_keeps(tmp_path: Path) -> None:
+    schedule = load_schedule(str(write(tmp_path, "politeness: {max_crawl_delay_s: 5}\n")))
+    assert schedule.budget.max_crawl_delay == 5
+    with pytest.raises(ScheduleError, match="politeness.max_crawl_delay_s"):
+        load_schedule(str(write(tmp_path, "politeness: {max_crawl_delay_s: -1}\n")))

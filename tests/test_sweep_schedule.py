@@ -40,6 +40,7 @@ def test_nightly_sweeps_the_2026_registry_within_its_window() -> None:
     assert nightly.window == Window("22:00", "05:00", "+07:00")
     assert nightly.retry.max_attempts == 3 and nightly.concurrency >= 2
     assert nightly.budget.delay == 0.5 and nightly.budget.per_host == 2
+    assert nightly.budget.max_crawl_delay == 30
     assert nightly.settings["perf_runs"] == 3
 
 
