@@ -35,6 +35,7 @@ from probe.evidence import EvidenceStore
 from probe.models import Observation, ObservationValue, Outcome
 from probe.observations import spec
 from probe.urls import netloc
+from spiders.safe_links import WRITE_PHRASES, casts_a_vote, writes_by_url
 
 # --------------------------------------------------------------------------------------
 # Text
@@ -43,9 +44,12 @@ from probe.urls import netloc
 _SPACES = re.compile(r"\s+")
 
 
+_D_LETTERS = str.maketrans({"đ": "d", "Đ": "D", "ð": "d", "Ð": "D"})  # Ð/ð: legacy-converted text
+
+
 def fold(text: str) -> str:
     """`text` lower-cased, without Vietnamese diacritics (đ -> d), whitespace collapsed."""
-    text = text.replace("đ", "d").replace("Đ", "D")
+    text = text.translate(_D_LETTERS)
     decomposed = unicodedata.normalize("NFD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _SPACES.sub(" ", stripped).strip().lower()
@@ -369,7 +373,7 @@ async def page_links(page: Page) -> list[Link]:
 
 def links_matching(links: Iterable[Link], phrases: Sequence[str],
                    site: str | None = None) -> list[Link]:
-    """Links whose text has one of `phrases`, best first.
+    """Links whose text has one of `phrases`, best first; never a link that casts a vote.
 
     Visible before hidden; with `site` (a URL), links on that host:port before links
     elsewhere; short labels (menu items) before long ones (news headlines that mention
@@ -377,6 +381,8 @@ def links_matching(links: Iterable[Link], phrases: Sequence[str],
     """
     ranked: list[tuple[tuple[int, int, int, int, int], Link]] = []
     for order, link in enumerate(links):
+        if casts_a_vote(link.text, link.href):  # read-only: never a poll's answer link
+            continue
         for rank, phrase in enumerate(phrases):
             if has_phrase(link.text, (phrase,)):
                 offsite = int(site is not None and netloc(link.href) != netloc(site))
@@ -546,7 +552,7 @@ LOOKUP_FIELD = FieldPurpose(
 )
 
 _FIND_FIELD_JS = """([positive, negative, mark, requireOwn]) => {
-  const fold = s => (s || '').replace(/đ/g, 'd').replace(/Đ/g, 'D').normalize('NFD')
+  const fold = s => (s || '').replace(/[đð]/g, 'd').replace(/[ĐÐ]/g, 'D').normalize('NFD')
       .replace(/[\\u0300-\\u036f]/g, '').toLowerCase().replace(/[_\\-]+/g, ' ')
       .replace(/\\s+/g, ' ');
   const hit = (text, phrases) => phrases.some(p => new RegExp('(^|[^a-z0-9])' +
@@ -598,25 +604,32 @@ class FormInfo:
     fields: list[str] = field(default_factory=list)  # names, placeholders, labels, img alt/src
 
 
-_FORM_INFO_JS = """(el, mark) => {
+# What counts as a form's button, and a button's label, for both the safety verdict on a form
+# (_FORM_INFO_JS) and the button the probe then clicks (_SUBMIT_BUTTON_JS): the two must
+# look at the same box and read the same names. An image button is named by its alt text.
+_BUTTONS_JS = """
+  const CLICKABLE =
+      'button, input[type=submit], input[type=button], input[type=image], [role=button]';
+  const named = b => (b.innerText || b.value || b.title || b.getAttribute('aria-label') || b.alt
+                      || (b.querySelector('img[alt]') || {}).alt || '').trim();
+  const boxOf = el => {  // the form, or in an app without <form> the block with a button
+    const form = el.closest('form');
+    if (form) return form;
+    let box = el.parentElement;
+    for (let i = 0; box && i < 5 && !box.querySelector(CLICKABLE); i++) box = box.parentElement;
+    return box || el.parentElement || document.body;
+  };
+"""
+
+_FORM_INFO_JS = "(el, mark) => {" + _BUTTONS_JS + """
   const form = el.closest('form');
-  let box = form;
-  if (!box) {  // app without <form>: the nearest ancestor holding a button
-    box = el.parentElement;
-    const clickable = 'button, input[type=submit], input[type=button], [role=button]';
-    for (let i = 0; box && i < 5 && !box.querySelector(clickable); i++) {
-      box = box.parentElement;
-    }
-    box = box || el.parentElement || document.body;
-  }
-  const buttons = Array.from(box.querySelectorAll(
-      'button, input[type=submit], input[type=button], input[type=image], [role=button]'));
+  const box = boxOf(el);
+  const buttons = Array.from(box.querySelectorAll(CLICKABLE));
   return {
     method: form ? (form.getAttribute('method') || 'get').toLowerCase() : null,
     action: form ? (form.getAttribute('action') || '') : '',
     text: (box.innerText || '').slice(0, 600),
-    buttons: buttons.map(b => (b.innerText || b.value || b.title
-                               || b.getAttribute('aria-label') || '').trim()),
+    buttons: buttons.map(b => named(b)),
     has_password: !!box.querySelector('input[type=password]'),
     has_file: !!box.querySelector('input[type=file]'),
     textareas: box.querySelectorAll('textarea').length,
@@ -628,20 +641,14 @@ _FORM_INFO_JS = """(el, mark) => {
   };
 }"""
 
-_SUBMIT_BUTTON_JS = """(el, [readPhrases, mark]) => {
-  const fold = s => (s || '').replace(/đ/g, 'd').replace(/Đ/g, 'D').normalize('NFD')
+_SUBMIT_BUTTON_JS = "(el, [readPhrases, mark]) => {" + _BUTTONS_JS + """
+  const fold = s => (s || '').replace(/[đð]/g, 'd').replace(/[ĐÐ]/g, 'D').normalize('NFD')
       .replace(/[\\u0300-\\u036f]/g, '').toLowerCase();
   const form = el.closest('form');
-  let box = form || el.parentElement;
-  const clickable = 'button, input[type=submit], input[type=image], [role=button]';
-  for (let i = 0; !form && box && i < 5 && !box.querySelector(clickable); i++) {
-    box = box.parentElement;
-  }
-  if (!box) return false;
-  const buttons = Array.from(box.querySelectorAll(clickable))
+  const box = boxOf(el);
+  const buttons = Array.from(box.querySelectorAll(CLICKABLE))
       .filter(b => b.getClientRects().length && !b.disabled);
-  const label = b => fold(b.innerText || b.value || b.title || b.getAttribute('aria-label')
-                          || '');
+  const label = b => fold(named(b));
   let chosen = buttons.find(b => readPhrases.some(p => label(b).includes(p)));
   const unnamedSubmit = b => (b.type || '').toLowerCase() === 'submit' && !label(b).trim();
   if (!chosen && form) chosen = buttons.find(unnamedSubmit);
@@ -655,11 +662,6 @@ _SUBMIT_BUTTON_JS = """(el, [readPhrases, mark]) => {
 # What a reading form says about itself, and what a writing form's buttons/action say.
 READ_PHRASES = ("tra cứu", "tìm kiếm", "tìm", "search", "lookup", "tra cuu", "tim kiem",
                 "xem kết quả", "kiểm tra")
-WRITE_PHRASES = ("nộp", "gửi", "đăng ký", "thanh toán", "đánh giá", "góp ý", "phản ánh",
-                 "đăng nhập", "lưu", "xác nhận", "bình chọn", "submit", "send", "pay", "login",
-                 "register", "save", "vote", "rate", "cập nhật", "xóa", "xoá", "delete")
-
-
 class UnsafeFormError(RuntimeError):
     """Refused to submit a form whose purpose is not reading (the probe is read-only)."""
 
@@ -678,8 +680,7 @@ def is_reading_form(info: FormInfo) -> tuple[bool, str]:
     writing = [b for b in info.buttons if has_phrase(b, WRITE_PHRASES)]
     if writing:
         return False, f"a button writes: {short(writing[0], 40)!r}"
-    if has_phrase(info.action.replace("-", " ").replace("_", " ").replace("/", " "),
-                  WRITE_PHRASES + ("nop ho so", "danh gia", "gop y", "phan anh", "thanh toan")):
+    if writes_by_url(info.action):
         return False, f"the form posts to a writing action {short(info.action, 60)!r}"
     if info.method == "get":
         return True, "GET form"

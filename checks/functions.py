@@ -1066,7 +1066,7 @@ _PAGER_JS = """() => {
 }"""
 
 _LOGIN_BUTTON_JS = """(phrases) => {
-  const fold = s => (s || '').replace(/đ/g, 'd').replace(/Đ/g, 'D').normalize('NFD')
+  const fold = s => (s || '').replace(/[đð]/g, 'd').replace(/[ĐÐ]/g, 'D').normalize('NFD')
       .replace(/[\\u0300-\\u036f]/g, '').toLowerCase().trim();
   if (document.querySelector('input[type=password]')) return false;
   for (const el of document.querySelectorAll('button, [role=button]')) {

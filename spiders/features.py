@@ -9,6 +9,7 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from lxml.etree import ParserError, _Element
 
+from spiders.safe_links import names_a_write, writes_by_url
 from spiders.text import squash
 
 MAIN_TEXT_LIMIT = 4000
@@ -174,7 +175,8 @@ def _embeds(root: _Element, base_url: str) -> list[str]:
 
 def _get_forms(root: _Element, base_url: str) -> list[Link]:
     """Actions of GET forms (search, look-up): pages a citizen reaches by a form, with the
-    form's name. Only the action URL is kept; no field is ever filled in."""
+    form's name. Only the action URL is kept; no field is ever filled in, and a form that
+    names itself or its action a write (send, vote, rate...) is left out."""
     found: list[Link] = []
     for form in root.xpath("//form"):
         if (form.get("method") or "get").strip().lower() != "get":
@@ -183,7 +185,7 @@ def _get_forms(root: _Element, base_url: str) -> list[Link]:
         name = form.get("aria-label") or next((b for b in buttons if b), "") or \
             ("search" if form.get("role") == "search" else "")
         action = absolute(base_url, (form.get("action") or "").strip())
-        if action is not None:
+        if action is not None and not names_a_write(name) and not writes_by_url(action):
             found.append(Link(action.split("#", 1)[0], squash(name)[:120]))
     return found
 

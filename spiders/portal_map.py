@@ -25,6 +25,7 @@ from spiders.crawl_delay import crawl_delays
 from spiders.errors import classify_error, status_for_http
 from spiders.features import Link, PageFeatures, absolute, extract_features
 from spiders.pipelines import Sink
+from spiders.safe_links import casts_a_vote
 from spiders.scope import PrivateAddressRefused, refuses
 from spiders.urlrules import Frontier, is_hash_route, scope_of, url_template
 
@@ -201,6 +202,8 @@ class PortalMapSpider(scrapy.Spider):
         """Requests for the in-scope links the frontier admits (budgets permitting)."""
         for link in links:
             if not crawlable(link.url) or scope_of(link.url) != self.scope:
+                continue
+            if casts_a_vote(link.text, link.url):  # read-only: a poll's answer is not followed
                 continue
             if self._out_of_time():
                 return

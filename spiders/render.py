@@ -39,6 +39,7 @@ from spiders.classify import classify_features
 from spiders.errors import classify_error
 from spiders.features import Link, extract_features
 from spiders.portal_map import external_hosts
+from spiders.safe_links import casts_a_vote
 from spiders.urlrules import Frontier, is_hash_route, scope_of, url_template
 
 SETTLE_TICK_S = 0.05
@@ -278,7 +279,8 @@ class AppMapper:
     def _queue_links(self, links: list[Link], depth: int) -> None:
         """Admit in-scope links (hash routes included) that robots.txt allows."""
         for link in links:
-            if not renderable(link.url, self.scope) or not self._allowed(link.url):
+            if not renderable(link.url, self.scope) or not self._allowed(link.url) \
+                    or casts_a_vote(link.text, link.url):
                 continue
             if time.monotonic() >= self.deadline:
                 self.frontier.hits.add("time_limit")

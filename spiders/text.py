@@ -7,11 +7,13 @@ import unicodedata
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _SPACES = re.compile(r"\s+")
+_D_LETTERS = str.maketrans({"đ": "d", "Đ": "D", "ð": "d", "Ð": "D"})
 
 
 def fold(text: str) -> str:
-    """Lower-case `text` and strip Vietnamese diacritics, including đ/Đ -> d."""
-    text = text.replace("đ", "d").replace("Đ", "D")
+    """Lower-case `text` and strip Vietnamese diacritics, including đ/Đ -> d (and Ð/ð, the
+    look-alikes of legacy-converted text)."""
+    text = text.translate(_D_LETTERS)
     decomposed = unicodedata.normalize("NFD", text)
     stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
     return unicodedata.normalize("NFC", stripped).lower()

@@ -255,9 +255,30 @@ def test_links_matching_prefers_menu_items_over_headlines() -> None:
     (FormInfo("get", "/thanh-toan", "", ["Thanh toán"]), False),
     (FormInfo("post", "/x", "Thông tin", ["OK"]), False),
     (FormInfo("get", "/nop-ho-so", "", [""]), False),
+    # Actions written in CamelCase or run together, English endpoints, other spellings
+    (FormInfo("get", "/DanhGiaHaiLong.aspx", "", [""]), False),
+    (FormInfo("get", "/danhgiahailong.aspx", "", [""]), False),
+    (FormInfo("post", "/DanhGia/Create", "Tra cứu hồ sơ để đánh giá", ["Đồng ý"]), False),
+    (FormInfo("get", "/api/rating", "", [""]), False),
+    (FormInfo("get", "/khao-sat", "", [""]), False),
+    (FormInfo("get", "/payment/checkout", "", [""]), False),
+    (FormInfo("post", "/x", "Tra cứu", ["Gởi ý kiến"]), False),
+    (FormInfo("post", "/x", "Tra cứu", ["Hoàn tất"]), False),
+    (FormInfo("post", "/x", "Tra cứu", ["Ðánh giá"]), False),  # Ð (U+00D0), legacy text
+    (FormInfo("post", "/TraCuuHoSo.aspx", "Tra cứu hồ sơ", ["Tra cứu"]), True),
+    (FormInfo("get", "/Portal/TimKiem/Index", "", [""]), True),
 ])
 def test_is_reading_form_allows_only_search_and_lookup(info: FormInfo, allowed: bool) -> None:
     assert is_reading_form(info)[0] is allowed
+
+
+def test_links_matching_never_offers_a_poll_s_answer_link() -> None:
+    links = [Link("Rất hài lòng", "http://p/KhaoSat/BinhChon?ykien=1"),
+             Link("Hài lòng", "http://p/hai-long"),
+             Link("Đánh giá", "http://p/vote?id=3&value=2"),
+             Link("Đánh giá sự hài lòng", "http://p/danh-gia-hai-long")]
+    assert [x.href for x in links_matching(links, F.RATING_LINKS)] == [
+        "http://p/danh-gia-hai-long"]
 
 
 def test_submit_reading_form_refuses_writing_forms_in_a_browser() -> None:
@@ -287,6 +308,44 @@ def test_submit_reading_form_refuses_writing_forms_in_a_browser() -> None:
     assert typed == "" and why == "GET form"
     assert portal.posts() == []
     assert any("tra-cuu-ho-so?ma=" in path for _, path in portal.requests)
+
+
+IMAGE_SEND = """<form method="post" action="/x"><p>Tra cứu hồ sơ</p>
+  <input name="ma"><input type="image" src="gui.png" alt="Gửi"></form>"""
+IMG_IN_BUTTON = """<form method="post" action="/x"><p>Tra cứu hồ sơ</p>
+  <input name="ma"><button><img src="b.png" alt="Bình chọn"></button></form>"""
+INPUT_BUTTON = """<div><label>Tra cứu hồ sơ</label><input name="ma">
+  <input type="button" value="Tra cứu" onclick="document.title = 'clicked'"></div>"""
+
+
+def test_buttons_named_by_an_image_and_input_buttons_are_read_as_the_browser_shows_them(
+        ) -> None:
+    """An image button's alt text is its name: a "Gửi" image refuses the form. The block
+    the verdict reads is the one whose button is clicked: an <input type=button> outside
+    any form counts for both."""
+
+    async def scenario() -> tuple[list[str], str]:
+        async with async_playwright() as pw:
+            browser = await launch(pw, loopback_only=True)
+            page = await browser.new_page()
+            refused = []
+            for html in (IMAGE_SEND, IMG_IN_BUTTON):
+                await page.set_content(html)
+                try:
+                    await submit_reading_form(page, page.locator("input[name=ma]"), "G22",
+                                              settle_ms=200)
+                except UnsafeFormError as error:
+                    refused.append(str(error))
+            await page.set_content(INPUT_BUTTON)
+            await submit_reading_form(page, page.locator("input[name=ma]"), "G22",
+                                      settle_ms=200)
+            title = await page.title()
+            await browser.close()
+            return refused, title
+
+    refused, title = asyncio.run(scenario())
+    assert refused == ["a button writes: 'Gửi'", "a button writes: 'Bình chọn'"]
+    assert title == "clicked"
 
 
 def test_open_url_waits_out_one_429_and_reports_a_second() -> None:

@@ -13,6 +13,7 @@ from probe.context import USER_AGENT, ProbeSettings
 from probe.discovery import Budget, crawl_summary, discover, discover_many
 from probe.models import PAGE_TYPES, SiteMap
 from tests.fixtures.discovery.sites import (
+    Reply,
     Server,
     app_shell_site,
     calendar_trap,
@@ -20,6 +21,9 @@ from tests.fixtures.discovery.sites import (
     fixed,
     national_site,
     redirect_to,
+)
+from tests.fixtures.discovery.sites import (
+    page as html_page,
 )
 
 FAST = Budget(max_pages=40, max_depth=4, per_template=5, delay=0.0, per_host=4, time_limit=30)
@@ -357,3 +361,26 @@ def test_an_app_shell_s_routes_are_opened_as_its_crawl_delay_asks(
     documents = sorted(t for t, path, _ in server.log if path == "/")[1:]  # the crawl's first
     assert len(documents) >= 4
     assert min(b - a for a, b in zip(documents, documents[1:], strict=False)) >= 0.36
+
+
+def test_a_poll_s_answer_links_and_vote_forms_are_never_requested(
+        settings: ProbeSettings) -> None:
+    """Read-only: a legacy poll casts its vote from a plain link or a GET form."""
+    home = html_page("Cổng", "<a href='/gioi-thieu'>Giới thiệu</a>"
+                        "<a href='/BinhChon?ykien=1'>Rất hài lòng</a>"
+                        "<a href='/poll.aspx?id=2&answer=3'>Kết quả</a>"
+                        "<form method='get' action='/BinhChon'><button>Bình chọn</button></form>")
+
+    def routes(path: str, query: dict[str, list[str]]) -> Reply | None:
+        if path == "/robots.txt":
+            return Reply("User-agent: *\nDisallow:\n", content_type="text/plain")
+        return Reply(home if path == "/" else html_page("Trang", "<p>Nội dung</p>"))
+
+    server = Server(routes)
+    try:
+        sitemap = discover(server.url, settings, FAST)
+    finally:
+        server.stop()
+    asked = server.paths()
+    assert "/gioi-thieu" in asked and sitemap.error is None
+    assert not [path for path in asked if "inhChon" in path or "poll" in path], asked
