@@ -69,7 +69,8 @@ READERS = frozenset({"security", "emc"})  # the families that read the shared vi
 CAPTURED_TYPES = ("sitemap", "procedure", "catalogue", "lookup")  # the layout check opens them
 _PROMISE = "page_visits"
 READ_WAIT_S = 5.0  # for a visit's document body and Set-Cookie headers, once it has loaded
-_MIXED_CONSOLE = re.compile(r"requested an insecure \w+ '(http://[^']+)'")
+# Blink names the request type in one or more words ("image", "XMLHttpRequest endpoint").
+_MIXED_CONSOLE = re.compile(r"requested an insecure [\w ]+? '(http://[^']+)'")
 
 PAGE_TEXT_JS = r"""() => {
   const parts = [document.title];

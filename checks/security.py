@@ -156,15 +156,28 @@ def security_headers(headers: httpx.Headers | dict[str, str]) -> tuple[float, st
     """
     h = httpx.Headers(headers)
     csp = " ".join(h.get_list("content-security-policy")).lower()
-    xfo = h.get("x-frame-options", "").strip().lower()
-    frame = "frame-ancestors" in csp or xfo in ("deny", "sameorigin")
-    nosniff = h.get("x-content-type-options", "").strip().lower() == "nosniff"
-    policies = [p.strip().lower() for p in h.get("referrer-policy", "").split(",")]
-    referrer = any(p in _REFERRER_POLICIES for p in policies)
+    frame = "frame-ancestors" in csp or _frame_options(h) in ("deny", "sameorigin")
+    sniffing = _values(h, "x-content-type-options")
+    nosniff = bool(sniffing) and sniffing[0] == "nosniff"  # Fetch reads the first value
+    policies = [p for p in _values(h, "referrer-policy") if p in _REFERRER_POLICIES | {
+        "unsafe-url"}]
+    referrer = bool(policies) and policies[-1] != "unsafe-url"  # the last valid one wins
     present = {"frame protection": frame, "nosniff": nosniff, "Referrer-Policy": referrer}
     missing = [name for name, ok in present.items() if not ok]
     detail = "all three present" if not missing else "missing: " + ", ".join(missing)
     return round(sum(present.values()) / 3, 4), detail
+
+
+def _values(headers: httpx.Headers, name: str) -> list[str]:
+    """A header's comma-separated values over all its lines, lower-cased."""
+    return [v.strip().lower() for line in headers.get_list(name) for v in line.split(",")
+            if v.strip()]
+
+
+def _frame_options(headers: httpx.Headers) -> str:
+    """X-Frame-Options as HTML reads it: one value, however often repeated; else ''."""
+    values = set(_values(headers, "x-frame-options"))
+    return values.pop() if len(values) == 1 else ""
 
 
 def hsts(headers: httpx.Headers | dict[str, str]) -> tuple[bool, str]:
@@ -310,9 +323,18 @@ async def legacy_accepted(host: str, port: int, timeout: float) -> tuple[bool, s
     """Whether the endpoint completes a TLS 1.0/1.1 handshake, and how it answered."""
     try:
         sslobj = await _handshake(host, port, _legacy_context(), timeout)
-    except (ssl.SSLError, ConnectionError, EOFError) as error:
-        return False, f"TLS 1.0/1.1 refused ({error.__class__.__name__})"
+    except HANDSHAKE_REFUSED as error:
+        return False, f"TLS 1.0/1.1 refused ({_refusal(error)})"
     return True, f"{sslobj.version()} accepted"
+
+
+# A handshake that fails, is cut or never answered (a firewall dropping old hellos) did not
+# agree: OSError covers refused and reset connections and timeouts.
+HANDSHAKE_REFUSED = (ssl.SSLError, OSError, EOFError)
+
+
+def _refusal(error: BaseException) -> str:
+    return "no answer" if isinstance(error, TimeoutError) else error.__class__.__name__
 
 
 WEAK_CIPHERS = "kRSA:3DES:RC4:DES:NULL:EXPORT:aNULL:MD5:@SECLEVEL=0"
@@ -346,8 +368,8 @@ async def weak_ciphers_accepted(host: str, port: int, timeout: float) -> tuple[b
     context = _weak_context()
     try:
         sslobj = await _handshake(host, port, context, timeout)
-    except (ssl.SSLError, ConnectionError, EOFError) as error:
-        return False, f"weak suites refused ({error.__class__.__name__})"
+    except HANDSHAKE_REFUSED as error:
+        return False, f"weak suites refused ({_refusal(error)})"
     cipher = (sslobj.cipher() or ("?",))[0]
     return True, f"{cipher} accepted on {sslobj.version()}: {weak_cipher_reason(cipher)}"
 
@@ -407,12 +429,18 @@ def link_findings(page: str, links: Sequence[dict[str, object]], portal: str,
     return found
 
 
+# A meta refresh's content: a delay, then the URL, with or without "url=" (HTML's
+# shared declarative refresh steps make the prefix optional).
+_REFRESH_TARGET = re.compile(
+    r"^\s*\d[\d.]*(?:\s*[;,]\s*|\s+)(?:url\s*=\s*)?['\"]?([^'\"\s;]+)", re.I)
+
+
 def redirect_findings(page: str, urls: Iterable[str], refresh: Iterable[str], portal: str,
                       trusted: Sequence[str]) -> list[Finding]:
     """Navigations and meta refreshes that lead to foreign hosts."""
     found = [Finding(page, "redirect", u[:120]) for u in urls if foreign_host(u, portal, trusted)]
     for content in refresh:
-        target = re.search(r"url\s*=\s*['\"]?([^'\";\s]+)", content, re.I)
+        target = _REFRESH_TARGET.search(content)
         if target and foreign_host(urljoin(page, target.group(1)), portal, trusted):
             found.append(Finding(page, "meta refresh", target.group(1)[:120]))
     return list(dict.fromkeys(found))
@@ -482,12 +510,15 @@ def http_entry(ctx: PortalContext) -> str:
 
 def _redirect_observation(chain: Chain, page: str) -> Observation:
     """http.redirects_https from the chain followed from the plain-HTTP entry."""
-    reached = [u for u in chain.urls[1:] if u.startswith("https://")]
-    if reached:
+    hops = chain.urls[1:]
+    if hops and chain.final.startswith("https://"):
         return observation("http.redirects_https", True, page, f"{chain.hops()}")
-    if not chain.urls[1:] and chain.error is not None:
+    if not hops and chain.error is not None:
         return observation("http.redirects_https", False, page,
                            f"{chain.start} does not answer: {error_detail(chain.error)}")
+    if any(u.startswith("https://") for u in hops):
+        return observation("http.redirects_https", False, page, f"back to http after "
+                           f"https: {chain.hops()}")
     return observation("http.redirects_https", False, page, f"no redirect to https: "
                        f"{chain.hops()}")
 
@@ -543,8 +574,8 @@ async def _https_observations(ctx: PortalContext, target: str, page: str,
     evidence = [ctx.evidence.put(facts.pem, ".pem")] if facts.pem else []
     found = [observation("https.used", True, page, f"served over HTTPS at {target}")]
     found += _tls_observations(facts, page, evidence)
-    accepted, how = await legacy_accepted(host, port, timeout)
-    found.append(observation("tls.legacy_accepted", accepted, page, how))
+    found += await _guard(("tls.legacy_accepted",), page,
+                          lambda: _legacy_observation(host, port, timeout, page))
     found += await _guard(("tls.weak_ciphers_accepted",), page,
                           lambda: _weak_observation(host, port, timeout, page))
     if home.answered and home.headers is not None and home.final.startswith("https://"):
@@ -554,6 +585,12 @@ async def _https_observations(ctx: PortalContext, target: str, page: str,
         found += unmeasured(("hsts",), page, "portal_error",
                             f"home page did not answer over HTTPS: {home.hops()}")
     return found
+
+
+async def _legacy_observation(host: str, port: int, timeout: float,
+                              page: str) -> list[Observation]:
+    accepted, how = await legacy_accepted(host, port, timeout)
+    return [observation("tls.legacy_accepted", accepted, page, how)]
 
 
 async def _weak_observation(host: str, port: int, timeout: float,

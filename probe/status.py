@@ -38,26 +38,33 @@ PROBE_SIDE = frozenset({"probe_error"})
 _BY_CLASS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("dns_error", ("dnslookuperror", "gaierror", "nameresolution", "cannotresolvehost")),
     ("tls_error", ("ssl", "tls", "certificate", "verificationerror")),
-    ("connection_refused", ("connectionrefused",)),
+    ("connection_refused", ("connectionrefused", "noroute", "unreachable")),
     ("timeout", ("timeout", "timedout")),
     ("redirect_loop", ("toomanyredirects", "redirectloop")),
     ("http_error", ("responsefailed", "connectionlost", "connectiondone", "remoteprotocol",
                     "downloadfailed", "httperror",
                     "dataloss", "connectionreset", "connectionaborted", "responsenever",
-                    "noroute", "unreachable", "privateaddressrefused")),
+                    "privateaddressrefused")),
 )
 # (status, words in a message, e.g. Chromium's net::ERR_* names) checked in order.
 _BY_MESSAGE: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("dns_error", ("err_name_not_resolved", "name or service not known", "dns lookup",
-                   "nodename nor servname", "err_name_resolution_failed")),
+                   "nodename nor servname", "err_name_resolution_failed",
+                   "no address associated with hostname",
+                   "temporary failure in name resolution")),
     ("tls_error", ("err_cert_", "err_ssl_", "certificate verify failed", "ssl routines",
-                   "tlsv1 alert", "sslv3 alert", "wrong version number")),
+                   "tlsv1 alert", "sslv3 alert", "wrong version number",
+                   "err_bad_ssl_client_auth_cert")),
     ("connection_refused", ("err_connection_refused", "connection refused",
-                            "connection was refused")),
-    ("timeout", ("err_timed_out", "timed out", "timeout")),
+                            "connection was refused", "err_connection_failed",
+                            "err_address_unreachable", "no route to host",
+                            "network is unreachable")),
+    ("timeout", ("err_timed_out", "err_connection_timed_out", "timed out", "timeout")),
     ("redirect_loop", ("err_too_many_redirects", "max redirections", "redirect loop")),
     ("blocked", ("robots.txt", "forbidden by robots")),
     ("http_error", ("err_empty_response", "err_connection_reset", "err_connection_closed",
+                    "err_connection_aborted", "err_content_length_mismatch",
+                    "err_incomplete_chunked_encoding", "err_invalid_redirect",
                     "err_invalid_response", "err_http", "connection lost", "err_aborted",
                     "larger than download max size")),
 )
@@ -150,14 +157,13 @@ def from_exception(error: BaseException) -> str:
 
 
 def _from_connect_error(error: httpx.ConnectError) -> str:
+    """A connection that could not be made: by its TLS cause or its message's words (as
+    every other error's), else refused."""
     text = str(error)
     cause = error.__cause__ or error.__context__
     if isinstance(cause, ssl.SSLError) or "CERTIFICATE" in text.upper() or "SSL" in text:
         return "tls_error"
-    if "Name or service not known" in text or "nodename nor servname" in text \
-            or "Temporary failure in name resolution" in text:
-        return "dns_error"
-    return "connection_refused"
+    return _by_message(text) or "connection_refused"
 
 
 def _class_names(error: BaseException) -> str:

@@ -74,6 +74,59 @@ def test_security_headers_counts_each_of_three() -> None:
     assert security.security_headers({"X-Frame-Options": "ALLOW-FROM x"})[0] == 0
 
 
+def test_security_headers_read_repeats_and_lists_as_browsers_do() -> None:
+    """Two layers (a proxy and the app) often send the same header twice: HTML reads a set
+    of X-Frame-Options values, Fetch the first X-Content-Type-Options value, and the last
+    valid Referrer-Policy token wins."""
+    doubled = httpx.Headers([("X-Frame-Options", "SAMEORIGIN"), ("X-Frame-Options", "SAMEORIGIN"),
+                             ("X-Content-Type-Options", "nosniff, nosniff"),
+                             ("Referrer-Policy", "no-referrer, strict-origin")])
+    assert security.security_headers(doubled) == (1.0, "all three present")
+    mixed = {"X-Frame-Options": "DENY, SAMEORIGIN", "X-Content-Type-Options": "nosniff",
+             "Referrer-Policy": "no-referrer, unsafe-url"}
+    assert security.security_headers(mixed) == (pytest.approx(1 / 3, abs=1e-3),
+                                                "missing: frame protection, Referrer-Policy")
+    assert security.security_headers({"Referrer-Policy": "unsafe-url, same-origin, bogus"})[1] \
+        == "missing: frame protection, nosniff"
+
+
+def test_a_meta_refresh_needs_no_url_prefix() -> None:
+    portal, page = "https://dvc.example.gov.vn/", "https://dvc.example.gov.vn/a"
+    found = security.redirect_findings(page, [], ["0; https://evil-casino.example.com/",
+                                                  "3", "0;/trang-chu"], portal, ())
+    assert [(f.kind, f.what) for f in found] == [
+        ("meta refresh", "https://evil-casino.example.com/")]
+
+
+@pytest.mark.parametrize(("urls", "error", "redirects", "why"), [
+    (["http://p.gov.vn/", "https://p.gov.vn/"], None, True, "http://p.gov.vn/ ->"),
+    (["http://p.gov.vn/", "https://p.gov.vn/", "http://p.gov.vn/home"], None, False,
+     "back to http after https"),
+    (["http://p.gov.vn/", "http://p.gov.vn/home"], None, False, "no redirect to https"),
+    (["http://p.gov.vn/"], ConnectionRefusedError("refused"), False, "does not answer"),
+])
+def test_the_redirect_to_https_is_judged_where_the_chain_ends(
+        urls: list[str], error: BaseException | None, redirects: bool, why: str) -> None:
+    chain = security.Chain(start=urls[0], urls=urls, status=None if error else 200,
+                           error=error)
+    found = security._redirect_observation(chain, urls[0])
+    assert found.value is redirects and why in found.detail
+
+
+def test_a_legacy_hello_left_unanswered_is_not_accepted_and_costs_nothing_else() -> None:
+    """A firewall that drops TLS 1.0/1.1 hellos: the probe's wait ends, and that is a
+    refusal, not an error that loses the TLS facts measured before it."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    try:
+        accepted, how = asyncio.run(security.legacy_accepted("127.0.0.1", port, 0.5))
+        weak, weak_how = asyncio.run(security.weak_ciphers_accepted("127.0.0.1", port, 0.5))
+    finally:
+        listener.close()
+    assert (accepted, how) == (False, "TLS 1.0/1.1 refused (no answer)")
+    assert (weak, weak_how) == (False, "weak suites refused (no answer)")
+
+
 def test_hsts_needs_a_positive_max_age() -> None:
     assert security.hsts({"Strict-Transport-Security": "max-age=31536000"})[0] is True
     assert security.hsts({"Strict-Transport-Security": "max-age=0"})[0] is False

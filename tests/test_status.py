@@ -81,3 +81,34 @@ def test_a_check_s_status_is_said_in_both_languages_and_its_detail_once() -> Non
     assert status.both_languages("timeout", "") == "Quá thời gian chờ (timed out)"
     assert status.both_languages("dns_error", "[Errno -2] Name or service not known") == \
         "Không phân giải được tên miền (DNS lookup failed) — [Errno -2] Name or service not known"
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    ("page.goto: net::ERR_CONNECTION_TIMED_OUT at https://p/", "timeout"),
+    ("net::ERR_CONNECTION_FAILED", "connection_refused"),
+    ("net::ERR_ADDRESS_UNREACHABLE", "connection_refused"),
+    ("net::ERR_CONNECTION_ABORTED", "http_error"),
+    ("net::ERR_CONTENT_LENGTH_MISMATCH", "http_error"),
+    ("net::ERR_INCOMPLETE_CHUNKED_ENCODING", "http_error"),
+    ("net::ERR_INVALID_REDIRECT", "http_error"),
+    ("net::ERR_BAD_SSL_CLIENT_AUTH_CERT", "tls_error"),
+])
+def test_chromium_errors_of_a_portal_that_is_down_are_the_portal_s(message: str,
+                                                                    expected: str) -> None:
+    assert status.from_browser_error(message) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("[Errno -5] No address associated with hostname", "dns_error"),
+    ("[Errno -3] Temporary failure in name resolution", "dns_error"),
+    ("[Errno 113] No route to host", "connection_refused"),
+    ("[Errno 101] Network is unreachable", "connection_refused"),
+    ("[Errno 111] Connection refused", "connection_refused"),
+])
+def test_a_connection_that_could_not_be_made_is_named_alike_everywhere(text: str,
+                                                                      expected: str) -> None:
+    """httpx (the finder, TLS checks) and classify (the crawler) name it the same way."""
+    import httpx
+
+    assert status.from_exception(httpx.ConnectError(text)) == expected
+    assert status.classify(OSError(text)) == expected

@@ -291,3 +291,18 @@ def test_the_recording_keeps_only_whole_answers(tmp_path: Path) -> None:
     assert [e["request"]["url"] for e in kept] == ["https://a.gov.vn/", "https://a.gov.vn/moved"]
     assert urls == {"https://a.gov.vn/", "https://a.gov.vn/moved"}
     assert len(har["log"]["entries"]) == 5  # the stored HAR keeps every entry
+
+
+@pytest.mark.parametrize("kind", ["image", "XMLHttpRequest endpoint", "EventSource endpoint",
+                                  "Worker script", "Text Track"])
+def test_mixed_content_is_read_from_chromium_s_console_whatever_the_request_type(
+        kind: str) -> None:
+    """A blocked insecure request fires no request event: Chromium's console message is its
+    only trace, and Blink names some request types in two words."""
+    from checks._visits import _MIXED_CONSOLE
+
+    message = (f"Mixed Content: The page at 'https://a.gov.vn/' was loaded over HTTPS, but "
+               f"requested an insecure {kind} 'http://api.example.com/x?y=1'. This request has "
+               "been blocked; the content must be served over HTTPS.")
+    found = _MIXED_CONSOLE.search(message)
+    assert found is not None and found.group(1) == "http://api.example.com/x?y=1"
