@@ -245,6 +245,10 @@ def _row(record: dict[str, str]) -> ResultRow:
     except ValueError as error:
         raise ValueError(f"thứ hạng/điểm không phải số (rank/total not a number: {error})") \
             from error
+    if total is not None and not 0 <= total <= 100:  # nan and inf fail this too
+        raise ValueError(f"điểm '{total_text}' phải từ 0 đến 100 (total must be 0-100)")
+    if rank is not None and rank < 1:
+        raise ValueError(f"thứ hạng '{rank_text}' phải từ 1 (rank must be 1 or more)")
     return ResultRow(agency=(record.get("agency") or "").strip(),
                      block=(record.get("block") or "").strip(), grade=grade, total=total,
                      vendor=(record.get("vendor") or "").strip(), rank=rank)

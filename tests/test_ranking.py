@@ -191,6 +191,19 @@ def test_csv_errors_name_the_line() -> None:
         rows_from_csv("block,agency\nministry,X\n")
 
 
+@pytest.mark.parametrize(("total", "rank", "why"), [
+    ("nan", "1", "total must be 0-100"), ("inf", "1", "total must be 0-100"),
+    ("-5", "1", "total must be 0-100"), ("100.5", "1", "total must be 0-100"),
+    ("95", "0", "rank must be 1 or more")])
+def test_a_total_or_rank_no_ranking_could_hold_is_refused(total: str, rank: str,
+                                                          why: str) -> None:
+    """float() reads 'nan' and 'inf': a NaN total would sort anywhere and make the block's
+    average NaN."""
+    text = f"block,rank,agency,grade,total\nministry,{rank},Bộ X,A,{total}\n"
+    with pytest.raises(ValueError, match=rf"dòng 2 \(line 2\).*{why}"):
+        rows_from_csv(text)
+
+
 def test_scores_override_a_published_rank_but_keep_it() -> None:
     rows = [ResultRow("X", "ministry", "B", 81.0, rank=1),
             ResultRow("Y", "ministry", "A", 95.0, rank=2)]

@@ -329,6 +329,29 @@ def test_attestation() -> None:
     assert by_points.total == 100.0
 
 
+def test_attestations_alone_grade_no_portal() -> None:
+    """A probe that measured nothing (its own failure) is not graded on the attested items:
+    it would be 0/E without them and 100/A with them."""
+    failed = [obs("search.works", None, outcome="probe_error", detail="browser crashed")]
+    for attested in ({}, {"Z1": {"credit": 1}}):
+        result = score(failed, attested_rubric(), attested)
+        assert (result.total, result.grade) == (0.0, UNGRADED)
+    assert score([obs("search.works", False)], attested_rubric(),
+                 {"Z1": {"credit": 1}}).grade == "E"  # measured, then attested: graded
+
+
+def test_an_item_rounded_to_full_points_passes_and_says_what_was_met() -> None:
+    """Weights that sum to a hair under 1 (0.3333333 x 3) give every point: a pass."""
+    thirds = rubric_of([{"id": "X1", "points": 100, "criteria": [
+        criterion(name, weight=0.3333333, expect=True)
+        for name in ("search.works", "payment.offered", "rating.available")]}])
+    result = score([obs("search.works", True), obs("payment.offered", True),
+                    obs("rating.available", True)], thirds)
+    item = only(result)
+    assert (item.points, item.status) == (100.0, "pass")
+    assert item.reason.startswith("Đạt: ") and item.reason.count(";") == 2
+
+
 def test_missing_attestation_is_unmeasured() -> None:
     result = score([obs("search.works", True)], attested_rubric())
     assert result.items[1].status == "unmeasured"

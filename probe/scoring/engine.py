@@ -58,14 +58,16 @@ def is_counted(item: ItemScore) -> bool:
 
 
 def total_of(items: Sequence[ItemScore], rubric: Rubric) -> float | None:
-    """The total on 100 under the rubric's policy; None when rescaling has nothing to go on."""
+    """The total on 100 under the rubric's policy; None when rescaling has nothing to go on:
+    no item the probe measures was measured (attested items alone grade no portal, so a
+    probe that failed is never scored against the agency). The "zero" policy counts every
+    unmeasured item as 0, as its rubric says."""
     earned = math.fsum(i.points for i in items if is_counted(i) and i.points is not None)
     if rubric.unmeasured_policy == "zero":
         return round2(100.0 * earned / rubric.max_points)
-    measured = math.fsum(i.max for i in items if is_counted(i))
-    if measured <= 0:
+    if not any(is_counted(i) and rubric.item(i.id).source != "attestation" for i in items):
         return None
-    return round2(100.0 * earned / measured)
+    return round2(100.0 * earned / math.fsum(i.max for i in items if is_counted(i)))
 
 
 def groups_of(items: Sequence[ItemScore], rubric: Rubric) -> dict[str, dict[str, float]]:
@@ -119,14 +121,16 @@ def _item_score(item: Item, results: list[CriterionResult], rubric: Rubric) -> I
                          _unmeasured_reason(missing, rubric, "en"), refs)
     credit = math.fsum(r.criterion.weight * (r.credit or 0.0) for r in results)
     points = round2(item.points * min(1.0, credit))
-    status = _status(points, item.points, credit)
+    status = _status(points, item.points)
     return ItemScore(item.id, item.group, points, item.points, status,
                      _reason(status, results, points, item.points, "vi"),
                      _reason(status, results, points, item.points, "en"), refs)
 
 
-def _status(points: float, maximum: float, credit: float) -> ItemStatus:
-    if credit >= _FULL and points >= maximum:
+def _status(points: float, maximum: float) -> ItemStatus:
+    """pass when the item keeps every point as shown (a credit a hair under full, from a
+    timing just past a curve's knee or weights summing to 0.9999999, rounds to them)."""
+    if points >= maximum:
         return "pass"
     if points <= 0:
         return "fail"
@@ -159,8 +163,8 @@ def _reason(status: ItemStatus, results: list[CriterionResult], points: float,
     vi = lang == "vi"
     short = "; ".join(_short(r, lang) for r in results if (r.credit or 0.0) < _FULL)
     met = "; ".join(_met(r, lang) for r in results if (r.credit or 0.0) >= _FULL)
-    if status == "pass":
-        return f"{'Đạt' if vi else 'Met'}: {met}."
+    if status == "pass":  # every criterion, a credit that rounds to full points included
+        return f"{'Đạt' if vi else 'Met'}: {'; '.join(_met(r, lang) for r in results)}."
     if status == "fail" and not met:
         return f"{'Không đạt' if vi else 'Not met'}: {short}."
     got = f"{text.number(points, lang)}/{text.number(maximum, lang)}"
