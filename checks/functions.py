@@ -31,6 +31,7 @@ from checks._dom import (
     LOOKUP_FIELD,
     SEARCH_FIELD,
     SECTIONS,
+    FormInfo,
     Link,
     Loaded,
     NavigationRecorder,
@@ -114,7 +115,9 @@ STATUS_WORDS = ("đang xử lý", "đã tiếp nhận", "tiếp nhận", "trạn
 NOT_FOUND_WORDS = ("không tìm thấy", "không tồn tại", "không có dữ liệu", "không có kết quả",
                    "không có hồ sơ", "chưa có dữ liệu", "không có thông tin", "not found",
                    "no data", "no result", "no results")
-CAPTCHA_WORDS = ("captcha", "mã xác nhận", "mã bảo vệ", "mã kiểm tra", "recaptcha")
+CAPTCHA_WORDS = ("captcha", "capcha", "mã xác nhận", "mã xác thực", "mã bảo vệ", "mã bảo mật",
+                 "mã kiểm tra", "recaptcha")
+CAPTCHA_MARKERS = ("captcha", "capcha")  # inside field names and image paths: txtCaptcha
 EXAMPLE_WORDS = ("ví dụ", "vd", "mẫu", "example", "e.g")
 RATING_LEVELS = ("rat hai long", "hai long", "chua hai long")
 PAGINATION_LABELS = ("trang sau", "trang tiếp", "tiếp", "sau", "next", "»", "›", ">", ">>",
@@ -229,13 +232,27 @@ def read_outcome(text: str) -> tuple[bool, bool]:
     return has_phrase(text, STATUS_WORDS) and not not_found, not_found
 
 
+def asks_captcha(info: FormInfo) -> bool:
+    """Whether a look-up form asks for a captcha: by its words, or by a field or image whose
+    name or path says so (txtCaptcha, CaptchaImage.axd)."""
+    return has_phrase(" ".join([info.text, *info.fields]), CAPTCHA_WORDS) or any(
+        marker in fold(field) for field in info.fields for marker in CAPTCHA_MARKERS)
+
+
 def rating_levels(labels: Iterable[str]) -> list[str]:
-    """Which of the three official levels appear as options (a short label of their own)."""
+    """Which of the three official levels appear as options (a short label of their own;
+    the scale's heading, 'Mức độ hài lòng', is not one)."""
     cores = set()
     for label in labels:
         core = " ".join(re.sub(r"[^a-z ]", " ", fold(label)).split())
-        cores.add(core.removeprefix("muc ").removeprefix("do "))
+        if core != "muc do hai long":
+            cores.add(core.removeprefix("muc ").removeprefix("do "))
     return [level for level in RATING_LEVELS if level in cores]
+
+
+# A short service number right after the word: 'Tổng đài 1022' (many provinces' public-service
+# line), 'Đường dây nóng: 1900'... four digits or fewer, starting with 1.
+_SHORT_HOTLINE = re.compile(r"[\s:.\-–]{0,6}(1\d{2,3})(?!\d|[.,\-]\d)")
 
 
 def hotline_in(text: str) -> str | None:
@@ -246,6 +263,8 @@ def hotline_in(text: str) -> str | None:
             numbers = phone_numbers(folded[match.end():match.end() + 80])
             if numbers:
                 return numbers[0]
+            if short := _SHORT_HOTLINE.match(folded, match.end()):
+                return short.group(1)
     return None
 
 
@@ -329,9 +348,16 @@ def _unique(links: Sequence[Link]) -> list[Link]:
     return [link for link in links if not (link.href in seen or seen.add(link.href))]
 
 
+_LEADING_CODE = re.compile(r"^\s*(?:[0-9A-Z]+(?:\.[0-9A-Z]+)+|\d+)?[\s.:\-–)]*")
+_CUT = re.compile(r"\s*\S*(?:…|\.\.\.)\s*$")  # a name the list cut: its last, partial word
+
+
 def clean_name(text: str) -> str:
-    """A procedure name without a leading code or number ('1.004227 - Đăng ký...')."""
-    return re.sub(r"^[\s\d.:\-–)]+", "", text).strip()
+    """A procedure name without a leading code or number ('1.004227.000.00.00.H12 - Đăng
+    ký...', '3. Cấp...') and, when the list cut it short ('... lĩnh vự…'), without the cut
+    word: what follows is the portal's own wording, whole words only."""
+    name = _LEADING_CODE.sub("", text, count=1).strip()
+    return _CUT.sub("", name).strip() if _CUT.search(name) else name
 
 
 # ------------------------------------------------------------------------------------
@@ -727,7 +753,7 @@ class FunctionsProbe:
         form = observe("lookup.form", True, url, f"{how}: dossier-code field without login")
         field_locator = await find_field(page, LOOKUP_FIELD)
         info = await form_info(field_locator) if field_locator else None
-        if info and has_phrase(" ".join([info.text, *info.fields]), CAPTCHA_WORDS):
+        if info and asks_captcha(info):
             return [form, *failed(("lookup.known_code", "lookup.unknown_code"), "probe_error",
                                   "the look-up form asks for a captcha", url)]
         known = self.known_code(words)

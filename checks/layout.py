@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
@@ -277,14 +278,18 @@ def _sitemap_target(ctx: PortalContext, links: Sequence[Link],
                     home_url: str) -> tuple[str | None, str]:
     """A human site map page (not sitemap.xml) on the portal: from the site map, else a
     home link."""
-    if info := ctx.sitemap.first("sitemap"):
-        return info.url, "site map (discovery)"
+    for info in ctx.sitemap.of_type("sitemap"):
+        if not _is_xml(info.url):
+            return info.url, "site map (discovery)"
     for link in links_matching(links, SITEMAP_LINKS):
-        if netloc(link.href) != netloc(home_url):
-            continue
-        if not link.href.lower().split("?")[0].endswith(".xml"):
+        if netloc(link.href) == netloc(home_url) and not _is_xml(link.href):
             return link.href, f'link "{short(link.text, 30)}"'
     return None, ""
+
+
+def _is_xml(url: str) -> bool:
+    """Whether `url` names an XML file (a sitemap.xml for robots, not a page for people)."""
+    return urlsplit(url).path.lower().endswith(".xml")
 
 
 def _inner_page(ctx: PortalContext, links: Sequence[Link], home_url: str) -> str | None:

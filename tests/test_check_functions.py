@@ -75,6 +75,21 @@ def test_hotline_needs_a_number_near_the_word() -> None:
     assert F.hotline_in("Đường dây nóng hỗ trợ: 1900 8198") == "1900 8198"
     assert F.hotline_in("Hotline: 0263 1088") == "0263 1088"
     assert F.hotline_in("Liên hệ đường dây nóng để được hỗ trợ") is None
+    # the short public-service lines many provinces publish
+    assert F.hotline_in("Tổng đài 1022 hỗ trợ người dân") == "1022"
+    assert F.hotline_in("Tổng đài: 1022.") == "1022"
+    assert F.hotline_in("Hỗ trợ 24/7") is None and F.hotline_in("tổng đài 1022.5 triệu") is None
+
+
+@pytest.mark.parametrize(("listed", "name"), [
+    ("1.004227.000.00.00.H12 - Đăng ký khai sinh", "Đăng ký khai sinh"),
+    ("1.004227 - Đăng ký kết hôn", "Đăng ký kết hôn"),
+    ("3. Cấp giấy phép xây dựng", "Cấp giấy phép xây dựng"),
+    ("UBND xã cấp bản sao", "UBND xã cấp bản sao"),
+    ("Thủ tục thuộc lĩnh vực biên…", "Thủ tục thuộc lĩnh vực"),  # the list cut it: whole words
+])
+def test_a_listed_procedure_s_name_is_its_words_only(listed: str, name: str) -> None:
+    assert F.clean_name(listed) == name
 
 
 def test_field_share_counts_the_six_procedure_fields() -> None:
@@ -183,6 +198,20 @@ def test_rating_levels_need_labels_of_their_own() -> None:
         list(F.RATING_LEVELS)
     assert F.rating_levels(["Đánh giá mức độ hài lòng", "Hài lòng", "Không hài lòng"]) == \
         ["hai long"]
+    assert F.rating_levels(["Mức độ hài lòng", "Rất hài lòng", "Chưa hài lòng"]) == \
+        ["rat hai long", "chua hai long"]  # the scale's heading is not its middle level
+
+
+@pytest.mark.parametrize(("info", "captcha"), [
+    (FormInfo("post", "/x", "Tra cứu hồ sơ", ["Tra cứu"], fields=["txtCaptcha"]), True),
+    (FormInfo("post", "/x", "Tra cứu", [], fields=["img CaptchaImage.axd?guid=1"]), True),
+    (FormInfo("post", "/x", "Nhập mã xác thực", ["Tra cứu"]), True),
+    (FormInfo("post", "/x", "Mã bảo mật", ["Tra cứu"]), True),
+    (FormInfo("post", "/x", "Tra cứu hồ sơ", ["Tra cứu"], fields=["ma_ho_so"]), False),
+])
+def test_a_captcha_is_seen_by_its_words_or_its_field_s_name(info: FormInfo,
+                                                            captcha: bool) -> None:
+    assert F.asks_captcha(info) is captcha
 
 
 def test_statistic_fields_name_each_f10_figure_and_what_is_missing() -> None:

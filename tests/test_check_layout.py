@@ -121,3 +121,20 @@ def test_unreachable_portal_gives_portal_errors(runs: dict[str, PortalRun], kind
     observations = [o for o in runs[kind].observations if o.check == "layout"]
     assert {(o.outcome, o.value) for o in observations} == {("portal_error", None)}
     assert len(observations) == len(LAYOUT_NAMES)
+
+
+def test_a_sitemap_xml_is_not_the_site_map_people_read() -> None:
+    """L4 asks for a site map page: the crawl classifies a linked sitemap.xml as 'sitemap'
+    too, and it must not earn the item."""
+    from types import SimpleNamespace
+
+    home = "https://p.gov.vn/"
+    xml_only = SiteMap(portal=home, pages=[
+        PageInfo(url=home + "sitemap.xml", type="sitemap", depth=1)])
+    links = [Link("Sơ đồ trang", home + "sitemap.xml?v=2")]
+    assert L._sitemap_target(SimpleNamespace(sitemap=xml_only), links, home) == (None, "")
+    both = SiteMap(portal=home, pages=[
+        PageInfo(url=home + "sitemap.xml", type="sitemap", depth=1),
+        PageInfo(url=home + "so-do-trang", type="sitemap", depth=1)])
+    assert L._sitemap_target(SimpleNamespace(sitemap=both), links, home) == (
+        home + "so-do-trang", "site map (discovery)")
