@@ -218,9 +218,32 @@ def _procedure_by_id(url: str) -> str | None:
     return None
 
 
+# A path under one of these segments is an article: the slug after it is its headline.
+_NEWS_SEGMENTS = frozenset({"tin-tuc", "tintuc", "news", "bai-viet", "baiviet", "tin-bai",
+                            "su-kien", "tin-tuc-su-kien", "thong-bao", "thongbao", "article"})
+HEADLINE_WORDS = 10  # a heading longer than this is a headline, not a page's name
+HEADLINE_SCALE = 0.3
+
+
+def _without_headline(text: str) -> str:
+    """URL slug text cut after a news segment ('tin-tuc/day-manh-thanh-toan' -> 'tin-tuc')."""
+    segments = text.split("?", 1)[0].split("/")
+    for index, segment in enumerate(segments):
+        if segment in _NEWS_SEGMENTS:
+            return "/".join(segments[:index + 1])
+    return text
+
+
+def is_article(url: str) -> bool:
+    """Whether `url` is a page under a news segment with something after it (an article)."""
+    text = url_slug(url).split("?", 1)[0]
+    return _without_headline(text) != text
+
+
 def score_url(url: str, scores: Scores) -> None:
-    """Add URL cues: phrases in path, query and hash route; home and procedure-id shapes."""
-    text = url_slug(url)
+    """Add URL cues: phrases in path, query and hash route (not an article's headline);
+    home and procedure-id shapes."""
+    text = _without_headline(url_slug(url))
     for page_type, _phrase, pattern, weight, _ in _PHRASE_PATTERNS:
         if weight and (found := pattern.search(text)):
             scores.add(page_type, weight, f"url:{found.group(0)}")
@@ -244,6 +267,8 @@ def score_text(label: str, text: str, scale: float, scores: Scores) -> None:
     cleaned = clean_heading(text)
     if not cleaned:
         return
+    if cleaned.count("-") >= HEADLINE_WORDS:  # a news headline that mentions the feature
+        scale *= HEADLINE_SCALE
     for page_type, _, pattern, _, weight in _PHRASE_PATTERNS:
         if weight and pattern.search(cleaned):
             scores.add(page_type, round(weight * scale), f"{label}:{short(text)}")
@@ -281,12 +306,13 @@ def classify_features(url: str, features: PageFeatures, is_home: bool = False,
     if is_home:
         scores.add("home", 12, "start:home")
     score_url(url, scores)
+    named = 0.0 if is_article(url) else 1.0  # an article's headline names no page
     for h1 in features.h1[:2]:
-        score_text("h1", h1, 1.0, scores)
+        score_text("h1", h1, named, scores)
     if features.breadcrumb:
         score_text("crumb", features.breadcrumb, 0.8, scores)
     if features.title:
-        score_text("title", features.title, 0.7, scores)
+        score_text("title", features.title, 0.7 * named, scores)
     for heading in features.headings[:3]:
         score_text("h2", heading, 0.3, scores)
     if link_text:

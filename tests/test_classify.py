@@ -202,3 +202,33 @@ def test_app_shell_detection(html: str, shell: bool) -> None:
 def test_empty_or_broken_html_is_typed_by_url() -> None:
     assert classify("https://x.gov.vn/thong-ke", "")[0] == "statistics"
     assert classify("https://x.gov.vn/thong-ke", "\x00<<<")[0] == "statistics"
+
+
+def page_html(title: str, h1: str) -> str:
+    return f"<html><head><title>{title}</title></head><body><h1>{h1}</h1><p>Nội dung</p>" \
+           "</body></html>"
+
+
+@pytest.mark.parametrize(("url", "h1"), [
+    ("https://x.gov.vn/tin-tuc/day-manh-thanh-toan-truc-tuyen-phi-le-phi-123.html",
+     "Đẩy mạnh thanh toán trực tuyến phí, lệ phí"),
+    ("https://x.gov.vn/news/ket-qua-khao-sat-muc-do-hai-long-nam-2025",
+     "Kết quả khảo sát mức độ hài lòng năm 2025"),
+    ("https://x.gov.vn/Pages/chi-tiet.aspx?ItemID=55",
+     "Hướng dẫn người dân phản ánh, kiến nghị về quy định hành chính qua Cổng dịch vụ công "
+     "quốc gia năm 2025"),
+])
+def test_a_news_article_about_a_feature_is_not_that_feature_s_page(url: str, h1: str) -> None:
+    """The shallowest page of a type stands for the feature (payment.offered, ...): an
+    article whose headline names it must not."""
+    assert classify(url, page_html(h1, h1))[0] == "other"
+
+
+@pytest.mark.parametrize(("url", "h1", "expected"), [
+    ("https://x.gov.vn/thanh-toan", "Thanh toán trực tuyến", "payment"),
+    ("https://x.gov.vn/p/home/dvc-thanh-toan-phi-le-phi-ho-so.html",
+     "Thanh toán trực tuyến phí, lệ phí hồ sơ", "payment"),
+    ("https://x.gov.vn/danh-gia-hai-long", "Đánh giá sự hài lòng", "rating"),
+])
+def test_a_feature_s_own_page_keeps_its_type(url: str, h1: str, expected: str) -> None:
+    assert classify(url, page_html(h1, h1))[0] == expected
