@@ -232,6 +232,17 @@ def read_outcome(text: str) -> tuple[bool, bool]:
     return has_phrase(text, STATUS_WORDS) and not not_found, not_found
 
 
+_AUTH_PATH = re.compile(r"(?<![a-z])(oauth2?|authorize|auth|login|signin|sso|connect|"
+                        r"dang-?nhap|xac-?thuc)(?![a-z])")
+
+
+def is_login_link(link: Link) -> bool:
+    """Whether a link to a national SSO host logs in: named so, or aimed at an
+    authentication endpoint (a 'Tải ứng dụng VNeID' banner to vneid.gov.vn is not)."""
+    return has_phrase(link.text, SECTIONS["login"]) or bool(
+        _AUTH_PATH.search(urlsplit(link.href).path.lower() + "?" + urlsplit(link.href).query))
+
+
 def asks_captcha(info: FormInfo) -> bool:
     """Whether a look-up form asks for a captcha: by its words, or by a field or image whose
     name or path says so (txtCaptcha, CaptchaImage.axd)."""
@@ -831,7 +842,8 @@ class FunctionsProbe:
     async def sso(self, page: Page) -> list[Observation]:
         """sso.national: the login link (or where it redirects) is a national SSO host."""
         hosts = self.ctx.settings.national_sso_hosts
-        direct = [link for link in self.home.links if host_matches(link.href, hosts)]
+        direct = [link for link in self.home.links
+                  if host_matches(link.href, hosts) and is_login_link(link)]
         if direct:
             return [observe("sso.national", True, self.home.url,
                             f'link "{short(direct[0].text, 40)}" goes to {netloc(direct[0].href)}')]

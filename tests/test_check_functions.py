@@ -202,6 +202,18 @@ def test_rating_levels_need_labels_of_their_own() -> None:
         ["rat hai long", "chua hai long"]  # the scale's heading is not its middle level
 
 
+@pytest.mark.parametrize(("text", "href", "logs_in"), [
+    ("Tải ứng dụng VNeID", "https://vneid.gov.vn/", False),  # a promotion banner
+    ("VNeID", "https://vneid.gov.vn/huong-dan-su-dung", False),
+    ("Đăng nhập", "https://xacthuc.dichvucong.gov.vn/oauth2/authorize?client_id=x", True),
+    ("", "https://sso.dancuquocgia.gov.vn/oauth2/authorize?x=1", True),  # an icon button
+    ("Đăng nhập bằng VNeID", "https://vneid.gov.vn/", True),
+])
+def test_a_home_link_to_a_national_sso_host_counts_only_when_it_logs_in(
+        text: str, href: str, logs_in: bool) -> None:
+    assert F.is_login_link(Link(text, href)) is logs_in
+
+
 @pytest.mark.parametrize(("info", "captcha"), [
     (FormInfo("post", "/x", "Tra cứu hồ sơ", ["Tra cứu"], fields=["txtCaptcha"]), True),
     (FormInfo("post", "/x", "Tra cứu", [], fields=["img CaptchaImage.axd?guid=1"]), True),
