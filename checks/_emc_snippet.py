@@ -189,8 +189,23 @@ _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*")
 
 
 def _assignments(code: str) -> dict[str, str]:
-    """Variables assigned a string literal in `code` (the last assignment wins)."""
-    return {m.group(1): m.group(2)[1:-1] for m in _ASSIGNMENT.finditer(code)}
+    """Variables assigned a string literal in `code` (the last assignment wins), then those
+    declared with an expression `evaluate` resolves ('var u = (...protocol...) + "://h/"')."""
+    env = {m.group(1): m.group(2)[1:-1] for m in _ASSIGNMENT.finditer(code)}
+    for match in _DECLARATION.finditer(code):
+        value, _ = evaluate(match.group(2).strip(), env)
+        if value is not None:
+            env.setdefault(match.group(1), value)
+    return env
+
+
+_DECLARATION = re.compile(r"\b(?:var|let|const)\s+([A-Za-z_$][\w$]*)\s*=\s*([^;\n]+)")
+_PROTOCOL = r"(?:(?:document|window)\s*\.\s*)?location\s*\.\s*protocol"
+# Matomo's classic loader: (("https:" == document.location.protocol) ? "https" : "http"),
+# the page's own scheme; it evaluates to a protocol-relative start ('//host/...').
+_PROTOCOL_SWITCH = re.compile(
+    rf"""\(*\s*(?:["']https:["']\s*===?\s*{_PROTOCOL}|{_PROTOCOL}\s*===?\s*["']https:["'])"""
+    r"""\s*\)*\s*\?\s*["']https(?::(?://)?)?["']\s*:\s*["']http(?::(?://)?)?["']\s*\)*""")
 
 
 def evaluate(expression: str, env: dict[str, str]) -> tuple[str | None, str]:
@@ -200,7 +215,9 @@ def evaluate(expression: str, env: dict[str, str]) -> tuple[str | None, str]:
     """
     value = ""
     for part in _split_top(expression, "+"):
-        if len(part) >= 2 and part[0] in "\"'`" and part[-1] == part[0]:
+        if _PROTOCOL_SWITCH.fullmatch(part):
+            value += "SCHEME:"  # the page's scheme: read as protocol-relative below
+        elif len(part) >= 2 and part[0] in "\"'`" and part[-1] == part[0]:
             inner = part[1:-1]
             if part[0] == "`" and "${" in inner:
                 return None, f"template {part[:40]}"
@@ -213,7 +230,8 @@ def evaluate(expression: str, env: dict[str, str]) -> tuple[str | None, str]:
             value += env[part]
         else:
             return None, f"expression {part[:40]}"
-    return value, ""
+    return re.sub(r"^SCHEME:(?::|//|:?//?)*", "//", value) if value.startswith("SCHEME:") \
+        else value, ""
 
 
 _PUSH = re.compile(r"(?:\bwindow\s*\.\s*)?\b_govaq\s*\.\s*push\s*\(\s*\[(.*?)\]\s*\)", re.S)

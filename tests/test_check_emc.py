@@ -147,6 +147,25 @@ def test_matomo_style_concatenated_tracker_url() -> None:
     assert found.script_src == "https://f-emc.ngsp.gov.vn/embed/gov-tracking.min.js"
 
 
+@pytest.mark.parametrize("switch", [
+    '(("https:" == document.location.protocol) ? "https" : "http") + "://f-emc.ngsp.gov.vn/"',
+    "('https:' === location.protocol ? 'https://' : 'http://') + 'f-emc.ngsp.gov.vn/'",
+    '(document.location.protocol == "https:" ? "https" : "http") + "://f-emc.ngsp.gov.vn/"',
+])
+def test_matomo_s_classic_loader_follows_the_page_s_scheme(switch: str) -> None:
+    """The tracker URL built from the page's protocol is https on an https page."""
+    code = ("<script>var _govaq = window._govaq || []; _govaq.push(['trackPageView']);"
+            f"(function(){{ var u = {switch};"
+            " _govaq.push(['setTrackerUrl', u + 'tracking']); _govaq.push(['setSiteId', '9']);"
+            " var g = document.createElement('script'); g.src = u + 'embed/gov-tracking.min.js';"
+            "})();</script>")
+    found = emc.parse_emc(page(code), "https://dvc.example.gov.vn/")
+    assert found.tracker_url == "//f-emc.ngsp.gov.vn/tracking"
+    assert found.tracker_https("https://dvc.example.gov.vn/")
+    assert not found.tracker_https("http://dvc.example.gov.vn/")
+    assert found.script_src == "https://f-emc.ngsp.gov.vn/embed/gov-tracking.min.js"
+
+
 @pytest.mark.parametrize("tag", ['<script type="text/plain">', '<script src="/x.js">',
                                  '<script type="text/x-template">'])
 def test_code_that_never_runs(tag: str) -> None:
