@@ -22,6 +22,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from playwright.async_api import BrowserContext, Page
@@ -279,29 +280,54 @@ def hotline_in(text: str) -> str | None:
     return None
 
 
-def _figure_matches(text: str) -> list[re.Match[str]]:
-    """Labelled dossier figures in folded `text`: group 0 the label and figure, 1 the figure."""
+_FIGURE = r"(\d{1,3}(?:[.,]\d{3})+|\d+(?:[.,]\d+)?\s?%|\d+)(?![\d/:h])"
+_BARE_FIGURE = re.compile(rf"^\s*{_FIGURE}\s*$")
+
+
+@lru_cache(maxsize=1)
+def _stat_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(a label word, a label word followed by its figure on the same line), folded."""
     words = "|".join(re.escape(fold(w)) for w in STAT_WORDS)
-    figure = r"(\d{1,3}(?:[.,]\d{3})+|\d+(?:[.,]\d+)?\s?%|\d+)(?![\d/:h])"
-    pattern = re.compile(rf"(?<![a-z])(?:{words})(?![a-z])[^\d\n]{{0,30}}?(?<![\d/]){figure}")
-    return list(pattern.finditer(fold(text)))
+    label = re.compile(rf"(?<![a-z])(?:{words})(?![a-z])")
+    inline = re.compile(rf"{label.pattern}[^\d]{{0,30}}?(?<![\d/]){_FIGURE}")
+    return label, inline
+
+
+def labelled_figures(text: str) -> list[tuple[str, str]]:
+    """(label and figure, figure) of the dossier statistics in `text`, line by line: a label
+    with its figure on one line ('Đã tiếp nhận: 125.400'), or dashboard cards whose figure
+    stands on its own line above (or else below) a label line without one."""
+    label, inline = _stat_patterns()
+    lines = [fold(line) for line in text.splitlines() if line.strip()]
+    cards = [i for i, line in enumerate(lines)
+             if label.search(line) and not re.search(r"\d", line)]
+    above = bool(cards) and cards[0] > 0 and bool(_BARE_FIGURE.match(lines[cards[0] - 1]))
+    pairs: list[tuple[str, str]] = []
+    for index, line in enumerate(lines):
+        pairs += [(m.group(0), m.group(1)) for m in inline.finditer(line)]
+        if index in cards:
+            near = index - 1 if above else index + 1
+            bare = _BARE_FIGURE.match(lines[near]) if 0 <= near < len(lines) else None
+            if bare:
+                pairs.append((f"{line} {bare.group(1)}", bare.group(1)))
+    return pairs
 
 
 def statistic_figures(text: str) -> list[str]:
     """'word: figure' pairs of dossier statistics in `text` ('Đã tiếp nhận: 125.400',
     'Tỷ lệ đúng hạn 97,6%'); dates and clock times are not figures."""
-    return [m.group(0) for m in _figure_matches(text)]
+    return [pair for pair, _ in labelled_figures(text)]
 
 
 def statistic_fields(text: str) -> dict[str, str]:
     """Which of rubric F10's figures `text` publishes: field label -> its first figure
     ('tiếp nhận' -> '125.400')."""
     found: dict[str, str] = {}
-    for match in _figure_matches(text):
-        label = next((label for label, words in STAT_FIELDS
-                      if any(word in match.group(0) for word in words)), None)
-        if label is not None:
-            found.setdefault(label, match.group(1))
+    for pair, figure in labelled_figures(text):
+        name = next((name for name, words in STAT_FIELDS
+                     if any(word in pair for word in words)), None)
+        if name is not None:
+            found.setdefault(name, figure)
     return found
 
 

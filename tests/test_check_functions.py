@@ -226,6 +226,17 @@ def test_a_captcha_is_seen_by_its_words_or_its_field_s_name(info: FormInfo,
     assert F.asks_captcha(info) is captcha
 
 
+@pytest.mark.parametrize("cards", [
+    "125.400\nHồ sơ tiếp nhận\n122.101\nHồ sơ đã giải quyết\n97,6%\nTỷ lệ đúng hạn\n"
+    "98%\nMức độ hài lòng",  # the figure above its label, as dashboards show it
+    "Hồ sơ tiếp nhận\n125.400\nHồ sơ đã giải quyết\n122.101\nTỷ lệ đúng hạn\n97,6%\n"
+    "Mức độ hài lòng\n98%",  # the label above
+])
+def test_dashboard_cards_pair_each_figure_with_its_own_label(cards: str) -> None:
+    assert F.statistic_fields(cards) == {"tiếp nhận": "125.400", "đã giải quyết": "122.101",
+                                         "đúng hạn": "97,6%", "hài lòng": "98%"}
+
+
 def test_statistic_fields_name_each_f10_figure_and_what_is_missing() -> None:
     table = ("Hồ sơ tiếp nhận\t125.400\nHồ sơ tiếp nhận trực tuyến\t80.000\n"
              "Hồ sơ đã giải quyết\t122.101\nTỷ lệ giải quyết đúng hạn\t97,6%\n")
