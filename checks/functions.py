@@ -816,9 +816,11 @@ class FunctionsProbe:
         return given or example_code(words) or example_code(self.home.text)
 
     async def lookup_page(self, page: Page) -> tuple[str | None, str]:
-        """Open the page with the look-up field (look-up page, else home); (URL, how found)."""
-        target = self.target("lookup", LOOKUP_LINKS)
-        candidates = [target] if target and not self.offsite(target.url) else []
+        """Open the page with the look-up field (the first of up to three look-up pages that
+        has one: the shallowest may be a guide to the look-up; else home); (URL, how found)."""
+        found = self.targets("lookup", LOOKUP_LINKS, limit=3)
+        target = found[0] if found else None
+        candidates = [t for t in found if not self.offsite(t.url)]
         if self.home.lookup_field:
             candidates.append(Target(self.home.url, "home page"))
         notes = []

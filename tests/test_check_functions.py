@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
+from pathlib import Path
 
 import pytest
 from playwright.async_api import async_playwright
@@ -36,7 +37,7 @@ from checks._dom import (
 )
 from probe.browser import launch
 from probe.context import PortalContext, ProbeSettings
-from probe.models import Agency, Observation, SiteMap
+from probe.models import Agency, Observation, PageInfo, SiteMap
 from probe.observations import CATALOGUE
 from tests.fixtures.checks_fl.portals import KNOWN_CODE, serve
 from tests.fixtures.checks_fl.runner import PortalRun, fixture_results
@@ -398,6 +399,37 @@ def test_buttons_named_by_an_image_and_input_buttons_are_read_as_the_browser_sho
     refused, title = asyncio.run(scenario())
     assert refused == ["a button writes: 'Gửi'", "a button writes: 'Bình chọn'"]
     assert title == "clicked"
+
+
+def test_the_look_up_is_found_past_a_guide_the_site_map_typed_as_look_up(
+        tmp_path: Path) -> None:
+    """The shallowest 'lookup' page of a map can be a guide to the look-up; the next one
+    is tried."""
+    from probe.evidence import EvidenceStore
+
+    portal = serve("good")
+    sitemap = SiteMap(portal.url, pages=[
+        PageInfo(portal.url, "home", 0),
+        PageInfo(portal.url + "huong-dan-su-dung", "lookup", 1),
+        PageInfo(portal.url + "tra-cuu-ho-so", "lookup", 2)])
+
+    async def scenario() -> list[Observation]:
+        async with async_playwright() as pw:
+            browser = await launch(pw, loopback_only=True)
+            ctx = PortalContext(Agency("good", "Tỉnh Ngọc Sơn", "province", portal.url),
+                                sitemap, browser, EvidenceStore(tmp_path, "good"),
+                                ProbeSettings(page_timeout_ms=10_000))
+            try:
+                return await F.run(ctx)
+            finally:
+                await browser.close()
+
+    try:
+        found = asyncio.run(scenario())
+    finally:
+        portal.stop()
+    (form,) = [o for o in found if o.name == "lookup.form"]
+    assert form.value is True and form.page == portal.url + "tra-cuu-ho-so", form
 
 
 def test_open_url_waits_out_one_429_and_reports_a_second() -> None:
