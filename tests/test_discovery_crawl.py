@@ -187,7 +187,8 @@ def test_a_robots_txt_crawl_delay_spaces_the_crawl_up_to_the_cap(
         server.stop()
     pages = sorted(t for t, path, _ in server.log if path != "/robots.txt")
     assert len(pages) >= 5
-    assert min(b - a for a, b in zip(pages, pages[1:], strict=False)) >= 0.9 * kept
+    # arrivals jitter on a loaded machine; without the delay they are ~1 ms apart
+    assert min(b - a for a, b in zip(pages, pages[1:], strict=False)) >= 0.6 * kept
     assert sitemap.crawl_delays == {"127.0.0.1": {"asked": asked, "kept": kept}}
     assert f"robots.txt Crawl-delay: 127.0.0.1 asks {asked:g} s" in crawl_summary(sitemap)
 
@@ -360,7 +361,9 @@ def test_an_app_shell_s_routes_are_opened_as_its_crawl_delay_asks(
     assert sitemap.rendered and len(sitemap.pages) >= 4
     documents = sorted(t for t, path, _ in server.log if path == "/")[1:]  # the crawl's first
     assert len(documents) >= 4
-    assert min(b - a for a, b in zip(documents, documents[1:], strict=False)) >= 0.36
+    # Starts are 0.4 s apart; arrivals jitter by the browser's own latency on a loaded
+    # machine (a gap of 0.35 s seen), and without the delay they are ~0.02 s apart.
+    assert min(b - a for a, b in zip(documents, documents[1:], strict=False)) >= 0.24
 
 
 def test_a_poll_s_answer_links_and_vote_forms_are_never_requested(
