@@ -602,18 +602,26 @@ class FormInfo:
     has_file: bool = False
     textareas: int = 0
     fields: list[str] = field(default_factory=list)  # names, placeholders, labels, img alt/src
+    page_wide: bool = False  # one <form> around the whole page (ASP.NET WebForms)
 
 
 # What counts as a form's button, and a button's label, for both the safety verdict on a form
 # (_FORM_INFO_JS) and the button the probe then clicks (_SUBMIT_BUTTON_JS): the two must
 # look at the same box and read the same names. An image button is named by its alt text.
 _BUTTONS_JS = """
+  const PAGE_WIDE_LINKS = 25;
   const CLICKABLE =
       'button, input[type=submit], input[type=button], input[type=image], [role=button]';
   const named = b => (b.innerText || b.value || b.title || b.getAttribute('aria-label') || b.alt
                       || (b.querySelector('img[alt]') || {}).alt || '').trim();
-  const boxOf = el => {  // the form, or in an app without <form> the block with a button
+  // ASP.NET WebForms wrap the whole page in one <form>: its header's login button is not
+  // the look-up's, so such a form counts as no form and the block around the field decides.
+  const formOf = el => {
     const form = el.closest('form');
+    return form && form.querySelectorAll('a[href]').length <= PAGE_WIDE_LINKS ? form : null;
+  };
+  const boxOf = el => {  // the form, or without one the nearest block with a button
+    const form = formOf(el);
     if (form) return form;
     let box = el.parentElement;
     for (let i = 0; box && i < 5 && !box.querySelector(CLICKABLE); i++) box = box.parentElement;
@@ -628,6 +636,7 @@ _FORM_INFO_JS = "(el, mark) => {" + _BUTTONS_JS + """
   return {
     method: form ? (form.getAttribute('method') || 'get').toLowerCase() : null,
     action: form ? (form.getAttribute('action') || '') : '',
+    page_wide: !!form && !formOf(el),
     text: (box.innerText || '').slice(0, 600),
     buttons: buttons.map(b => named(b)),
     has_password: !!box.querySelector('input[type=password]'),
@@ -644,7 +653,7 @@ _FORM_INFO_JS = "(el, mark) => {" + _BUTTONS_JS + """
 _SUBMIT_BUTTON_JS = "(el, [readPhrases, mark]) => {" + _BUTTONS_JS + """
   const fold = s => (s || '').replace(/[đð]/g, 'd').replace(/[ĐÐ]/g, 'D').normalize('NFD')
       .replace(/[\\u0300-\\u036f]/g, '').toLowerCase();
-  const form = el.closest('form');
+  const form = formOf(el);
   const box = boxOf(el);
   const buttons = Array.from(box.querySelectorAll(CLICKABLE))
       .filter(b => b.getClientRects().length && !b.disabled);
@@ -704,7 +713,8 @@ async def submit_reading_form(page: Page, field_locator: Locator, value: str,
     look-up form. Clicks the form's search/look-up button (or presses Enter) and waits
     for the page to settle. Returns why the form was judged safe.
     """
-    allowed, why = is_reading_form(await form_info(field_locator))
+    info = await form_info(field_locator)
+    allowed, why = is_reading_form(info)
     if not allowed:
         raise UnsafeFormError(why)
     await field_locator.fill(value)
@@ -716,6 +726,8 @@ async def submit_reading_form(page: Page, field_locator: Locator, value: str,
         # A DOM click event: Playwright's pointer click stalls ~2 s on a page that is not the
         # context's newest one, and the lanes of a family share one context.
         await page.locator(f"[{mark}]").first.dispatch_event("click")
+    elif info.page_wide:  # Enter would press the page's default button, perhaps a login
+        raise UnsafeFormError("no search/look-up button beside the field in a page-wide form")
     else:
         await field_locator.press("Enter")
     await asyncio.sleep(0.05)

@@ -401,6 +401,43 @@ def test_buttons_named_by_an_image_and_input_buttons_are_read_as_the_browser_sho
     assert title == "clicked"
 
 
+HEADER = ("<nav>" + "".join(f'<a href="/m{i}">Mục {i}</a>' for i in range(30)) + "</nav>"
+          '<div><input name="user"><input type="password" name="pw">'
+          '<button type="button">Đăng nhập</button></div>')
+WEBFORM = (f'<form method="post" action="./Default.aspx">{HEADER}'
+           '<div class="tra-cuu"><label>Tra cứu hồ sơ</label><input name="ma">{button}</div>'
+           "</form>")
+
+
+def test_a_page_wide_web_form_is_judged_by_the_block_around_the_field() -> None:
+    """ASP.NET WebForms put the whole page, header login included, in one <form>: the
+    look-up block decides, its own button is clicked, and without one Enter (which would
+    press the page's default button) is never pressed."""
+
+    async def scenario() -> tuple[str, str]:
+        async with async_playwright() as pw:
+            browser = await launch(pw, loopback_only=True)
+            page = await browser.new_page()
+            await page.set_content(WEBFORM.replace("{button}", (
+                '<button type="button" onclick="document.title=\'clicked\'">Tra cứu</button>')))
+            why = await submit_reading_form(page, page.locator("input[name=ma]"), "G22",
+                                            settle_ms=200)
+            title = await page.title()
+            await page.set_content(WEBFORM.replace("{button}", '<button type="button">OK</button>'))
+            try:
+                await submit_reading_form(page, page.locator("input[name=ma]"), "G22",
+                                          settle_ms=200)
+                refused = ""
+            except UnsafeFormError as error:
+                refused = str(error)
+            await browser.close()
+            return why + " / " + title, refused
+
+    done, refused = asyncio.run(scenario())
+    assert done == "the form is named a search or look-up / clicked"
+    assert refused == "no search/look-up button beside the field in a page-wide form"
+
+
 def test_the_look_up_is_found_past_a_guide_the_site_map_typed_as_look_up(
         tmp_path: Path) -> None:
     """The shallowest 'lookup' page of a map can be a guide to the look-up; the next one
