@@ -164,12 +164,16 @@ class Scores:
         return winner, unique[:MAX_SIGNALS]
 
 
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")  # .NET paths: 'DanhGiaHaiLong' -> 'Danh-Gia-...'
+
+
 def url_slug(url: str) -> str:
-    """Path, query and hash route of `url` as slug text, segments joined by '/'."""
+    """Path, query and hash route of `url` as slug text, segments joined by '/' (a path's
+    CamelCase words apart: '/DanhGiaHaiLong.aspx' -> 'danh-gia-hai-long-aspx')."""
     parts = urlsplit(url)
     route = urlsplit(parts.fragment.lstrip("!")) if is_hash_route(parts.fragment) else None
     paths = [parts.path] + ([route.path] if route else [])
-    segments = [slug(unquote(s)) for p in paths for s in p.split("/") if s]
+    segments = [slug(_CAMEL.sub("-", unquote(s))) for p in paths for s in p.split("/") if s]
     queries = [parts.query] + ([route.query] if route else [])
     pairs = [f"{slug(k)}={slug(v)}" for q in queries for k, v in parse_qsl(q, True)]
     return "/".join(segments) + ("?" + "&".join(pairs) if pairs else "")

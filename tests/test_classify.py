@@ -232,3 +232,13 @@ def test_a_news_article_about_a_feature_is_not_that_feature_s_page(url: str, h1:
 ])
 def test_a_feature_s_own_page_keeps_its_type(url: str, h1: str, expected: str) -> None:
     assert classify(url, page_html(h1, h1))[0] == expected
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("https://x.gov.vn/DanhGiaHaiLong.aspx", "rating"),
+    ("https://x.gov.vn/ThanhToanTrucTuyen", "payment"),
+    ("https://x.gov.vn/Pages/ThongKe.aspx", "statistics"),
+])
+def test_camel_case_paths_of_dotnet_portals_are_read_word_by_word(url: str,
+                                                                  expected: str) -> None:
+    assert classify(url)[0] == expected
