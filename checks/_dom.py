@@ -42,8 +42,6 @@ from spiders.safe_links import WRITE_PHRASES, casts_a_vote, writes_by_url
 # --------------------------------------------------------------------------------------
 
 _SPACES = re.compile(r"\s+")
-
-
 _D_LETTERS = str.maketrans({"đ": "d", "Đ": "D", "ð": "d", "Ð": "D"})  # Ð/ð: legacy-converted text
 
 
@@ -671,6 +669,8 @@ _SUBMIT_BUTTON_JS = "(el, [readPhrases, mark]) => {" + _BUTTONS_JS + """
 # What a reading form says about itself, and what a writing form's buttons/action say.
 READ_PHRASES = ("tra cứu", "tìm kiếm", "tìm", "search", "lookup", "tra cuu", "tim kiem",
                 "xem kết quả", "kiểm tra")
+
+
 class UnsafeFormError(RuntimeError):
     """Refused to submit a form whose purpose is not reading (the probe is read-only)."""
 
