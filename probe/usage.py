@@ -14,7 +14,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.text import Text
-from typer import _click
+from typer import _click  # typer (pinned) vendors click: its HelpFormatter is the one used
 
 USAGE_PREFIX = "Cách dùng (usage): "
 _HEADINGS = {"Options": "Tùy chọn (options)", "Arguments": "Đối số (arguments)",
