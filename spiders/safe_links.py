@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from spiders.text import fold
 
@@ -26,6 +26,10 @@ ANSWER_LABELS = frozenset(fold(label) for label in (
 # Words of a URL that, with a query string, make a link a vote or a rating being cast.
 VOTE_WORDS = ("binh chon", "bieu quyet", "vote", "poll", "rating", "rate", "danh gia",
               "khao sat", "y kien", "hai long")
+# Query keys that only page through or present a list ('/danh-gia?page=2').
+_BROWSING_KEYS = frozenset({"page", "trang", "p", "pageindex", "pagenumber", "pageno",
+                            "page_no", "pagenum", "currentpage", "offset", "start", "lang",
+                            "sort", "order", "pagesize"})
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 
@@ -55,7 +59,8 @@ def casts_a_vote(text: str, url: str) -> bool:
     if _NOT_ALNUM.sub(" ", fold(text)).strip() in ANSWER_LABELS:
         return True
     parts = urlsplit(url)
-    if not parts.query:
+    keys = {key.lower() for key, _ in parse_qsl(parts.query, keep_blank_values=True)}
+    if not parts.query or keys <= _BROWSING_KEYS:  # a list's next page is no vote
         return False
     words = url_words(f"{parts.path} {parts.query}")
     return _whole_words(VOTE_WORDS).search(words) is not None or any(

@@ -20,6 +20,9 @@ from spiders.safe_links import casts_a_vote, names_a_write, url_words, writes_by
     ("Kết quả đánh giá", "https://x.gov.vn/ket-qua-danh-gia", False),
     ("Thủ tục", "https://x.gov.vn/thu-tuc?page=2", False),
     ("Tra cứu", "https://x.gov.vn/tra-cuu?ma=G22", False),
+    ("2", "https://x.gov.vn/danh-gia?page=2", False),  # a ratings list's next page
+    ("Sau", "https://x.gov.vn/KhaoSat?trang=3&lang=vi", False),
+    ("2", "https://x.gov.vn/danh-gia?page=2&diem=5", True),
 ])
 def test_a_link_that_would_cast_a_vote(text: str, url: str, votes: bool) -> None:
     assert casts_a_vote(text, url) is votes
