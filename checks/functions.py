@@ -109,13 +109,17 @@ STAT_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("đã giải quyết", ("da giai quyet", "da xu ly", "giai quyet")),
     ("tiếp nhận", ("tiep nhan",)),
 )
-STATUS_WORDS = ("đang xử lý", "đã tiếp nhận", "tiếp nhận", "trạng thái", "tình trạng",
+STATUS_WORDS = ("đang xử lý", "đang được xử lý", "đã tiếp nhận", "đã được tiếp nhận",
+                "tiếp nhận", "trạng thái", "tình trạng",
                 "đã trả kết quả", "trả kết quả", "hoàn thành", "đã giải quyết", "đang giải quyết",
                 "chờ bổ sung", "yêu cầu bổ sung", "đúng hạn", "quá hạn", "trễ hạn",
                 "ngày hẹn trả", "ngày tiếp nhận", "đã xử lý", "chờ tiếp nhận", "status")
-NOT_FOUND_WORDS = ("không tìm thấy", "không tồn tại", "không có dữ liệu", "không có kết quả",
-                   "không có hồ sơ", "chưa có dữ liệu", "không có thông tin", "not found",
-                   "no data", "no result", "no results")
+NOT_FOUND_WORDS = ("không tìm thấy", "không tồn tại", "không có hồ sơ", "not found",
+                   "no result", "no results")
+NO_DATA_WORDS = ("không có dữ liệu", "không có kết quả", "chưa có dữ liệu", "không có thông tin",
+                 "no data")
+# STATUS_WORDS that name a dossier's state, not just the label of a status field.
+DOSSIER_STATES = tuple(w for w in STATUS_WORDS if w not in ("trạng thái", "tình trạng", "status"))
 CAPTCHA_WORDS = ("captcha", "capcha", "mã xác nhận", "mã xác thực", "mã bảo vệ", "mã bảo mật",
                  "mã kiểm tra", "recaptcha")
 CAPTCHA_MARKERS = ("captcha", "capcha")  # inside field names and image paths: txtCaptcha
@@ -228,8 +232,12 @@ def new_lines(before: str, after: str) -> str:
 
 
 def read_outcome(text: str) -> tuple[bool, bool]:
-    """(shows a status, says not found) for the text a look-up brought."""
-    not_found = has_phrase(text, NOT_FOUND_WORDS)
+    """(shows a status, says not found) for the text a look-up brought. "No data" words
+    ('không có thông tin') say not found only when no dossier state is shown: a status page
+    often has an empty cell ('Hồ sơ đang được xử lý. Không có thông tin bổ sung.')."""
+    shown_state = has_phrase(text, DOSSIER_STATES)
+    not_found = has_phrase(text, NOT_FOUND_WORDS) or (
+        has_phrase(text, NO_DATA_WORDS) and not shown_state)
     return has_phrase(text, STATUS_WORDS) and not not_found, not_found
 
 

@@ -194,6 +194,17 @@ def test_lookup_outcome_reads_status_versus_not_found() -> None:
     assert F.read_outcome("Có lỗi xảy ra trong quá trình xử lý") == (False, False)
 
 
+@pytest.mark.parametrize(("text", "outcome"), [
+    ("Hồ sơ đang được xử lý. Ghi chú: Không có thông tin bổ sung.", (True, False)),
+    ("Trạng thái: Đã trả kết quả | Tệp đính kèm: Không có dữ liệu", (True, False)),
+    ("Trạng thái: Không có dữ liệu", (False, True)),  # a label, then nothing: not found
+    ("Không tìm thấy hồ sơ. Trạng thái: đang xử lý", (False, True)),
+])
+def test_an_empty_cell_on_a_status_page_is_not_a_not_found(text: str,
+                                                           outcome: tuple[bool, bool]) -> None:
+    assert F.read_outcome(text) == outcome
+
+
 def test_rating_levels_need_labels_of_their_own() -> None:
     assert F.rating_levels(["Rất hài lòng", " Hài lòng ", "Chưa hài lòng 🙁"]) == \
         list(F.RATING_LEVELS)
