@@ -225,7 +225,7 @@ def _procedure_by_id(url: str) -> str | None:
 # A path under one of these segments is an article: the slug after it is its headline.
 _NEWS_SEGMENTS = frozenset({"tin-tuc", "tintuc", "news", "bai-viet", "baiviet", "tin-bai",
                             "su-kien", "tin-tuc-su-kien", "thong-bao", "thongbao", "article"})
-HEADLINE_WORDS = 10  # a heading longer than this is a headline, not a page's name
+HEADLINE_WORDS = 10  # a heading of more words than this is a headline, not a page's name
 HEADLINE_SCALE = 0.3
 
 
@@ -271,7 +271,7 @@ def score_text(label: str, text: str, scale: float, scores: Scores) -> None:
     cleaned = clean_heading(text)
     if not cleaned:
         return
-    if cleaned.count("-") >= HEADLINE_WORDS:  # a news headline that mentions the feature
+    if cleaned.count("-") + 1 > HEADLINE_WORDS:  # a news headline that mentions the feature
         scale *= HEADLINE_SCALE
     for page_type, _, pattern, _, weight in _PHRASE_PATTERNS:
         if weight and pattern.search(cleaned):
