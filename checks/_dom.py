@@ -36,18 +36,18 @@ from probe.models import Observation, ObservationValue, Outcome
 from probe.observations import spec
 from probe.urls import netloc
 from spiders.safe_links import WRITE_PHRASES, casts_a_vote, writes_by_url
+from spiders.text import D_LETTERS
 
 # --------------------------------------------------------------------------------------
 # Text
 # --------------------------------------------------------------------------------------
 
 _SPACES = re.compile(r"\s+")
-_D_LETTERS = str.maketrans({"đ": "d", "Đ": "D", "ð": "d", "Ð": "D"})  # Ð/ð: legacy-converted text
 
 
 def fold(text: str) -> str:
     """`text` lower-cased, without Vietnamese diacritics (đ -> d), whitespace collapsed."""
-    text = text.translate(_D_LETTERS)
+    text = text.translate(D_LETTERS)
     decomposed = unicodedata.normalize("NFD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _SPACES.sub(" ", stripped).strip().lower()

@@ -7,13 +7,14 @@ import unicodedata
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _SPACES = re.compile(r"\s+")
-_D_LETTERS = str.maketrans({"đ": "d", "Đ": "D", "ð": "d", "Ð": "D"})
+# đ/Đ, and Ð/ð, their look-alikes in legacy-converted text, all read as d
+D_LETTERS = str.maketrans({"đ": "d", "Đ": "D", "ð": "d", "Ð": "D"})
 
 
 def fold(text: str) -> str:
     """Lower-case `text` and strip Vietnamese diacritics, including đ/Đ -> d (and Ð/ð, the
     look-alikes of legacy-converted text)."""
-    text = text.translate(_D_LETTERS)
+    text = text.translate(D_LETTERS)
     decomposed = unicodedata.normalize("NFD", text)
     stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
     return unicodedata.normalize("NFC", stripped).lower()
