@@ -307,9 +307,10 @@ def labelled_figures(text: str) -> list[tuple[str, str]]:
     stands on its own line above (or else below) a label line without one."""
     label, inline = _stat_patterns()
     lines = [fold(line) for line in text.splitlines() if line.strip()]
-    cards = [i for i, line in enumerate(lines)
-             if label.search(line) and not re.search(r"\d", line)]
-    above = bool(cards) and cards[0] > 0 and bool(_BARE_FIGURE.match(lines[cards[0] - 1]))
+    cards = {i for i, line in enumerate(lines)
+             if label.search(line) and not re.search(r"\d", line)}
+    first = min(cards, default=0)
+    above = first > 0 and bool(_BARE_FIGURE.match(lines[first - 1]))
     pairs: list[tuple[str, str]] = []
     for index, line in enumerate(lines):
         pairs += [(m.group(0), m.group(1)) for m in inline.finditer(line)]
