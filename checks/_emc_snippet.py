@@ -230,8 +230,7 @@ def evaluate(expression: str, env: dict[str, str]) -> tuple[str | None, str]:
             value += env[part]
         else:
             return None, f"expression {part[:40]}"
-    return re.sub(r"^SCHEME:(?::|//|:?//?)*", "//", value) if value.startswith("SCHEME:") \
-        else value, ""
+    return re.sub(r"^SCHEME:[:/]*", "//", value), ""
 
 
 _PUSH = re.compile(r"(?:\bwindow\s*\.\s*)?\b_govaq\s*\.\s*push\s*\(\s*\[(.*?)\]\s*\)", re.S)
