@@ -35,6 +35,12 @@ def kept(asked_s: float | None, own_delay_s: float, cap_s: float = MAX_CRAWL_DEL
     return max(own_delay_s, min(asked_s, cap_s))
 
 
+def pause(parser: Any, user_agent: str, own_delay_s: float,
+          cap_s: float = MAX_CRAWL_DELAY_S) -> float:
+    """The pause kept between two requests to a host whose robots.txt `parser` is read."""
+    return kept(asked(parser, user_agent), own_delay_s, cap_s)
+
+
 def summary(delays: dict[str, dict[str, float]]) -> str:
     """How the crawl kept the hosts' Crawl-delays (`SiteMap.crawl_delays`), for the crawl
     summary; '' without any."""

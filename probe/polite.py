@@ -205,9 +205,8 @@ class PoliteClient:
         if origin not in self._robots:
             robots = self._robots[origin] = await self._fetch_robots(origin)
             if robots.parser is not None:
-                self._delays[_host(url)] = crawl_delay.kept(
-                    crawl_delay.asked(robots.parser, self.settings.user_agent), self.delay,
-                    self.max_crawl_delay)
+                self._delays[_host(url)] = crawl_delay.pause(
+                    robots.parser, self.settings.user_agent, self.delay, self.max_crawl_delay)
         return self._robots[origin]
 
     async def _fetch_robots(self, origin: str) -> _Robots:

@@ -214,9 +214,8 @@ class AppMapper:
         except PlaywrightError:
             self.robots = None
         if self.robots is not None:  # its Crawl-delay spaces the navigations, as the crawl's
-            self.limiter.delay = crawl_delay.kept(
-                crawl_delay.asked(self.robots, self.options.user_agent), self.budget.delay,
-                self.budget.max_crawl_delay)
+            self.limiter.delay = crawl_delay.pause(self.robots, self.options.user_agent,
+                                                   self.budget.delay, self.budget.max_crawl_delay)
 
     def _allowed(self, url: str) -> bool:
         """robots.txt verdict for the URL's path (hash routes share their document's path)."""
